@@ -1,0 +1,3 @@
+from dindlint.cli import main
+
+main()

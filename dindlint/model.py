@@ -1,0 +1,263 @@
+"""The typed, immutable model that the loaders produce and every later stage reads.
+
+Loaders (``dindlint.compose``, ``dindlint.dockerfile``) build these objects; nothing after the
+load stage sees raw YAML or raw Dockerfile text again. Every value carries the span of the file
+that supplied it, so a finding can point at the line to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dindlint.source import Located, Problem, Span
+
+# --------------------------------------------------------------------------------------------
+# Compose
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One entry of a service's ``volumes:`` after interpolation and merging.
+
+    ``type`` is ``bind``, ``volume``, ``tmpfs`` (or another long-syntax type). For a short-syntax
+    entry, a source that starts with ``.``, ``/``, ``~`` or ``\\`` is a bind, anything else a named
+    volume (compose-go format/volume.go). ``source`` is the interpolated text as written (a bind's
+    source is *not* made absolute here: ``host_path`` holds the normalised absolute form for binds
+    whose source starts with ``/``). ``source`` is None for anonymous volumes.
+    """
+
+    type: str
+    source: str | None
+    target: str
+    read_only: bool
+    span: Span  # the whole entry (short string, or the long mapping)
+    short_syntax: bool
+    read_only_span: Span | None = None  # where ``:ro`` / ``read_only: true`` was written
+    unresolved: tuple[str, ...] = ()  # variables in source/target with no value and no default
+
+    @property
+    def known(self) -> bool:
+        return not self.unresolved
+
+
+@dataclass(frozen=True)
+class VolumesFrom:
+    """``volumes_from: [svc]``, ``svc:ro``, ``container:name[:mode]``."""
+
+    service: str | None  # None when it names a container
+    container: str | None
+    read_only: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class Port:
+    """A published port. ``host_ip`` is None when not given (all interfaces)."""
+
+    host_ip: str | None
+    published: str | None  # may be a range "8000-8010" or None
+    target: int | None
+    protocol: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Build:
+    context: Path | None  # absolute; None when it is a URL or unresolved
+    dockerfile: Path | None  # absolute path of the Dockerfile; None for dockerfile_inline or unknown
+    target: Located[str] | None
+    args: dict[str, Located[str | None]]  # None value: arg listed without a value
+    span: Span
+    context_raw: str = ""
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    span: Span  # the service's key in the file that defined it
+    image: Located[str] | None = None
+    build: Build | None = None
+    container_name: Located[str] | None = None
+    volumes: tuple[Mount, ...] = ()
+    volumes_from: tuple[VolumesFrom, ...] = ()
+    user: Located[str] | None = None
+    group_add: tuple[Located[str], ...] = ()
+    environment: dict[str, Located[str | None]] = field(default_factory=dict)
+    command: Located[tuple[str, ...] | str] | None = None  # list form → tuple, string form → str
+    entrypoint: Located[tuple[str, ...] | str] | None = None
+    privileged: Located[bool] | None = None
+    runtime: Located[str] | None = None
+    ports: tuple[Port, ...] = ()
+    network_aliases: tuple[str, ...] = ()
+    hostname: Located[str] | None = None
+    use_api_socket: Located[bool] | None = None
+
+
+@dataclass(frozen=True)
+class ComposeProject:
+    """A compose file merged with its override files, ``extends`` and ``include``."""
+
+    name: str
+    directory: Path  # the project directory (folder of the first compose file)
+    files: tuple[Path, ...]  # every file read: base, overrides, extended and included files, .env
+    services: dict[str, Service]
+    volumes: dict[str, Span]  # top-level named volumes
+    problems: tuple[Problem, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------
+# Dockerfile
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShellCommand:
+    """One simple command out of a RUN (split on ``&&``, ``||``, ``;``, ``|``, newlines).
+
+    ``argv`` has ARG/ENV substitution applied where the value is known. ``span`` is the physical
+    line where the command starts. ``conditional`` is True when the command runs only under a
+    condition (after ``||``, inside ``if``/``case``/a loop, ...): a "maybe" fact.
+    """
+
+    argv: tuple[str, ...]
+    span: Span
+    conditional: bool = False
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One Dockerfile instruction. ``keyword`` is upper-case (``RUN``, ``USER``, ``COPY`` …)."""
+
+    keyword: str
+    value: str  # the instruction's text after the keyword, continuation lines joined
+    span: Span  # first physical line .. last physical line
+    commands: tuple[ShellCommand, ...] = ()  # RUN only (shell form and heredoc bodies)
+    flags: dict[str, str] = field(default_factory=dict)  # --chown=app:app, --from=builder, ...
+    exec_form: tuple[str, ...] | None = None  # JSON form of RUN/CMD/ENTRYPOINT
+
+
+@dataclass(frozen=True)
+class Stage:
+    index: int
+    name: str | None  # ``FROM … AS name``
+    base: Located[str]  # the image reference (ARGs substituted where known)
+    instructions: tuple[Instruction, ...]
+    span: Span  # the FROM line
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    path: Path
+    stages: tuple[Stage, ...]
+    global_args: dict[str, str | None]  # ARGs before the first FROM, with defaults
+    lines: tuple[str, ...]  # raw physical lines, for excerpts and suppressions
+    problems: tuple[Problem, ...] = ()
+
+    def stage(self, target: str | None) -> Stage | None:
+        """The stage compose builds: ``target`` by name (case-insensitive), else the last one."""
+        if not self.stages:
+            return None
+        if target is None:
+            return self.stages[-1]
+        for stage in self.stages:
+            if stage.name and stage.name.lower() == target.lower():
+                return stage
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Image identity (the "resolve" stage)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupEntry:
+    """A line of the image's ``/etc/group``. ``gid`` None: auto-assigned, value unknown."""
+
+    name: str
+    gid: int | None
+    members: frozenset[str] = frozenset()
+    span: Span | None = None  # the command that created it; None when it comes from the base image
+    maybe: bool = False  # created by a conditional command
+
+
+@dataclass(frozen=True)
+class UserEntry:
+    """A line of the image's ``/etc/passwd``. ``uid``/``gid`` None: auto-assigned or unknown."""
+
+    name: str
+    uid: int | None
+    gid: int | None
+    span: Span | None = None
+    created_here: bool = False  # created by a Dockerfile command dindlint replayed
+
+
+@dataclass(frozen=True)
+class DaemonInfo:
+    """What a daemon image provides when run with its default entrypoint (knowledge base)."""
+
+    socket_path: str  # e.g. /var/run/docker.sock
+    socket_group: str | None  # group name dockerd's default ``--group docker`` resolves, or None
+    socket_gid: int | None  # GID of that group in the image; None: socket is root:root (no group)
+    tls_default: bool  # DOCKER_TLS_CERTDIR defaults to /certs (TLS on 2376)
+    rootless: bool = False
+    source: str = ""  # citation
+
+
+@dataclass(frozen=True)
+class IdentityEvent:
+    """A fact the replay noticed on the way, for the Dockerfile-only rules.
+
+    ``kind`` is one of: ``group-created`` (detail: name, gid or "auto"), ``id-in-use``,
+    ``usermod-replaces``, ``busybox-adduser-ignores-group``, ``unknown-group-or-user``.
+    """
+
+    kind: str
+    span: Span
+    detail: dict[str, str]
+    stage_index: int = 0
+
+
+@dataclass(frozen=True)
+class ImageIdentity:
+    """Users, groups and effective user an image will have, as far as the files show them.
+
+    ``base_known`` is False when the base image is neither in the knowledge base nor built here:
+    then entries not created by the replayed commands are unknown, and memberships the base might
+    add are unknown too (RULES.md, DIND301).
+    """
+
+    description: str  # "docker:25.0.5-dind", "python:3.12-alpine + orchestrator/manager/Dockerfile"
+    base_known: bool
+    family: str | None  # "busybox", "shadow", or None (unknown)
+    users: dict[str, UserEntry]
+    groups: dict[str, GroupEntry]
+    user: Located[str] | None  # the last USER of the built stage chain; None: image default
+    default_user: str = "root"  # USER of the base image per the knowledge base
+    daemon: DaemonInfo | None = None
+    alignment: Span | None = None  # a recognised runtime GID alignment (entrypoint script …)
+    entrypoint: tuple[str, ...] | None = None
+    cmd: tuple[str, ...] | None = None
+    events: tuple[IdentityEvent, ...] = ()
+    source: str = ""  # citation of the knowledge-base entry used, if any
+
+
+@dataclass(frozen=True)
+class ResolvedUser:
+    """The process identity dockerd would compute for a user spec (moby/sys/user GetExecUser).
+
+    ``gids`` is primary GID first, then supplementary GIDs from ``/etc/group`` (without
+    ``group_add``). A GID may be None when the group exists but its GID was auto-assigned.
+    ``groups_known`` is False when memberships the base image adds are unknown.
+    """
+
+    spec: str
+    uid: int | None
+    name: str | None
+    gid: int | None
+    supplementary: tuple[tuple[str, int | None], ...]  # (group name, gid)
+    has_passwd_entry: bool
+    explicit_group: bool
+    groups_known: bool
