@@ -1,0 +1,60 @@
+"""Stage 6, rules: small generator functions over the model and the topology.
+
+A check never parses and never prints: it reads typed objects and yields ``Finding``s. The engine
+stamps severity and name from the catalogue (``rules/``). The one explicit table ``CHECKS`` maps
+each rule id to its function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from dindlint.project import Project
+from dindlint.source import Span
+from dindlint.topology import Topology
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check reports. ``severity`` is set only by rules whose severity depends on the case
+    (RULES.md: DIND103 is a warning when ``DOCKER_HOST`` is unset)."""
+
+    rule_id: str
+    message: str
+    span: Span
+    related: tuple[tuple[Span, str], ...] = ()
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    project: Project
+    topology: Topology
+
+
+Check = Callable[[Context], Iterable[Finding]]
+
+
+def _table() -> dict[str, Check]:
+    from dindlint.checks import daemon, gids, inputs, membership, sockets
+
+    return {
+        "DIND001": inputs.syntax_error,
+        "DIND002": inputs.invalid_compose,
+        "DIND003": inputs.unresolved_reference,
+        "DIND101": sockets.readonly_socket_mount,
+        "DIND102": sockets.host_socket_mount,
+        "DIND103": sockets.docker_host_unreachable,
+        "DIND105": sockets.socket_source_is_named_volume,
+        "DIND201": gids.auto_assigned_docker_gid,
+        "DIND202": gids.docker_gid_mismatch,
+        "DIND301": membership.user_cannot_access_socket,
+        "DIND302": membership.explicit_group_drops_membership,
+        "DIND303": membership.numeric_user_without_passwd_entry,
+        "DIND401": daemon.dind_not_privileged,
+        "DIND403": daemon.docker_host_port_mismatch,
+    }
+
+
+CHECKS: dict[str, Check] = _table()

@@ -1,0 +1,180 @@
+"""Can this client's process connect to that socket? The verdict DIND202/301/302/303 share.
+
+connect() on a Unix socket needs write permission on the socket inode (domain-facts §1); the
+socket is ``root:GID 0660`` (§3), so a non-root process needs the socket's GID among its primary
+and supplementary GIDs, which dockerd computes as moby/sys/user does (§2): ``group_add`` adds to
+them, an explicit group in ``user:`` replaces the ``/etc/group`` memberships, a numeric uid with no
+passwd entry gets GID 0 and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dindlint.images import resolve_user
+from dindlint.model import ResolvedUser
+from dindlint.source import Located, Span
+from dindlint.topology import Client, Reach
+
+# Verdict causes, one per rule, so that one client yields one finding per cause.
+GID_MISMATCH = "DIND202"
+EXPLICIT_GROUP = "DIND302"
+NO_PASSWD_ENTRY = "DIND303"
+NOT_MEMBER = "DIND301"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool | None  # None: the files do not tell
+    cause: str | None = None  # the rule id that explains a denial
+    wrong_gid: int | None = None  # DIND202: the GID the client expects access through
+    wrong_gid_span: Span | None = None
+
+
+UNKNOWN = Verdict(None)
+ALLOWED = Verdict(True)
+
+
+def group_add_gids(client: Client) -> tuple[set[int], bool]:
+    """Numeric GIDs ``group_add`` gives, and whether every entry could be resolved."""
+    gids: set[int] = set()
+    complete = True
+    for entry in client.identity.group_add:
+        gid = _group_add_gid(client, entry)
+        if gid is None:
+            complete = False
+        else:
+            gids.add(gid)
+    return gids, complete
+
+
+def _group_add_gid(client: Client, entry: Located[str]) -> int | None:
+    if not entry.known:
+        return None
+    if entry.value.isdigit():
+        return int(entry.value)
+    group = client.image.groups.get(entry.value) if client.image is not None else None
+    return group.gid if group is not None else None
+
+
+def user_gids(user: ResolvedUser) -> list[int | None]:
+    return [user.gid, *(gid for _, gid in user.supplementary)]
+
+
+def _group_names(user: ResolvedUser) -> set[str]:
+    return {name for name, _ in user.supplementary}
+
+
+def _grants(user: ResolvedUser, client: Client, reach: Reach) -> bool | None:
+    """Whether ``user`` (plus group_add) reaches the socket's group; None when unknown."""
+    if user.uid == 0:
+        return True
+    added, complete = group_add_gids(client)
+    gid = reach.socket.gid
+    if gid is None:
+        if reach.socket.kind != "host":
+            return None
+        # Host socket GID unknown: a group named docker, or any group_add, is taken as access
+        # (RULES.md DIND301); an unknown membership model decides nothing.
+        if "docker" in _group_names(user) or client.identity.group_add:
+            return True
+        return False if user.groups_known else None
+    gids = user_gids(user)
+    if gid in gids or gid in added:
+        return True
+    if None in gids or not complete or not user.groups_known:
+        return None  # an auto-assigned GID (DIND201) or an unknown membership
+    return False
+
+
+def verdict(client: Client, reach: Reach) -> Verdict:
+    """Decide access of ``client`` to the socket carried by ``reach``."""
+    identity = client.identity
+    if client.alignment is not None or identity.unresolved or identity.resolved is None:
+        return ALLOWED if client.alignment is not None else UNKNOWN
+    user = identity.resolved
+    granted = _grants(user, client, reach)
+    if granted is None:
+        return UNKNOWN
+    if granted:
+        return ALLOWED
+    if user.explicit_group and _implicit_form_grants(client, reach):
+        return Verdict(False, EXPLICIT_GROUP)
+    if _relies_on_membership_without_entry(client, reach):
+        return Verdict(False, NO_PASSWD_ENTRY)
+    mismatch = _expected_gid(client, reach)
+    if mismatch is not None:
+        return Verdict(False, GID_MISMATCH, mismatch[0], mismatch[1])
+    return Verdict(False, NOT_MEMBER)
+
+
+def _implicit_form_grants(client: Client, reach: Reach) -> bool:
+    """Would ``user: NAME`` (without ``:GROUP``) have reached the socket through /etc/group?"""
+    if client.image is None or client.identity.spec is None:
+        return False
+    implicit = resolve_user(client.image, client.identity.spec.split(":", 1)[0])
+    return implicit is not None and _grants(implicit, client, reach) is True
+
+
+def _relies_on_membership_without_entry(client: Client, reach: Reach) -> bool:
+    """``user: "N"`` with no passwd entry for N, on an image whose socket access is set up
+    through /etc/group membership (DIND303)."""
+    user = client.identity.resolved
+    image = client.image
+    if user is None or image is None or not image.base_known:
+        return False
+    if user.has_passwd_entry or not client.identity.from_compose:
+        return False
+    if not (client.identity.spec or "").split(":", 1)[0].isdigit():
+        return False
+    for group in image.groups.values():
+        if not group.members:
+            continue
+        if reach.socket.gid is not None and group.gid == reach.socket.gid:
+            return True
+        if reach.socket.gid is None and group.name == "docker":
+            return True
+    return False
+
+
+def _expected_gid(client: Client, reach: Reach) -> tuple[int, Span | None] | None:
+    """The other GID through which the client expects access: its image's ``docker`` group
+    where the user is a member, or a numeric ``group_add`` (DIND202)."""
+    if reach.socket.gid is None:
+        return None
+    user = client.identity.resolved
+    if user is not None and client.image is not None:
+        docker = client.image.groups.get("docker")
+        if docker is not None and docker.gid is not None and docker.gid != reach.socket.gid:
+            if "docker" in _group_names(user) or user.gid == docker.gid:
+                return docker.gid, docker.span
+    for entry in client.identity.group_add:
+        if entry.known and entry.value.isdigit() and int(entry.value) != reach.socket.gid:
+            return int(entry.value), entry.span
+    return None
+
+
+def describe_user(client: Client) -> str:
+    """``mcpmanager (uid 1001, groups 1001,2375)`` as ``id`` would resolve it."""
+    user = client.identity.resolved
+    if user is None:
+        return f"`{client.identity.spec}`"
+    name = user.name or (client.identity.spec or "root").split(":", 1)[0]
+    uid = "?" if user.uid is None else str(user.uid)
+    gids = [g for g in user_gids(user)]
+    added, _ = group_add_gids(client)
+    numbers = []
+    for gid in [*gids, *sorted(added)]:
+        text = "?" if gid is None else str(gid)
+        if text not in numbers:
+            numbers.append(text)
+    return f"{name} (uid {uid}, groups {','.join(numbers) or 'none'})"
+
+
+def describe_socket(client: Client, reach: Reach) -> str:
+    socket = reach.socket
+    if socket.kind == "host":
+        return f"{reach.path} (the host's socket, `{socket.path}`)"
+    group = "root" if socket.gid == 0 else str(socket.gid)
+    return f"{reach.path} in this container belongs to group {group} ({socket.provenance}, " \
+           f"service {socket.daemon})"

@@ -1,0 +1,66 @@
+"""DIND0xx: input problems the loaders found, and unknowns that decide a socket question."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dindlint.checks import Context, Finding
+from dindlint.topology import HOST_SOCKET_ANCESTORS, HOST_SOCKET_DIRS, HOST_SOCKETS
+
+
+def _loader_problems(ctx: Context, rule_id: str) -> Iterator[Finding]:
+    problems = list(ctx.project.compose.problems) if ctx.project.compose else []
+    for dockerfile in ctx.project.dockerfiles:
+        problems.extend(dockerfile.problems)
+    for problem in problems:
+        if problem.rule_id == rule_id:
+            yield Finding(rule_id, problem.message, problem.span)
+
+
+def syntax_error(ctx: Context) -> Iterator[Finding]:
+    """DIND001: a compose file or Dockerfile cannot be parsed."""
+    yield from _loader_problems(ctx, "DIND001")
+
+
+def invalid_compose(ctx: Context) -> Iterator[Finding]:
+    """DIND002: the structure the analysis reads is malformed."""
+    yield from _loader_problems(ctx, "DIND002")
+
+
+def _names_socket(text: str) -> bool:
+    return text.endswith(".sock") or text in HOST_SOCKET_DIRS or text in HOST_SOCKETS
+
+
+def unresolved_reference(ctx: Context) -> Iterator[Finding]:
+    """DIND003: a missing file, or a variable with no value that decides a socket question."""
+    yield from _loader_problems(ctx, "DIND003")
+    compose = ctx.project.compose
+    if compose is None:
+        return
+    clients = ctx.topology.clients
+    for name, service in sorted(compose.services.items()):
+        for mount in service.volumes:
+            if mount.unresolved and (
+                _names_socket(mount.target) or _names_socket(mount.source or "")
+                or (mount.source or "") in HOST_SOCKET_ANCESTORS or mount.source in ("", None)
+                and mount.target in HOST_SOCKETS
+            ):
+                yield _unset(mount.unresolved, mount.span, "the socket analysis of this mount")
+        docker_host = service.environment.get("DOCKER_HOST")
+        if docker_host is not None and docker_host.unresolved:
+            yield _unset(docker_host.unresolved, docker_host.span, "the `DOCKER_HOST` checks")
+        if name not in clients:
+            continue
+        if service.user is not None and service.user.unresolved:
+            yield _unset(service.user.unresolved, service.user.span,
+                         f"the socket access check of {name}")
+        for entry in service.group_add:
+            if entry.unresolved:
+                yield _unset(entry.unresolved, entry.span, f"the socket access check of {name}")
+
+
+def _unset(names: tuple[str, ...], span, skipped: str) -> Finding:  # type: ignore[no-untyped-def]
+    listed = ", ".join(f"`{n}`" for n in names)
+    noun = "variable" if len(names) == 1 else "variables"
+    return Finding("DIND003", f"{noun} {listed} has no value and no default here; {skipped} "
+                              "was skipped", span)

@@ -1,0 +1,168 @@
+"""DIND1xx: how sockets and endpoints are mounted and named."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dindlint.checks import Context, Finding
+from dindlint.topology import DEFAULT_SOCKET, Reach, normalise, same_run_dir
+
+# Filtering proxies: the proxy is the mitigation, its own socket mount is expected (RULES.md).
+SOCKET_PROXY_IMAGES = ("tecnativa/docker-socket-proxy", "linuxserver/socket-proxy",
+                       "wollomatic/socket-proxy")
+
+
+def _is_socket_proxy(image: str | None) -> bool:
+    if not image:
+        return False
+    repository = image.split("@", 1)[0].rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] \
+        else image.split("@", 1)[0]
+    return any(repository == p or repository.endswith("/" + p) for p in SOCKET_PROXY_IMAGES)
+
+
+def readonly_socket_mount(ctx: Context) -> Iterator[Finding]:
+    """DIND101: `:ro` on a socket or the folder that holds it is no protection."""
+    for name, client in ctx.topology.clients.items():
+        image = client.service.image.value if client.service.image else None
+        if _is_socket_proxy(image):
+            continue
+        for reach in client.reaches:
+            if reach.read_only and reach.holds_socket:
+                yield Finding(
+                    "DIND101",
+                    f"{name} mounts {_what(reach)} read-only, but `:ro` does not restrict the "
+                    "Docker API: connect() needs only write permission on the socket inode, "
+                    "which a read-only mount does not remove. It neither protects the daemon nor "
+                    "causes `permission denied`; for read-only API access use a filtering socket "
+                    "proxy",
+                    reach.read_only_span or reach.carrier,
+                    _daemon_related(reach),
+                )
+
+
+def _what(reach: Reach) -> str:
+    if reach.socket.kind == "host":
+        return f"the host's Docker socket ({reach.via})"
+    return f"the socket of {reach.socket.daemon} ({reach.via}, socket at {reach.path})"
+
+
+def _daemon_related(reach: Reach) -> tuple:  # type: ignore[type-arg]
+    if reach.socket.span is None:
+        return ()
+    return ((reach.socket.span, f"socket provided by {reach.socket.daemon or 'the host'}"),)
+
+
+def host_socket_mount(ctx: Context) -> Iterator[Finding]:
+    """DIND102: the host's socket (or a folder above it) in a container, or use_api_socket."""
+    compose = ctx.project.compose
+    if compose is None:
+        return
+    from dindlint.topology import _host_socket_reach  # the same classification as the graph
+
+    for name, service in sorted(compose.services.items()):
+        if service.use_api_socket is not None and service.use_api_socket.value:
+            yield Finding(
+                "DIND102",
+                f"{name} sets `use_api_socket: true`: compose mounts the engine's API socket and "
+                "the user's registry credentials into the container; control of the daemon is "
+                "root on the host",
+                service.use_api_socket.span,
+            )
+        for mount in service.volumes:
+            if mount.type != "bind" or not mount.known or mount.source is None:
+                continue
+            reach = _host_socket_reach(mount)
+            if reach is None:
+                continue
+            what = "the host's Docker socket" if reach.holds_socket and normalise(
+                mount.source) == reach.socket.path else f"`{normalise(mount.source)}`, which holds " \
+                f"the host's Docker socket"
+            yield Finding(
+                "DIND102",
+                f"{name} bind-mounts {what}: whoever controls this container controls the host's "
+                "Docker daemon, which is root on the host",
+                mount.span,
+            )
+
+
+def docker_host_unreachable(ctx: Context) -> Iterator[Finding]:
+    """DIND103: DOCKER_HOST names a Unix socket no mount provides, or the socket lands
+    elsewhere."""
+    for name, client in ctx.topology.clients.items():
+        service = client.service
+        host = client.docker_host
+        if any(not m.known for m in service.volumes):
+            continue
+        if host is None or host.value is None:
+            yield from _default_path_missed(name, client.reaches)
+            continue
+        if not host.known or not host.value.startswith("unix://"):
+            continue
+        path = normalise(host.value[len("unix://"):])
+        if not path.startswith("/"):
+            continue  # a relative path is an invalid DOCKER_HOST (DIND108), not this rule
+        if any(same_run_dir(r.path) == same_run_dir(path) for r in client.reaches):
+            continue
+        daemon_reaches = [r for r in client.reaches if r.socket.kind == "daemon"]
+        if daemon_reaches:
+            reach = daemon_reaches[0]
+            yield Finding(
+                "DIND103",
+                f"{name} sets `DOCKER_HOST={host.value}`, but the socket of "
+                f"{reach.socket.daemon} lands at {reach.path} in this container ({reach.via})",
+                host.span, ((reach.carrier, "the socket lands here"),),
+            )
+        elif not _covered_by_mount(service, path):
+            yield Finding(
+                "DIND103",
+                f"{name} sets `DOCKER_HOST={host.value}`, but no volume or bind of {name} "
+                f"provides a socket at {path}: the client will find nothing to connect to",
+                host.span,
+            )
+
+
+def _covered_by_mount(service, path: str) -> bool:  # type: ignore[no-untyped-def]
+    """Some mount (or volumes_from) puts something at ``path`` or a folder above it."""
+    if service.volumes_from:
+        return True
+    for mount in service.volumes:
+        target = same_run_dir(mount.target.rstrip("/") or "/")
+        wanted = same_run_dir(path)
+        if wanted == target or wanted.startswith(target.rstrip("/") + "/"):
+            return True
+    return False
+
+
+def _default_path_missed(name: str, reaches: tuple[Reach, ...]) -> Iterator[Finding]:
+    """DOCKER_HOST unset: clients look at /var/run/docker.sock (domain-facts §8)."""
+    daemon_reaches = [r for r in reaches if r.socket.kind == "daemon"]
+    if not daemon_reaches:
+        return
+    if any(same_run_dir(r.path) == same_run_dir(DEFAULT_SOCKET) for r in reaches):
+        return
+    reach = daemon_reaches[0]
+    yield Finding(
+        "DIND103",
+        f"the socket of {reach.socket.daemon} lands at {reach.path} in {name} ({reach.via}), "
+        f"but `DOCKER_HOST` is unset, so Docker clients look for {DEFAULT_SOCKET}",
+        reach.carrier, severity="warning",
+    )
+
+
+def socket_source_is_named_volume(ctx: Context) -> Iterator[Finding]:
+    """DIND105: `docker.sock:/var/run/docker.sock` mounts a named volume, not the socket."""
+    compose = ctx.project.compose
+    if compose is None:
+        return
+    for name, service in sorted(compose.services.items()):
+        for mount in service.volumes:
+            if not (mount.short_syntax and mount.type == "volume" and mount.source):
+                continue
+            if mount.source.endswith(".sock") or "docker.sock" in mount.source:
+                yield Finding(
+                    "DIND105",
+                    f"`{mount.source}` does not start with `/`, `.` or `~`, so compose mounts a "
+                    f"named volume called `{mount.source}` at {mount.target}, not a socket; "
+                    "write the absolute path, e.g. `/var/run/docker.sock`",
+                    mount.span,
+                )

@@ -1,0 +1,331 @@
+"""Compose loader: files + overrides + ``.env`` → one ``ComposeProject`` (DESIGN.md stages 2/3).
+
+Pipeline per file: compose (ruamel composer, spans kept) → interpolate values (per file, before
+merge, as compose-go does) → resolve ``extends`` inside that file → merge into the project.
+``include`` files are loaded as projects of their own and their services copied in. Nothing here
+raises on bad input: problems become DIND001/002/003 ``Problem`` objects.
+"""
+
+from __future__ import annotations
+
+import os.path
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from dindlint.compose.build_model import ModelBuilder
+from dindlint.compose.envfile import load_env_file
+from dindlint.compose.interpolate import interpolate_tree
+from dindlint.compose.merge import Merger
+from dindlint.compose.yamlnodes import (
+    ParsedFile,
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    make_yaml,
+    parse_file,
+    read_text,
+)
+from dindlint.model import ComposeProject, Service
+from dindlint.source import Problem, Span
+
+__all__ = ["load_project", "is_compose_document"]
+
+
+def load_project(files: Sequence[Path], *, env_files: Sequence[Path] | None = None,
+                 environ: Mapping[str, str] | None = None) -> ComposeProject:
+    """Load a compose project: ``files`` is the base file then its overrides, in merge order.
+
+    ``env_files`` default to ``<project dir>/.env`` when it exists; ``environ`` (only given with
+    ``--use-env``) wins over them, like compose. Never raises: see ``ComposeProject.problems``.
+    """
+    return _ProjectLoader(environ or {}, include_stack=()).load(
+        [Path(f).absolute() for f in files], env_files, None)
+
+
+def is_compose_document(path: Path) -> bool:
+    """True when the YAML file's top level is a mapping with a ``services`` mapping; never raises."""
+    try:
+        text = read_text(Path(path), [])
+        if text is None:
+            return False
+        node = make_yaml().compose(text)
+    except Exception:  # any parser failure just means "not a compose document"
+        return False
+    if node is None or type(node).__name__ != "MappingNode":
+        return False
+    for key, value in node.value:
+        if getattr(key, "value", None) == "services":
+            return type(value).__name__ == "MappingNode"
+    return False
+
+
+class _ProjectLoader:
+    """One project (the top-level one, or an ``include``d one)."""
+
+    def __init__(self, environ: Mapping[str, str], include_stack: tuple[Path, ...]) -> None:
+        self.environ = environ
+        self.include_stack = include_stack
+        self.problems: list[Problem] = []
+        self.files: dict[Path, None] = {}
+        self.env: dict[str, str] = {}
+        self.base_dirs: dict[Path, Path] = {}
+        self.parsed: dict[Path, list[YMap]] = {}
+        self.merger = Merger()
+
+    # ---------------------------------------------------------------- entry
+
+    def load(self, files: list[Path], env_files: Sequence[Path] | None,
+             project_dir: Path | None) -> ComposeProject:
+        directory = project_dir or (files[0].parent if files else Path.cwd())
+        for path in files:
+            self.files.setdefault(path, None)
+        self._load_env(directory, env_files)
+        for path in files:
+            # override files use the project directory for relative paths, like compose
+            self.base_dirs.setdefault(path, directory)
+        merged: YNode | None = None
+        includes: list[tuple[YNode, Path]] = []
+        for path in files:
+            for layer in self._layers(path):
+                include = layer.get("include")
+                if include is not None:
+                    includes.append((include, path))
+                layer = self._apply_extends(layer, path, ())
+                merged = self.merger.merge(merged, layer)
+        top = merged if isinstance(merged, YMap) else YMap({}, Span(directory, 1))
+        services = self._services(top)
+        volumes = self._volumes(top)
+        for include, path in includes:
+            self._include(include, path, services, volumes)
+        return ComposeProject(
+            name=self._name(top, directory), directory=directory,
+            files=tuple(self.files), services=services, volumes=volumes,
+            problems=tuple(self.problems))
+
+    def _load_env(self, directory: Path, env_files: Sequence[Path] | None) -> None:
+        if env_files is None:
+            default = directory / ".env"
+            env_files = [default] if default.is_file() else []
+        values: dict[str, str] = {}
+        for env_path in env_files:
+            env_path = Path(env_path).absolute()
+            self.files[env_path] = None
+            loaded = load_env_file(env_path, {**values, **self.environ}, self.problems)
+            values.update(loaded or {})
+        values.update(self.environ)  # the process environment wins over .env (compose)
+        self.env = values
+
+    # ---------------------------------------------------------------- files
+
+    def _layers(self, path: Path) -> list[YMap]:
+        """The interpolated top-level mappings of ``path`` (one per YAML document), cached."""
+        if path in self.parsed:
+            return self.parsed[path]
+        self.files[path] = None
+        parsed: ParsedFile = parse_file(path, self.problems)
+        layers: list[YMap] = []
+        for doc in parsed.documents:
+            errors: list[tuple[YScalar, str]] = []
+            doc = interpolate_tree(doc, self.env, errors)
+            for scalar, message in errors:
+                self.problems.append(Problem("DIND002", message, scalar.span))
+            if not isinstance(doc, YMap):
+                self.problems.append(Problem("DIND002", "top level must be a mapping",
+                                             doc.span))
+                continue
+            layers.append(self._check_services(doc))
+        self.parsed[path] = layers
+        return layers
+
+    def _check_services(self, doc: YMap) -> YMap:
+        """Drop a ``services`` value that is not a mapping (DIND002), keep the rest."""
+        services = doc.get("services")
+        if services is None or isinstance(services, YMap) or (
+                isinstance(services, YScalar) and services.is_null):
+            return doc
+        self.problems.append(Problem("DIND002", "`services` must be a mapping", services.span))
+        entries = {k: v for k, v in doc.entries.items() if k != "services"}
+        return YMap(entries, doc.span, doc.mark)
+
+    # ---------------------------------------------------------------- extends
+
+    def _apply_extends(self, layer: YMap, path: Path,
+                       stack: tuple[tuple[Path, str], ...]) -> YMap:
+        """``layer`` with each service that ``extends`` another replaced by the merged one.
+
+        compose-go resolves ``extends`` per file, before the file is merged with the others."""
+        services = layer.get("services")
+        if not isinstance(services, YMap):
+            return layer
+        resolved = {name: (key_span, self._resolve_service(services, name, path, stack))
+                    for name, (key_span, _) in services.entries.items()}
+        entries = dict(layer.entries)
+        entries["services"] = (layer.key_span("services"), YMap(resolved, services.span))
+        return YMap(entries, layer.span, layer.mark)
+
+    def _resolve_service(self, services: YMap, name: str, path: Path,
+                         stack: tuple[tuple[Path, str], ...]) -> YNode:
+        node = services.get(name)
+        assert node is not None
+        if not isinstance(node, YMap) or node.get("extends") is None:
+            return node
+        ext = node.get("extends")
+        assert ext is not None
+        target = self._extends_target(ext, path)
+        if target is None:
+            return _without(node, "extends")
+        base_path, base_name = target
+        if (base_path, base_name) in stack or (base_path, base_name) == (path, name):
+            self.problems.append(Problem(
+                "DIND002", f"extends cycle through service `{base_name}`", ext.span))
+            return _without(node, "extends")
+        base = self._base_service(base_path, base_name, path, ext, stack + ((path, name),))
+        if base is None:
+            return _without(node, "extends")
+        merged = self.merger.merge(base, _without(node, "extends"), ("services", name))
+        return merged if merged is not None else node
+
+    def _extends_target(self, ext: YNode, path: Path) -> tuple[Path, str] | None:
+        if isinstance(ext, YScalar):
+            return (path, ext.value)
+        if not isinstance(ext, YMap) or not isinstance(ext.get("service"), YScalar):
+            self.problems.append(Problem("DIND002", "`extends` needs a `service`", ext.span))
+            return None
+        service = ext.get("service")
+        file_node = ext.get("file")
+        if isinstance(file_node, YScalar) and not file_node.is_null:
+            other = Path(file_node.value)
+            other = other if other.is_absolute() else (path.parent / other)
+            return (Path(_normpath(other)), service.value)  # type: ignore[union-attr]
+        return (path, service.value)  # type: ignore[union-attr]
+
+    def _base_service(self, base_path: Path, base_name: str, path: Path, ext: YNode,
+                      stack: tuple[tuple[Path, str], ...]) -> YNode | None:
+        if base_path != path and not base_path.is_file():
+            self.problems.append(Problem(
+                "DIND003", f"extended file `{base_path}` not found: service `{base_name}` "
+                "is analysed without its base", ext.span))
+            return None
+        self.base_dirs.setdefault(base_path, base_path.parent)
+        layers = self._layers(base_path)
+        services = _merged_services(layers, self.merger)
+        if services is None or services.get(base_name) is None:
+            self.problems.append(Problem(
+                "DIND003", f"extended service `{base_name}` not found in `{base_path.name}`",
+                ext.span))
+            return None
+        return self._resolve_service(services, base_name, base_path, stack)
+
+    # ---------------------------------------------------------------- include
+
+    def _include(self, include: YNode, path: Path, services: dict[str, Service],
+                 volumes: dict[str, Span]) -> None:
+        if not isinstance(include, YSeq):
+            self.problems.append(Problem("DIND002", "`include` must be a list", include.span))
+            return
+        for entry in include.items:
+            spec = self._include_spec(entry, path)
+            if spec is None:
+                continue
+            files, project_dir, env_files = spec
+            missing = [f for f in files if not f.is_file()]
+            if missing:
+                self.problems.append(Problem(
+                    "DIND003", f"included file `{missing[0]}` not found: its services are "
+                    "not analysed", entry.span))
+                continue
+            if files[0] in self.include_stack or files[0] in self.files:
+                self.problems.append(Problem(
+                    "DIND002", f"include cycle through `{files[0].name}`", entry.span))
+                continue
+            sub = _ProjectLoader(self.environ, self.include_stack + tuple(self.files))
+            project = sub.load(files, env_files, project_dir)
+            self._absorb(project, services, volumes)
+
+    def _include_spec(self, entry: YNode, path: Path
+                      ) -> tuple[list[Path], Path | None, list[Path] | None] | None:
+        base = path.parent
+
+        def resolve(text: str) -> Path:
+            p = Path(text)
+            return Path(_normpath(p if p.is_absolute() else base / p))
+
+        if isinstance(entry, YScalar) and not entry.is_null:
+            return [resolve(entry.value)], None, None
+        if isinstance(entry, YMap):
+            paths = _strings(entry.get("path"))
+            if paths:
+                files = [resolve(p) for p in paths]
+                pd = _strings(entry.get("project_directory"))
+                envs = _strings(entry.get("env_file"))
+                return (files, resolve(pd[0]) if pd else None,
+                        [resolve(e) for e in envs] if envs else None)
+        self.problems.append(Problem("DIND002", "invalid `include` entry", entry.span))
+        return None
+
+    def _absorb(self, project: ComposeProject, services: dict[str, Service],
+                volumes: dict[str, Span]) -> None:
+        """Copy an included project's resources in; on a name clash the including file wins."""
+        for f in project.files:
+            self.files[f] = None
+        self.problems.extend(project.problems)
+        for name, service in project.services.items():
+            services.setdefault(name, service)
+        for name, span in project.volumes.items():
+            volumes.setdefault(name, span)
+
+    # ---------------------------------------------------------------- model
+
+    def _services(self, top: YMap) -> dict[str, Service]:
+        node = top.get("services")
+        if not isinstance(node, YMap):
+            return {}
+        builder = ModelBuilder(self.problems, self._base_dir_of)
+        services: dict[str, Service] = {}
+        for name, (key_span, value) in node.entries.items():
+            service = builder.service(name, key_span, value)
+            if service is not None:
+                services[name] = service
+        return services
+
+    def _base_dir_of(self, path: Path) -> Path:
+        return self.base_dirs.get(path, path.parent)
+
+    @staticmethod
+    def _volumes(top: YMap) -> dict[str, Span]:
+        node = top.get("volumes")
+        if not isinstance(node, YMap):
+            return {}
+        return {name: key_span for name, (key_span, _) in node.entries.items()}
+
+    @staticmethod
+    def _name(top: YMap, directory: Path) -> str:
+        node = top.get("name")
+        if isinstance(node, YScalar) and not node.is_null and node.value:
+            return node.value
+        return directory.name.lower()
+
+
+def _without(node: YMap, key: str) -> YMap:
+    return YMap({k: v for k, v in node.entries.items() if k != key}, node.span, node.mark)
+
+
+def _strings(node: YNode | None) -> list[str]:
+    if isinstance(node, YScalar) and not node.is_null:
+        return [node.value]
+    if isinstance(node, YSeq):
+        return [i.value for i in node.items if isinstance(i, YScalar) and not i.is_null]
+    return []
+
+
+def _merged_services(layers: list[YMap], merger: Merger) -> YMap | None:
+    merged: YNode | None = None
+    for layer in layers:
+        merged = merger.merge(merged, layer)
+    services = merged.get("services") if isinstance(merged, YMap) else None
+    return services if isinstance(services, YMap) else None
+
+
+def _normpath(path: Path) -> str:
+    return os.path.normpath(str(path))

@@ -1,0 +1,126 @@
+"""``.env`` files as compose reads them (compose-go ``dotenv``): ``KEY=VALUE`` lines.
+
+Handled: ``export KEY=...``, blank lines and ``#`` comments, unquoted values (trimmed, an inline
+`` #`` starts a comment), single quotes (literal), double quotes (``\\n``, ``\\t``, ``\\"``,
+``\\\\``, ``\\$`` escapes, may span lines), and interpolation of unquoted and double-quoted values
+against the keys defined earlier and the environment passed in. A bare ``KEY`` takes its value
+from the environment when present.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from dindlint.compose.interpolate import interpolate
+from dindlint.source import Problem, Span
+
+_KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=|:)?\s*")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "\\$"}
+
+
+def parse_env_text(text: str, path: Path, environ: Mapping[str, str],
+                   problems: list[Problem]) -> dict[str, str]:
+    """Parse dotenv ``text``; malformed lines give DIND002 and are skipped."""
+    result: dict[str, str] = {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        lineno = i + 1
+        i += 1
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _KEY.match(line)
+        if not match:
+            problems.append(Problem("DIND002", f"unexpected line in env file: `{stripped}`",
+                                    Span(path, lineno)))
+            continue
+        key, sep, rest = match.group(1), match.group(2), line[match.end():]
+        if sep is None:
+            if rest.strip() and not rest.strip().startswith("#"):
+                problems.append(Problem("DIND002", f"unexpected line in env file: `{stripped}`",
+                                        Span(path, lineno)))
+            elif key in environ:
+                result[key] = environ[key]
+            continue
+        lookup = {**result, **environ}
+        value, i = _value(rest, lines, i, lookup)
+        result[key] = value
+    return result
+
+
+def _value(rest: str, lines: list[str], i: int, lookup: Mapping[str, str]) -> tuple[str, int]:
+    """The value starting at ``rest``; returns it and the index of the next unread line."""
+    if rest.startswith("'"):
+        body, i = _quoted(rest, "'", lines, i)
+        return body, i
+    if rest.startswith('"'):
+        body, i = _quoted(rest, '"', lines, i)
+        return _expand(_unescape(body), lookup), i
+    value = re.split(r"\s+#", rest, maxsplit=1)[0].strip()
+    return _expand(value, lookup), i
+
+
+def _quoted(rest: str, quote: str, lines: list[str], i: int) -> tuple[str, int]:
+    """Text between ``quote`` and its closing quote, continuing on the next lines if needed."""
+    text = rest[1:]
+    while True:
+        end = _find_close(text, quote)
+        if end >= 0:
+            return text[:end], i
+        if i >= len(lines):
+            return text, i  # unterminated: take what there is
+        text += "\n" + lines[i]
+        i += 1
+
+
+def _find_close(text: str, quote: str) -> int:
+    j = 0
+    while j < len(text):
+        if quote == '"' and text[j] == "\\":
+            j += 2
+            continue
+        if text[j] == quote:
+            return j
+        j += 1
+    return -1
+
+
+def _unescape(body: str) -> str:
+    out: list[str] = []
+    j = 0
+    while j < len(body):
+        ch = body[j]
+        if ch == "\\" and j + 1 < len(body) and body[j + 1] in _ESCAPES:
+            # `\$` stays escaped until interpolation, which turns `$$` into `$`
+            out.append("$$" if body[j + 1] == "$" else _ESCAPES[body[j + 1]])
+            j += 2
+            continue
+        out.append(ch)
+        j += 1
+    return "".join(out)
+
+
+def _expand(value: str, lookup: Mapping[str, str]) -> str:
+    if "$" not in value:
+        return value
+    res = interpolate(value, lookup)
+    return value if res.error else res.value
+
+
+def load_env_file(path: Path, environ: Mapping[str, str],
+                  problems: list[Problem]) -> dict[str, str] | None:
+    """Read and parse an env file; None (with DIND001) when it cannot be read as UTF-8 text."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        problems.append(Problem("DIND001", f"cannot read `{path}`: {exc.strerror or exc}",
+                                Span(path, 1)))
+        return None
+    except UnicodeDecodeError:
+        problems.append(Problem("DIND001", "env file is not valid UTF-8", Span(path, 1)))
+        return None
+    return parse_env_text(text.lstrip("\ufeff"), path, environ, problems)

@@ -1,0 +1,240 @@
+"""YAML text → a small located tree (``YMap`` / ``YSeq`` / ``YScalar``), every node with its ``Span``.
+
+We use ruamel.yaml's *composer* (node tree with marks), never its constructor: the constructor
+drops positions. Anchors and aliases come out of the composer as the *same* node object, so the
+conversion is memoised by ``id()``: an alias bomb stays a small DAG instead of being expanded.
+``<<`` merge keys are applied here (explicit keys win; in a list of sources the first wins, as in
+YAML 1.1 merge and go-yaml v3). ``!reset`` / ``!override`` tags are kept as ``mark`` for the merge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from dindlint.source import Problem, Span
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+NULL_TAG = "tag:yaml.org,2002:null"
+CUSTOM_MARKS = {"!reset": "reset", "!override": "override"}
+# Plain scalars that YAML resolves to null (1.1 and 1.2 core schema agree on these).
+NULL_WORDS = {"", "~", "null", "Null", "NULL"}
+
+
+@dataclass(eq=False)
+class YScalar:
+    """A scalar value. ``raw`` is the text before interpolation; ``marked`` (only when some
+    variable was unresolved) is the value with each unresolved variable replaced by ``\\0``."""
+
+    value: str
+    span: Span
+    is_null: bool = False
+    quoted: bool = False
+    raw: str = ""
+    unresolved: tuple[str, ...] = ()
+    marked: str | None = None
+    mark: str | None = None  # "reset" / "override"
+    tag: str = "str"  # YAML type as resolved: str, int, float, bool, null, or a custom `!tag`
+
+
+@dataclass(eq=False)
+class YSeq:
+    items: list[YNode]
+    span: Span
+    mark: str | None = None
+
+
+@dataclass(eq=False)
+class YMap:
+    """A mapping; ``entries`` maps the key text to (key span, value node), in file order."""
+
+    entries: dict[str, tuple[Span, YNode]]
+    span: Span
+    mark: str | None = None
+
+    def get(self, key: str) -> YNode | None:
+        entry = self.entries.get(key)
+        return entry[1] if entry else None
+
+    def key_span(self, key: str) -> Span:
+        entry = self.entries.get(key)
+        return entry[0] if entry else self.span
+
+
+YNode = Union[YScalar, YSeq, YMap]
+
+
+@dataclass
+class ParsedFile:
+    """The documents of one file (compose-go loads each document as a layer, merged in order)."""
+
+    path: Path
+    documents: list[YNode] = field(default_factory=list)
+    ok: bool = True
+
+
+def make_yaml() -> YAML:
+    """A safe composer, on the C parser when ``ruamel.yaml.clib`` is installed (DESIGN.md, load)."""
+    try:
+        return YAML(typ="safe", pure=False)
+    except Exception:  # pragma: no cover - no C extension on this interpreter
+        return YAML(typ="safe", pure=True)
+
+
+def span_of(path: Path, node: Any) -> Span:
+    """ruamel marks count from 0 and the end mark is exclusive; Span counts from 1, inclusive."""
+    start, end = node.start_mark, node.end_mark
+    line, col = start.line + 1, start.column + 1
+    end_line, end_col = end.line + 1, end.column
+    block = getattr(node, "flow_style", None) is False
+    if end.line > start.line and (end.column == 0 or block):
+        # a block collection ends where the next token starts (next line): its last line is the
+        # one before; its last column is not tracked
+        end_line, end_col = end.line, 0
+    return Span(path, line, col, end_line, end_col)
+
+
+def read_text(path: Path, problems: list[Problem]) -> str | None:
+    """The file's text, or None with a DIND001 when it cannot be read or is not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem("DIND001", f"cannot read `{path}`: {exc.strerror or exc}",
+                                Span(path, 1)))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem("DIND001", f"file is not valid UTF-8 (byte {exc.start})",
+                                Span(path, line)))
+        return None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_text(path: Path, text: str, problems: list[Problem]) -> ParsedFile:
+    """Compose every document of ``text``. A syntax error → DIND001, and the file contributes
+    nothing (compose refuses the whole file)."""
+    result = ParsedFile(path)
+    raw_docs: list[Any] = []
+    try:
+        for doc in make_yaml().compose_all(text):
+            raw_docs.append(doc)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        what = exc.problem or str(exc).splitlines()[0]
+        problems.append(Problem("DIND001", f"YAML syntax error: {what}", Span(path, line, col)))
+        result.ok = False
+        return result
+    except (YAMLError, ValueError, RecursionError) as exc:
+        problems.append(Problem("DIND001", f"YAML syntax error: {exc}", Span(path, 1)))
+        result.ok = False
+        return result
+    converter = _Converter(path, problems)
+    for doc in raw_docs:
+        node = converter.convert(doc)
+        # an empty document (e.g. a trailing `---`) is skipped, as compose-go does
+        if isinstance(node, YScalar) and node.is_null:
+            continue
+        result.documents.append(node)
+    return result
+
+
+def parse_file(path: Path, problems: list[Problem]) -> ParsedFile:
+    """Read and compose ``path``; never raises."""
+    text = read_text(path, problems)
+    if text is None:
+        return ParsedFile(path, ok=False)
+    return parse_text(path, text, problems)
+
+
+class _Converter:
+    """ruamel node → Y* node, memoised by node identity (aliases share one converted node)."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        self.memo: dict[int, YNode] = {}
+        self.active: set[int] = set()
+
+    def convert(self, node: Any) -> YNode:
+        key = id(node)
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.active:
+            # `&a [*a]`: a recursive alias; compose-go's decoder would loop, we cut it
+            span = span_of(self.path, node)
+            self.problems.append(Problem("DIND002", "recursive alias", span))
+            return YScalar("", span, is_null=True)
+        self.active.add(key)
+        try:
+            result = self._convert(node)
+        finally:
+            self.active.discard(key)
+        self.memo[key] = result
+        return result
+
+    def _convert(self, node: Any) -> YNode:
+        tag = str(node.tag) if node.tag is not None else ""
+        mark = CUSTOM_MARKS.get(tag)
+        span = span_of(self.path, node)
+        kind = type(node).__name__
+        if kind == "SequenceNode":
+            return YSeq([self.convert(item) for item in node.value], span, mark)
+        if kind == "MappingNode":
+            return self._mapping(node, span, mark)
+        return self._scalar(node, span, tag, mark)
+
+    def _scalar(self, node: Any, span: Span, tag: str, mark: str | None) -> YScalar:
+        value = str(node.value)
+        style = getattr(node, "style", None)
+        quoted = bool(style) and style in ("'", '"')
+        plain = not style
+        is_null = tag == NULL_TAG or (plain and value in NULL_WORDS and not tag.startswith("tag:"))
+        short = tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
+        if mark is not None:
+            short = "null" if is_null else "str"  # `!reset` / `!override` hide the type
+        return YScalar(value, span, is_null=is_null, quoted=quoted, raw=value, mark=mark,
+                       tag=short)
+
+    def _mapping(self, node: Any, span: Span, mark: str | None) -> YMap:
+        explicit: dict[str, tuple[Span, YNode]] = {}
+        merged: dict[str, tuple[Span, YNode]] = {}
+        for key_node, value_node in node.value:
+            if str(key_node.tag) == MERGE_TAG or (
+                type(key_node).__name__ == "ScalarNode" and key_node.value == "<<"
+                and not getattr(key_node, "style", None)
+            ):
+                self._merge_sources(self.convert(value_node), merged)
+                continue
+            if type(key_node).__name__ != "ScalarNode":
+                self.problems.append(Problem("DIND002", "mapping key is not a scalar",
+                                             span_of(self.path, key_node)))
+                continue
+            key = str(key_node.value)
+            key_span = span_of(self.path, key_node)
+            if key in explicit:
+                first = explicit[key][0]
+                self.problems.append(Problem(
+                    "DIND001", f"duplicate key `{key}` (first defined at line {first.line})",
+                    key_span))
+            explicit[key] = (key_span, self.convert(value_node))
+        entries = {k: v for k, v in merged.items() if k not in explicit}
+        entries.update(explicit)
+        return YMap(entries, span, mark)
+
+    def _merge_sources(self, source: YNode, merged: dict[str, tuple[Span, YNode]]) -> None:
+        """``<<: *a`` or ``<<: [*a, *b]``: keys not yet present are taken (first source wins)."""
+        sources = source.items if isinstance(source, YSeq) else [source]
+        for item in sources:
+            if not isinstance(item, YMap):
+                self.problems.append(Problem("DIND002", "merge key `<<` needs a mapping",
+                                             item.span))
+                continue
+            for key, entry in item.entries.items():
+                merged.setdefault(key, entry)

@@ -1,0 +1,156 @@
+"""Stage 1, discover: from the paths given, find compose files and Dockerfiles.
+
+The result is a list of *candidate* projects: a compose file with its override file (same folder),
+or a Dockerfile on its own. Grouping a Dockerfile with the compose file that builds it happens
+after loading (``dindlint.project``), because only the loaded model knows the build contexts.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+# Folders never worth walking into: VCS metadata, dependency trees, virtual environments.
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages"}
+)
+
+# Compose's own default file names, in the order compose picks them (domain-facts §9).
+DEFAULT_BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+OVERRIDE_NAMES = (
+    "compose.override.yml", "compose.override.yaml",
+    "docker-compose.override.yml", "docker-compose.override.yaml",
+)
+_COMPOSE_PATTERNS = ("compose*.yml", "compose*.yaml", "*compose*.yml", "*compose*.yaml",
+                     "docker-stack*.yml", "docker-stack*.yaml")
+
+
+def is_compose_name(name: str) -> bool:
+    """True for file names a directory scan treats as compose files (RULES.md, Discovery)."""
+    lower = name.lower()
+    return any(fnmatch(lower, pattern) for pattern in _COMPOSE_PATTERNS)
+
+
+def is_override_name(name: str) -> bool:
+    return name.lower() in OVERRIDE_NAMES
+
+
+def is_dockerfile_name(name: str) -> bool:
+    """``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``, ``Containerfile``."""
+    lower = name.lower()
+    for stem in ("dockerfile", "containerfile"):
+        if lower == stem or lower.startswith(stem + ".") or lower.endswith("." + stem):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """What a scan found: compose files and Dockerfiles (absolute, sorted), and unreadable paths."""
+
+    compose_files: tuple[Path, ...]
+    dockerfiles: tuple[Path, ...]
+    missing: tuple[Path, ...]  # paths given on the command line that do not exist
+
+
+def discover(paths: list[Path]) -> Discovered:
+    """Walk the given files and directories; files passed explicitly are always considered."""
+    compose: set[Path] = set()
+    dockerfiles: set[Path] = set()
+    missing: list[Path] = []
+    for given in paths:
+        path = Path(os.path.abspath(given))
+        if path.is_dir():
+            found_c, found_d = _scan_directory(path)
+            compose.update(found_c)
+            dockerfiles.update(found_d)
+        elif path.exists() or path.is_symlink():
+            _classify_explicit(path, compose, dockerfiles)
+        else:
+            missing.append(given)
+    return Discovered(tuple(sorted(compose)), tuple(sorted(dockerfiles)), tuple(missing))
+
+
+def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -> None:
+    name = path.name
+    if is_dockerfile_name(name):
+        dockerfiles.add(path)
+    elif is_compose_name(name):
+        compose.add(path)
+    elif name.lower().endswith((".yml", ".yaml")):
+        # A YAML file passed explicitly is compose when its top level has `services`.
+        from dindlint.compose import is_compose_document
+
+        if is_compose_document(path):
+            compose.add(path)
+
+
+def _scan_directory(root: Path) -> tuple[list[Path], list[Path]]:
+    compose: list[Path] = []
+    dockerfiles: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not _skip_dir(Path(folder), d))
+        for name in sorted(files):
+            if is_compose_name(name):
+                compose.append(Path(folder) / name)
+            elif is_dockerfile_name(name):
+                dockerfiles.append(Path(folder) / name)
+    ignored = git_ignored(root, compose + dockerfiles)
+    return ([p for p in compose if p not in ignored], [p for p in dockerfiles if p not in ignored])
+
+
+def _skip_dir(parent: Path, name: str) -> bool:
+    if name in SKIPPED_DIRS:
+        return True
+    # Any virtual environment, whatever its name.
+    return (parent / name / "pyvenv.cfg").is_file()
+
+
+def git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
+    """The candidates git ignores, when ``root`` is in a git work tree; else nothing.
+
+    Asks ``git check-ignore`` (read-only; nothing from the scanned tree is executed).
+    """
+    if not candidates:
+        return set()
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "-z", "--stdin"],
+            input="\0".join(str(p) for p in candidates) + "\0",
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if proc.returncode not in (0, 1):
+        return set()  # not a git repository, or git unavailable
+    return {Path(p) for p in proc.stdout.split("\0") if p}
+
+
+def find_git_root(start: Path) -> Path | None:
+    """The nearest folder upward from ``start`` that contains ``.git``."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def compose_files_upward(dockerfile: Path, limit: int = 8) -> list[Path]:
+    """Compose files in the Dockerfile's folder and its ancestors (pre-commit passes a lone
+    Dockerfile; the compose file that builds it must still be found). Stops at the git root."""
+    stop = find_git_root(dockerfile.parent)
+    found: list[Path] = []
+    folder = dockerfile.parent
+    for _ in range(limit):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            names = []
+        found.extend(folder / n for n in names if is_compose_name(n) and (folder / n).is_file())
+        if folder == stop or folder.parent == folder:
+            break
+        folder = folder.parent
+    return found

@@ -1,0 +1,174 @@
+"""Stage 2, load: turn discovered files into projects of loaded, merged models.
+
+A project is a compose file merged with its override file, plus the Dockerfiles its services
+build; or a Dockerfile that no compose file builds. Each file is read and parsed once per run,
+even when several projects share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dindlint.compose import load_project
+from dindlint.discover import (
+    DEFAULT_BASE_NAMES,
+    OVERRIDE_NAMES,
+    Discovered,
+    compose_files_upward,
+    is_override_name,
+)
+from dindlint.dockerfile import load_dockerfile
+from dindlint.model import ComposeProject, Dockerfile
+
+
+@dataclass(frozen=True)
+class Project:
+    """What the later stages analyse together."""
+
+    compose: ComposeProject | None
+    builds: dict[str, Dockerfile] = field(default_factory=dict)  # service name → built Dockerfile
+    dockerfiles: tuple[Dockerfile, ...] = ()  # every Dockerfile of the project, for file rules
+
+    @property
+    def label(self) -> Path:
+        if self.compose is not None:
+            return self.compose.files[0]
+        return self.dockerfiles[0].path
+
+
+@dataclass
+class Loader:
+    """Loads files once and remembers them (a run may see a file from several projects)."""
+
+    environ: Mapping[str, str] | None = None
+    env_files: tuple[Path, ...] | None = None
+    _compose: dict[tuple[Path, ...], ComposeProject] = field(default_factory=dict)
+    _dockerfiles: dict[tuple[Path, tuple[tuple[str, str], ...]], Dockerfile] = field(
+        default_factory=dict
+    )
+
+    def compose(self, files: tuple[Path, ...]) -> ComposeProject:
+        if files not in self._compose:
+            self._compose[files] = load_project(
+                list(files), env_files=list(self.env_files) if self.env_files else None,
+                environ=self.environ,
+            )
+        return self._compose[files]
+
+    def dockerfile(self, path: Path, build_args: Mapping[str, str] | None = None) -> Dockerfile:
+        key = (path, tuple(sorted((build_args or {}).items())))
+        if key not in self._dockerfiles:
+            self._dockerfiles[key] = load_dockerfile(path, build_args=dict(build_args or {}))
+        return self._dockerfiles[key]
+
+
+def group_compose_files(compose_files: tuple[Path, ...]) -> list[tuple[Path, ...]]:
+    """Base file + override file(s) of the same folder; every other compose file on its own.
+
+    Compose merges ``compose.override.y[a]ml`` into the default base file it picks first
+    (``compose.yaml``, ``compose.yml``, ``docker-compose.yml``, ``docker-compose.yaml``).
+    An override file passed alone still finds its base on disk.
+    """
+    by_folder: dict[Path, list[Path]] = {}
+    for path in compose_files:
+        by_folder.setdefault(path.parent, []).append(path)
+    groups: list[tuple[Path, ...]] = []
+    for folder, files in sorted(by_folder.items()):
+        overrides = sorted((p for p in files if is_override_name(p.name)), key=_override_rank)
+        others = [p for p in files if not is_override_name(p.name)]
+        base = _default_base(folder)
+        if overrides and base is not None and base not in others:
+            others.append(base)
+        for path in sorted(others):
+            if path == base:
+                groups.append((path, *_first_override(folder, overrides)))
+            else:
+                groups.append((path,))
+        if overrides and base is None:
+            groups.extend((o,) for o in overrides)
+    return groups
+
+
+def _override_rank(path: Path) -> int:
+    name = path.name.lower()
+    return OVERRIDE_NAMES.index(name) if name in OVERRIDE_NAMES else len(OVERRIDE_NAMES)
+
+
+def _first_override(folder: Path, passed: list[Path]) -> tuple[Path, ...]:
+    """Compose reads the first override file found, whether or not it was passed."""
+    for name in OVERRIDE_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return (candidate,)
+    return tuple(passed[:1])
+
+
+def _default_base(folder: Path) -> Path | None:
+    for name in DEFAULT_BASE_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def build_projects(found: Discovered, loader: Loader) -> list[Project]:
+    """Load every compose group and attach the Dockerfiles its services build."""
+    composes = [loader.compose(files) for files in group_compose_files(found.compose_files)]
+    composes = _drop_referenced(composes)
+    projects = [_attach_builds(c, loader) for c in composes]
+    built = {df.path for p in projects for df in p.dockerfiles}
+    for path in found.dockerfiles:
+        if path in built:
+            continue
+        owners = _compose_projects_building(path, loader, exclude=composes)
+        if owners:
+            for compose in owners:
+                project = _attach_builds(compose, loader)
+                projects.append(project)
+                built.update(df.path for df in project.dockerfiles)
+                composes.append(compose)
+        else:
+            projects.append(Project(compose=None, dockerfiles=(loader.dockerfile(path),)))
+    return projects
+
+
+def _drop_referenced(composes: list[ComposeProject]) -> list[ComposeProject]:
+    """A file that another project includes or extends is linted as part of that project."""
+    referenced: set[Path] = set()
+    for compose in composes:
+        referenced.update(f for f in compose.files[1:])
+    return [c for c in composes if c.files[0] not in referenced]
+
+
+def _attach_builds(compose: ComposeProject, loader: Loader) -> Project:
+    builds: dict[str, Dockerfile] = {}
+    for name, service in sorted(compose.services.items()):
+        build = service.build
+        if build is None or build.dockerfile is None or not build.dockerfile.is_file():
+            continue
+        args = {k: v.value for k, v in build.args.items() if v.value is not None and v.known}
+        builds[name] = loader.dockerfile(build.dockerfile, args)
+    unique: dict[Path, Dockerfile] = {}
+    for dockerfile in builds.values():
+        unique.setdefault(dockerfile.path, dockerfile)
+    return Project(compose=compose, builds=builds, dockerfiles=tuple(unique.values()))
+
+
+def _compose_projects_building(
+    dockerfile: Path, loader: Loader, exclude: list[ComposeProject]
+) -> list[ComposeProject]:
+    """Compose projects, found upward from the Dockerfile, that build it."""
+    seen = {c.files[0] for c in exclude}
+    owners: list[ComposeProject] = []
+    for files in group_compose_files(tuple(compose_files_upward(dockerfile))):
+        if files[0] in seen:
+            continue
+        compose = loader.compose(files)
+        if any(
+            s.build is not None and s.build.dockerfile == dockerfile
+            for s in compose.services.values()
+        ):
+            owners.append(compose)
+    return owners

@@ -1,0 +1,1 @@
+"""Stage 8, report: formatters turn diagnostics into text or SARIF."""

@@ -1,0 +1,61 @@
+"""Text output: ``path:line:col: severity DINDnnn message``, the source line, a caret."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dindlint.engine import Diagnostic, display_path
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+# Control characters and escape sequences from scanned files never reach the terminal raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def neutralise(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _source_line(path: Path, line: int, cache: dict[Path, list[str]]) -> str | None:
+    if path not in cache:
+        try:
+            cache[path] = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+        except OSError:
+            cache[path] = []
+    lines = cache[path]
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
+           files_checked: int) -> str:
+    out: list[str] = []
+    cache: dict[Path, list[str]] = {}
+    for diag in diagnostics:
+        where = f"{display_path(diag.span.path, base)}:{diag.span.line}:{diag.span.col}"
+        severity = diag.severity
+        if colour:
+            where = f"{_BOLD}{where}{_RESET}"
+            severity = f"{_COLOURS.get(severity, '')}{severity}{_RESET}"
+            rule = f"{_BOLD}{diag.rule_id}{_RESET}"
+        else:
+            rule = diag.rule_id
+        out.append(f"{where}: {severity} {rule} {neutralise(diag.message)}")
+        source = _source_line(diag.span.path, diag.span.line, cache)
+        if source is not None:
+            shown = neutralise(source.expandtabs(4))
+            out.append(f"  {shown}")
+            caret = " " * (max(diag.span.col, 1) - 1) + "^"
+            out.append(f"  {_DIM}{caret}{_RESET}" if colour else f"  {caret}")
+        for span, note in diag.related:
+            out.append(f"  note: {display_path(span.path, base)}:{span.line}:{span.col}: "
+                       f"{neutralise(note)}")
+    counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")}
+    if diagnostics:
+        summary = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}"
+                            for s, n in counts.items() if n)
+        out.append(f"Found {len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''} "
+                   f"({summary}) in {files_checked} file{'s' if files_checked != 1 else ''}.")
+    else:
+        out.append(f"No problems found in {files_checked} file{'s' if files_checked != 1 else ''}.")
+    return "\n".join(out) + "\n"

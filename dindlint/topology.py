@@ -1,0 +1,463 @@
+"""Stage 5, topology: which socket reaches which container, at which path, as whom.
+
+Reads the merged compose model and the resolved image identities, and builds the socket graph
+the rules read and ``dindlint graph`` draws: daemon services with the socket each provides (path,
+owning GID and where that GID was decided), TCP listeners with their TLS mode, and each client
+with the sockets that land in it, its ``DOCKER_HOST`` and its effective identity.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dindlint.images import detect_alignment, identity_for_build, identity_for_image, resolve_user
+from dindlint.model import ImageIdentity, Mount, ResolvedUser, Service
+from dindlint.project import Project
+from dindlint.source import Located, Span
+
+DEFAULT_SOCKET = "/var/run/docker.sock"
+
+# Host-side Docker-API sockets (domain-facts §8) and the folders that hold them.
+HOST_SOCKETS = frozenset(
+    {"/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock",
+     "/var/run/podman/podman.sock"}
+)
+ROOTLESS_SOCKET = re.compile(r"^(/var)?/run/user/\d+/(docker\.sock|podman/podman\.sock)$")
+HOST_SOCKET_DIRS = frozenset({"/var/run", "/run"})
+# Wider folders that contain the host socket: exposure (DIND102), but their mount is for files.
+HOST_SOCKET_ANCESTORS = frozenset({"/var", "/"})
+
+_DOCKERD = re.compile(r"(^|[\s/])(dockerd|dockerd-entrypoint\.sh)(\s|$)")
+
+
+def is_dind_image(ref: str) -> bool:
+    """``docker:*dind*``: repository basename ``docker`` (any registry) and a tag with ``dind``.
+
+    ``docker/mcp-gateway:dind`` is not one: its basename is ``mcp-gateway`` (RULES.md).
+    """
+    name, _, tag = ref.split("@", 1)[0].rpartition(":")
+    if not name or "/" in tag:
+        return False
+    return name.rsplit("/", 1)[-1] == "docker" and "dind" in tag
+
+
+def normalise(path: str) -> str:
+    """Fold ``//``, ``.``, ``..`` and trailing slashes the way the kernel resolves a path."""
+    folded = posixpath.normpath(path) if path else path
+    if folded.startswith("//"):
+        folded = "/" + folded.lstrip("/")
+    return folded
+
+
+def same_run_dir(path: str) -> str:
+    """``/var/run`` is a symlink to ``/run`` on Alpine and Debian: compare them as one."""
+    if path == "/var/run" or path.startswith("/var/run/"):
+        return path[len("/var"):]
+    return path
+
+
+def _relative(path: str, folder: str) -> str | None:
+    """``path`` relative to ``folder`` when it is inside it ("" when equal), else None."""
+    path, folder = same_run_dir(path), same_run_dir(folder)
+    if path == folder:
+        return ""
+    prefix = folder.rstrip("/") + "/"
+    return path[len(prefix):] if path.startswith(prefix) else None
+
+
+# --------------------------------------------------------------------------------------------
+# The graph
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Socket:
+    """A Docker-API socket. ``gid`` is its owning group (0: ``root:root``; None: unknown)."""
+
+    kind: str  # "host" or "daemon"
+    path: str  # path on the host, or inside the daemon container
+    gid: int | None
+    provenance: str  # how the GID was decided, in words
+    daemon: str | None = None  # the daemon service
+    span: Span | None = None  # where the GID was decided
+
+    @property
+    def owner(self) -> str:
+        group = "?" if self.gid is None else ("root" if self.gid == 0 else str(self.gid))
+        return f"root:{group} 0660"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A socket landing in a client container."""
+
+    socket: Socket
+    path: str  # where the socket lands in the client
+    carrier: Span  # the volume, bind or volumes_from entry that carries it
+    read_only: bool
+    read_only_span: Span | None
+    via: str  # "bind /var/run/docker.sock", "volume mcp-docker-socket", "volumes_from dind"
+    holds_socket: bool  # the entry is the socket or the folder that holds it (not `/` or `/var`)
+    mount: Mount | None = None
+
+
+@dataclass(frozen=True)
+class TcpListener:
+    port: int
+    tls: bool
+    host: str
+
+
+@dataclass(frozen=True)
+class Daemon:
+    service: Service
+    identity: ImageIdentity | None
+    socket: Socket
+    socket_mounts: tuple[Mount, ...]  # the daemon's mounts that hold its socket
+    tcp: tuple[TcpListener, ...] | None  # None: unknown (unresolved TLS setting)
+    uses_entrypoint_defaults: bool  # docker:dind's entrypoint builds dockerd's flags
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A client's effective process identity."""
+
+    spec: str | None  # the user spec in force (compose ``user:`` or image ``USER``), None: default
+    spec_span: Span | None
+    from_compose: bool
+    resolved: ResolvedUser | None  # None: unknown
+    group_add: tuple[Located[str], ...]
+    unresolved: tuple[str, ...] = ()  # variables with no value in ``user:``
+
+    @property
+    def is_root(self) -> bool:
+        return self.resolved is not None and self.resolved.uid == 0
+
+
+@dataclass(frozen=True)
+class Client:
+    service: Service
+    image: ImageIdentity | None
+    identity: Identity
+    reaches: tuple[Reach, ...]
+    docker_host: Located[str | None] | None
+    alignment: Span | None  # recognised runtime GID alignment
+
+
+@dataclass(frozen=True)
+class Topology:
+    project: Project
+    images: dict[str, ImageIdentity | None]
+    daemons: dict[str, Daemon]
+    clients: dict[str, Client]
+
+
+# --------------------------------------------------------------------------------------------
+# Building it
+# --------------------------------------------------------------------------------------------
+
+
+def build_topology(project: Project) -> Topology:
+    compose = project.compose
+    if compose is None:
+        return Topology(project, {}, {}, {})
+    images = {name: _image_of(project, svc) for name, svc in sorted(compose.services.items())}
+    daemons: dict[str, Daemon] = {}
+    for name, service in sorted(compose.services.items()):
+        daemon = _as_daemon(service, images[name])
+        if daemon is not None:
+            daemons[name] = daemon
+    clients: dict[str, Client] = {}
+    for name, service in sorted(compose.services.items()):
+        if name in daemons:
+            continue
+        reaches = _reaches(service, compose.services, daemons, set())
+        docker_host = service.environment.get("DOCKER_HOST")
+        if reaches or docker_host is not None:
+            clients[name] = Client(
+                service=service,
+                image=images[name],
+                identity=_identity(service, images[name]),
+                reaches=reaches,
+                docker_host=docker_host,
+                alignment=_alignment(service, images[name]),
+            )
+    return Topology(project, images, daemons, clients)
+
+
+def _image_of(project: Project, service: Service) -> ImageIdentity | None:
+    dockerfile = project.builds.get(service.name)
+    if dockerfile is not None and service.build is not None:
+        target = service.build.target.value if service.build.target else None
+        return identity_for_build(dockerfile, target, service.build.context)
+    if service.build is not None:
+        return None  # built from something we could not read: unknown
+    if service.image is not None and service.image.known:
+        return identity_for_image(service.image.value)
+    return None
+
+
+def _words(value: Located[tuple[str, ...] | str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value.value, str):
+        return tuple(value.value.split())
+    return value.value
+
+
+def _runs_dockerd(words: tuple[str, ...] | None) -> bool:
+    return words is not None and bool(_DOCKERD.search(" ".join(words)))
+
+
+def _as_daemon(service: Service, image: ImageIdentity | None) -> Daemon | None:
+    """A daemon service runs dockerd: a ``docker:*dind*`` image with its entrypoint, or a
+    command or entrypoint that runs ``dockerd`` (RULES.md, Terms)."""
+    entrypoint, command = _words(service.entrypoint), _words(service.command)
+    dind = (image is not None and image.daemon is not None) or (
+        service.image is not None and is_dind_image(service.image.value)
+    )
+    entry_defaults = False
+    if dind and (entrypoint is None or _runs_dockerd(entrypoint)):
+        if command is None or not command or command[0].startswith("-"):
+            entry_defaults = entrypoint is None or _runs_dockerd(entrypoint[:1])
+            args = command or ()
+        elif _runs_dockerd(command):
+            args = _after_dockerd(command)
+        else:
+            return None  # dockerd-entrypoint.sh hands other commands to docker-entrypoint.sh
+    elif _runs_dockerd(entrypoint) or _runs_dockerd(command):
+        args = _after_dockerd((entrypoint or ()) + (command or ()))
+    else:
+        return None
+    socket_path = _socket_path(service, image, args)
+    socket = _daemon_socket(service, image, args, socket_path)
+    mounts = tuple(
+        m for m in service.volumes
+        if m.type in ("volume", "bind") and m.source and _relative(socket_path, m.target) is not None
+    )
+    tcp = _tcp_listeners(service, image, args, entry_defaults)
+    return Daemon(service, image, socket, mounts, tcp, entry_defaults)
+
+
+def _after_dockerd(words: tuple[str, ...]) -> tuple[str, ...]:
+    flat: list[str] = []
+    for word in words:
+        flat.extend(word.split())
+    for index, word in enumerate(flat):
+        if word.rsplit("/", 1)[-1] in ("dockerd", "dockerd-entrypoint.sh"):
+            return tuple(flat[index + 1:])
+    return tuple(flat)
+
+
+def _flag_values(args: tuple[str, ...], *names: str) -> list[str]:
+    """Values of ``--name value``, ``--name=value`` and ``-G value`` style flags, in order."""
+    values: list[str] = []
+    for index, arg in enumerate(args):
+        for name in names:
+            if arg == name and index + 1 < len(args):
+                values.append(args[index + 1])
+            elif arg.startswith(name + "=") and name.startswith("--"):
+                values.append(arg[len(name) + 1:])
+    return values
+
+
+def _socket_path(service: Service, image: ImageIdentity | None, args: tuple[str, ...]) -> str:
+    for host in _flag_values(args, "-H", "--host"):
+        if host.startswith("unix://"):
+            return normalise(host[len("unix://"):])
+    env_host = service.environment.get("DOCKER_HOST")
+    if env_host is not None and env_host.value and env_host.value.startswith("unix://"):
+        return normalise(env_host.value[len("unix://"):])  # dockerd-entrypoint.sh honours it
+    if image is not None and image.daemon is not None:
+        return image.daemon.socket_path
+    return DEFAULT_SOCKET
+
+
+def _daemon_socket(
+    service: Service, image: ImageIdentity | None, args: tuple[str, ...], path: str
+) -> Socket:
+    """The socket's owning GID: ``--group``/``-G`` (name or number) or the default group
+    ``docker``; with no such group dockerd falls back to its own GID, 0 (domain-facts §3)."""
+    where = service.image.value if service.image else service.name
+    span = (service.command.span if service.command else None)
+    groups = _flag_values(args, "-G", "--group")
+    if groups:
+        wanted = groups[-1]
+        if wanted == "":
+            return Socket("daemon", path, 0, "`--group \"\"` in the command", service.name, span)
+        if wanted.isdigit():
+            return Socket("daemon", path, int(wanted), f"`--group {wanted}` in the command",
+                          service.name, span)
+        entry = image.groups.get(wanted) if image is not None else None
+        gid = entry.gid if entry is not None else None
+        return Socket("daemon", path, gid, f"`--group {wanted}` in the command", service.name, span)
+    image_span = service.image.span if service.image else service.span
+    if image is None:
+        return Socket("daemon", path, None, f"image {where} (not modelled)", service.name,
+                      image_span)
+    if image.daemon is not None and image.daemon.rootless:
+        return Socket("daemon", path, None, f"rootless daemon in {image.description}",
+                      service.name, image_span)
+    docker = image.groups.get("docker")
+    if docker is not None:
+        return Socket("daemon", path, docker.gid,
+                      f"group `docker` of image {image.description}", service.name,
+                      docker.span or image_span)
+    if image.base_known:
+        return Socket("daemon", path, 0, f"image {image.description} has no `docker` group",
+                      service.name, image_span)
+    return Socket("daemon", path, None, f"image {image.description}", service.name, image_span)
+
+
+def _tcp_listeners(
+    service: Service, image: ImageIdentity | None, args: tuple[str, ...], entry_defaults: bool
+) -> tuple[TcpListener, ...] | None:
+    """What the daemon listens on over TCP (docker:dind entrypoint, domain-facts §4)."""
+    listeners: list[TcpListener] = []
+    tls_flag = any(a.split("=")[0] in ("--tlsverify", "--tls") and not a.endswith("=false")
+                   for a in args)
+    if entry_defaults:
+        certdir = service.environment.get("DOCKER_TLS_CERTDIR")
+        if certdir is not None and not certdir.known:
+            return None
+        if certdir is None:
+            tls = image.daemon.tls_default if image is not None and image.daemon else True
+        else:
+            tls = bool(certdir.value)
+        listeners.append(TcpListener(2376 if tls else 2375, tls, "0.0.0.0"))
+        tls_flag = tls_flag or tls
+    for host in _flag_values(args, "-H", "--host"):
+        if host.startswith("tcp://"):
+            address = host[len("tcp://"):]
+            hostname, _, port = address.rpartition(":")
+            if not port.isdigit():
+                hostname, port = address, ("2376" if tls_flag else "2375")
+            listeners.append(TcpListener(int(port), tls_flag, hostname))
+    return tuple(listeners)
+
+
+def _reaches(
+    service: Service, services: dict[str, Service], daemons: dict[str, Daemon], seen: set[str]
+) -> tuple[Reach, ...]:
+    """Sockets carried into ``service`` by its mounts and its ``volumes_from``."""
+    reaches: list[Reach] = []
+    for mount in service.volumes:
+        reach = _reach_of_mount(mount, daemons)
+        if reach is not None:
+            reaches.append(reach)
+    seen = seen | {service.name}
+    for entry in service.volumes_from:
+        source = services.get(entry.service or "")
+        if source is None or source.name in seen:
+            continue
+        for inherited in _reaches(source, services, daemons, seen):
+            reaches.append(
+                Reach(
+                    socket=inherited.socket,
+                    path=inherited.path,
+                    carrier=entry.span,
+                    read_only=inherited.read_only or entry.read_only,
+                    read_only_span=entry.span if entry.read_only else inherited.read_only_span,
+                    via=f"volumes_from {source.name}",
+                    holds_socket=inherited.holds_socket,
+                    mount=inherited.mount,
+                )
+            )
+    return tuple(reaches)
+
+
+def _reach_of_mount(mount: Mount, daemons: dict[str, Daemon]) -> Reach | None:
+    if not mount.known or mount.source is None:
+        return None
+    if mount.type == "bind":
+        host = _host_socket_reach(mount)
+        if host is not None:
+            return host
+    for daemon in daemons.values():
+        for held in daemon.socket_mounts:
+            if held.type != mount.type or held.source != mount.source:
+                continue
+            inside = _relative(daemon.socket.path, held.target)
+            if inside is None:
+                continue
+            landed = normalise(posixpath.join(mount.target, inside)) if inside else mount.target
+            return Reach(daemon.socket, landed, mount.span, mount.read_only, mount.read_only_span,
+                         f"{mount.type} {mount.source}", True, mount)
+    return None
+
+
+def _host_socket_reach(mount: Mount) -> Reach | None:
+    source = normalise(mount.source or "")
+    if source in HOST_SOCKETS or ROOTLESS_SOCKET.match(source):
+        socket_path, holds = source, True
+    elif source in HOST_SOCKET_DIRS:
+        socket_path, holds = posixpath.join(source, "docker.sock"), True
+    elif source in HOST_SOCKET_ANCESTORS:
+        socket_path, holds = DEFAULT_SOCKET, False
+    else:
+        return None
+    inside = _relative(socket_path, source) if source != "/" else socket_path.lstrip("/")
+    landed = normalise(posixpath.join(mount.target, inside)) if inside else mount.target
+    socket = Socket("host", socket_path, None, "the host's Docker daemon")
+    return Reach(socket, landed, mount.span, mount.read_only, mount.read_only_span,
+                 f"bind {source}", holds, mount)
+
+
+def _identity(service: Service, image: ImageIdentity | None) -> Identity:
+    if service.user is not None:
+        spec: str | None = service.user.value
+        span: Span | None = service.user.span
+        from_compose = True
+        if not service.user.known:
+            return Identity(spec, span, True, None, service.group_add, service.user.unresolved)
+    elif image is not None and image.user is not None:
+        spec, span, from_compose = image.user.value, image.user.span, False
+    else:
+        spec, span, from_compose = None, None, False
+    if image is not None:
+        resolved = resolve_user(image, spec)
+    else:
+        resolved = _root_if_obvious(spec)
+    return Identity(spec, span, from_compose, resolved, service.group_add)
+
+
+def _root_if_obvious(spec: str | None) -> ResolvedUser | None:
+    """Without a model of the image only uid 0 is certain (root is uid 0 everywhere)."""
+    user = (spec or "").split(":", 1)[0]
+    if user in ("0", "root"):
+        return ResolvedUser(spec or "", 0, "root", None, (), user == "root", ":" in (spec or ""),
+                            False)
+    return None
+
+
+def _alignment(service: Service, image: ImageIdentity | None) -> Span | None:
+    """Runtime GID alignment: in the image's entrypoint script, or inline in compose."""
+    for value in (service.entrypoint, service.command):
+        if value is not None:
+            text = value.value if isinstance(value.value, str) else " ".join(value.value)
+            if detect_alignment(text):
+                return value.span
+    if service.entrypoint is not None:
+        return None  # an overridden entrypoint bypasses the image's script
+    return image.alignment if image is not None else None
+
+
+def socket_dirs_of(path: str) -> set[str]:
+    """The folder holding a socket, in both spellings of the run folder."""
+    folder = posixpath.dirname(path)
+    return {folder, same_run_dir(folder), "/var" + same_run_dir(folder)}
+
+
+def describe_image(image: ImageIdentity | None, service: Service) -> str:
+    if image is not None:
+        return image.description
+    if service.image is not None:
+        return service.image.value
+    return "an image dindlint cannot see"
+
+
+def relpath(path: Path) -> str:
+    return path.as_posix()
