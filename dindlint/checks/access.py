@@ -125,8 +125,8 @@ def _relies_on_membership_without_entry(client: Client, reach: Reach) -> bool:
         return False
     if user.has_passwd_entry or not client.identity.from_compose:
         return False
-    if not (client.identity.spec or "").split(":", 1)[0].isdigit():
-        return False
+    if not (client.identity.spec or "").isdigit():
+        return False  # `N:G` gets GID G, not 0: only the plain numeric form
     for group in image.groups.values():
         if not group.members:
             continue

@@ -39,8 +39,16 @@ def load_project(files: Sequence[Path], *, env_files: Sequence[Path] | None = No
     ``env_files`` default to ``<project dir>/.env`` when it exists; ``environ`` (only given with
     ``--use-env``) wins over them, like compose. Never raises: see ``ComposeProject.problems``.
     """
-    return _ProjectLoader(environ or {}, include_stack=()).load(
-        [Path(f).absolute() for f in files], env_files, None)
+    paths = [Path(f).absolute() for f in files]
+    try:
+        return _ProjectLoader(environ or {}, include_stack=()).load(paths, env_files, None)
+    except (RecursionError, RuntimeError, OSError, ValueError) as exc:
+        # last-resort net so one odd file never stops the run; this is a dindlint bug to report
+        first = paths[0] if paths else Path.cwd()
+        problem = Problem("DIND001", f"Could not load the project: {type(exc).__name__}: {exc}",
+                          Span(first, 1))
+        return ComposeProject(name=first.parent.name.lower(), directory=first.parent,
+                              files=tuple(paths), services={}, volumes={}, problems=(problem,))
 
 
 def is_compose_document(path: Path) -> bool:
@@ -131,7 +139,7 @@ class _ProjectLoader:
             for scalar, message in errors:
                 self.problems.append(Problem("DIND002", message, scalar.span))
             if not isinstance(doc, YMap):
-                self.problems.append(Problem("DIND002", "top level must be a mapping",
+                self.problems.append(Problem("DIND002", "Top level must be a mapping",
                                              doc.span))
                 continue
             layers.append(self._check_services(doc))
@@ -178,7 +186,7 @@ class _ProjectLoader:
         base_path, base_name = target
         if (base_path, base_name) in stack or (base_path, base_name) == (path, name):
             self.problems.append(Problem(
-                "DIND002", f"extends cycle through service `{base_name}`", ext.span))
+                "DIND002", f"Extends cycle through service `{base_name}`", ext.span))
             return _without(node, "extends")
         base = self._base_service(base_path, base_name, path, ext, stack + ((path, name),))
         if base is None:
@@ -204,7 +212,7 @@ class _ProjectLoader:
                       stack: tuple[tuple[Path, str], ...]) -> YNode | None:
         if base_path != path and not base_path.is_file():
             self.problems.append(Problem(
-                "DIND003", f"extended file `{base_path}` not found: service `{base_name}` "
+                "DIND003", f"Extended file `{base_path}` not found: service `{base_name}` "
                 "is analysed without its base", ext.span))
             return None
         self.base_dirs.setdefault(base_path, base_path.parent)
@@ -212,7 +220,7 @@ class _ProjectLoader:
         services = _merged_services(layers, self.merger)
         if services is None or services.get(base_name) is None:
             self.problems.append(Problem(
-                "DIND003", f"extended service `{base_name}` not found in `{base_path.name}`",
+                "DIND003", f"Extended service `{base_name}` not found in `{base_path.name}`",
                 ext.span))
             return None
         return self._resolve_service(services, base_name, base_path, stack)
@@ -232,12 +240,12 @@ class _ProjectLoader:
             missing = [f for f in files if not f.is_file()]
             if missing:
                 self.problems.append(Problem(
-                    "DIND003", f"included file `{missing[0]}` not found: its services are "
+                    "DIND003", f"Included file `{missing[0]}` not found: its services are "
                     "not analysed", entry.span))
                 continue
             if files[0] in self.include_stack or files[0] in self.files:
                 self.problems.append(Problem(
-                    "DIND002", f"include cycle through `{files[0].name}`", entry.span))
+                    "DIND002", f"Include cycle through `{files[0].name}`", entry.span))
                 continue
             sub = _ProjectLoader(self.environ, self.include_stack + tuple(self.files))
             project = sub.load(files, env_files, project_dir)
@@ -261,7 +269,7 @@ class _ProjectLoader:
                 envs = _strings(entry.get("env_file"))
                 return (files, resolve(pd[0]) if pd else None,
                         [resolve(e) for e in envs] if envs else None)
-        self.problems.append(Problem("DIND002", "invalid `include` entry", entry.span))
+        self.problems.append(Problem("DIND002", "Invalid `include` entry", entry.span))
         return None
 
     def _absorb(self, project: ComposeProject, services: dict[str, Service],

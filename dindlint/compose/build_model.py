@@ -68,7 +68,7 @@ class ModelBuilder:
         if isinstance(node, YScalar) and node.is_null:
             return Service(name=name, span=key_span)
         if not isinstance(node, YMap):
-            self._bad(node.span, f"service `{name}` must be a mapping")
+            self._bad(node.span, f"Service `{name}` must be a mapping")
             return None
         get = node.get
         return Service(
@@ -183,7 +183,7 @@ class ModelBuilder:
             return self._short_mount(node)
         if isinstance(node, YMap):
             return self._long_mount(node)
-        self._bad(node.span, "volume entry must be a string or a mapping")
+        self._bad(node.span, "Volume entry must be a string or a mapping")
         return None
 
     def _short_mount(self, node: YScalar) -> Mount | None:
@@ -192,7 +192,7 @@ class ModelBuilder:
         try:
             parsed = parse_short(spec)
         except VolumeSpecError as exc:
-            self._bad(node.span, f"invalid volume `{node.value}`: {exc}")
+            self._bad(node.span, f"Invalid volume `{node.value}`: {exc}")
             return None
         source = parsed.source
         if source is None:
@@ -224,7 +224,7 @@ class ModelBuilder:
     def _long_mount(self, node: YMap) -> Mount | None:
         target_node = node.get("target")
         if not isinstance(target_node, YScalar) or target_node.is_null:
-            self._bad(node.span, "volume entry has no `target`")
+            self._bad(node.span, "Volume entry has no `target`")
             return None
         src_node = node.get("source")
         source = (src_node.value if isinstance(src_node, YScalar) and not src_node.is_null
@@ -280,7 +280,7 @@ class ModelBuilder:
         if isinstance(node, YScalar) and not node.is_null:
             port = parse_port(node.value, node.span)
             if port is None:
-                self._bad(node.span, f"invalid port `{node.value}`")
+                self._bad(node.span, f"Invalid port `{node.value}`")
             return port
         if isinstance(node, YMap):
             def text(key: str) -> str | None:
@@ -292,7 +292,7 @@ class ModelBuilder:
             return Port(host_ip=text("host_ip"), published=text("published"),
                         target=_int(text("target")), protocol=text("protocol") or "tcp",
                         span=node.span)
-        self._bad(node.span, "port entry must be a string, a number or a mapping")
+        self._bad(node.span, "Port entry must be a string, a number or a mapping")
         return None
 
     # ---------------------------------------------------------------- build
@@ -322,12 +322,17 @@ class ModelBuilder:
             return None
         if _URL.match(raw):
             return None  # remote context: nothing on disk to analyse
-        path = Path(raw).expanduser() if raw.startswith("~") else Path(raw)
-        context = Path(normalize_path((base_dir / path).as_posix()))
+        if raw.startswith("~"):
+            # the home directory differs per machine; lint results must not (DESIGN.md)
+            self.problems.append(Problem(
+                "DIND003", f"Build context `{raw}` of service `{service}` depends on the home "
+                "directory: Dockerfile analysis skipped", (ctx or node).span))
+            return None
+        context = Path(normalize_path((base_dir / raw).as_posix()))
         if not context.is_dir():
             self.problems.append(Problem(
                 "DIND003",
-                f"build context `{raw}` of service `{service}` not found: "
+                f"Build context `{raw}` of service `{service}` not found: "
                 "Dockerfile analysis skipped", (ctx or node).span))
         return context
 

@@ -35,13 +35,13 @@ def parse_env_text(text: str, path: Path, environ: Mapping[str, str],
             continue
         match = _KEY.match(line)
         if not match:
-            problems.append(Problem("DIND002", f"unexpected line in env file: `{stripped}`",
+            problems.append(Problem("DIND002", f"Unexpected line in env file: `{stripped}`",
                                     Span(path, lineno)))
             continue
         key, sep, rest = match.group(1), match.group(2), line[match.end():]
         if sep is None:
             if rest.strip() and not rest.strip().startswith("#"):
-                problems.append(Problem("DIND002", f"unexpected line in env file: `{stripped}`",
+                problems.append(Problem("DIND002", f"Unexpected line in env file: `{stripped}`",
                                         Span(path, lineno)))
             elif key in environ:
                 result[key] = environ[key]
@@ -117,10 +117,10 @@ def load_env_file(path: Path, environ: Mapping[str, str],
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        problems.append(Problem("DIND001", f"cannot read `{path}`: {exc.strerror or exc}",
+        problems.append(Problem("DIND001", f"Cannot read `{path}`: {exc.strerror or exc}",
                                 Span(path, 1)))
         return None
     except UnicodeDecodeError:
-        problems.append(Problem("DIND001", "env file is not valid UTF-8", Span(path, 1)))
+        problems.append(Problem("DIND001", "Env file is not valid UTF-8", Span(path, 1)))
         return None
     return parse_env_text(text.lstrip("\ufeff"), path, environ, problems)

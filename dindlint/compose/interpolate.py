@@ -75,10 +75,17 @@ def _one(text: str, j: int, env: Mapping[str, str], out: Interpolated) -> int:
     if nxt == "{":
         close = _closing_brace(text, j)
         if close < 0:
-            raise _Invalid(f"unterminated `${{` in `{text}`")
+            raise _Invalid(f"Unterminated `${{` in `{_excerpt(text, j)}`")
         _braced(text[j + 2 : close], env, out, text)
         return close + 1
-    raise _Invalid(f"invalid interpolation `{text[j:j + 2]}` in `{text}` (use `$$` for a literal `$`)")
+    raise _Invalid(f"Invalid interpolation `{_excerpt(text, j)}`: compose rejects it "
+                   "(write `$$` for a literal `$`)")
+
+
+def _excerpt(text: str, start: int, width: int = 30) -> str:
+    """The template text from ``start`` on one line, cut to ``width`` characters."""
+    piece = text[start:].splitlines()[0] if text[start:] else ""
+    return piece if len(piece) <= width else piece[:width] + "…"
 
 
 def _closing_brace(text: str, start: int) -> int:
@@ -108,14 +115,14 @@ def _lookup(name: str, env: Mapping[str, str], out: Interpolated) -> None:
 def _braced(body: str, env: Mapping[str, str], out: Interpolated, text: str) -> None:
     named = _NAME.match(body)
     if not named:
-        raise _Invalid(f"invalid interpolation `${{{body}}}` in `{text}`")
+        raise _Invalid(f"Invalid interpolation `${{{_excerpt(body, 0)}}}`")
     name, rest = named.group(), body[named.end():]
     if not rest:
         _lookup(name, env, out)
         return
     op = next((o for o in _OPERATORS if rest.startswith(o)), None)
     if op is None:
-        raise _Invalid(f"invalid interpolation `${{{body}}}` in `{text}`")
+        raise _Invalid(f"Invalid interpolation `${{{_excerpt(body, 0)}}}`")
     _apply(name, op, rest[len(op):], env, out)
 
 

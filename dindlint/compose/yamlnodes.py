@@ -77,10 +77,13 @@ class ParsedFile:
     ok: bool = True
 
 
-def make_yaml() -> YAML:
-    """A safe composer, on the C parser when ``ruamel.yaml.clib`` is installed (DESIGN.md, load)."""
+def make_yaml(pure: bool = False) -> YAML:
+    """A safe composer, on the C parser when ``ruamel.yaml.clib`` is installed (DESIGN.md, load).
+
+    ruamel falls back to its pure-Python parser by itself when the C one is missing; the
+    ``except`` covers builds where asking for it fails outright."""
     try:
-        return YAML(typ="safe", pure=False)
+        return YAML(typ="safe", pure=pure)
     except Exception:  # pragma: no cover - no C extension on this interpreter
         return YAML(typ="safe", pure=True)
 
@@ -103,26 +106,27 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        problems.append(Problem("DIND001", f"cannot read `{path}`: {exc.strerror or exc}",
+        problems.append(Problem("DIND001", f"Cannot read `{path}`: {exc.strerror or exc}",
                                 Span(path, 1)))
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem("DIND001", f"file is not valid UTF-8 (byte {exc.start})",
+        problems.append(Problem("DIND001", f"File is not valid UTF-8 (byte {exc.start})",
                                 Span(path, line)))
         return None
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse_text(path: Path, text: str, problems: list[Problem]) -> ParsedFile:
+def parse_text(path: Path, text: str, problems: list[Problem], *,
+               pure: bool = False) -> ParsedFile:
     """Compose every document of ``text``. A syntax error → DIND001, and the file contributes
     nothing (compose refuses the whole file)."""
     result = ParsedFile(path)
     raw_docs: list[Any] = []
     try:
-        for doc in make_yaml().compose_all(text):
+        for doc in make_yaml(pure).compose_all(text):
             raw_docs.append(doc)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -169,7 +173,7 @@ class _Converter:
         if key in self.active:
             # `&a [*a]`: a recursive alias; compose-go's decoder would loop, we cut it
             span = span_of(self.path, node)
-            self.problems.append(Problem("DIND002", "recursive alias", span))
+            self.problems.append(Problem("DIND002", "Recursive alias", span))
             return YScalar("", span, is_null=True)
         self.active.add(key)
         try:
@@ -213,7 +217,7 @@ class _Converter:
                 self._merge_sources(self.convert(value_node), merged)
                 continue
             if type(key_node).__name__ != "ScalarNode":
-                self.problems.append(Problem("DIND002", "mapping key is not a scalar",
+                self.problems.append(Problem("DIND002", "Mapping key is not a scalar",
                                              span_of(self.path, key_node)))
                 continue
             key = str(key_node.value)
@@ -221,7 +225,7 @@ class _Converter:
             if key in explicit:
                 first = explicit[key][0]
                 self.problems.append(Problem(
-                    "DIND001", f"duplicate key `{key}` (first defined at line {first.line})",
+                    "DIND001", f"Duplicate key `{key}` (first defined at line {first.line})",
                     key_span))
             explicit[key] = (key_span, self.convert(value_node))
         entries = {k: v for k, v in merged.items() if k not in explicit}
@@ -233,7 +237,7 @@ class _Converter:
         sources = source.items if isinstance(source, YSeq) else [source]
         for item in sources:
             if not isinstance(item, YMap):
-                self.problems.append(Problem("DIND002", "merge key `<<` needs a mapping",
+                self.problems.append(Problem("DIND002", "Merge key `<<` needs a mapping",
                                              item.span))
                 continue
             for key, entry in item.entries.items():

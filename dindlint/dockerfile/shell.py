@@ -115,6 +115,7 @@ def split_shell(
     variables: Mapping[str, str | None] | None = None,
     first_col: int = 1,
     conditional: bool = False,
+    backslash_escapes: bool = True,
 ) -> tuple[ShellCommand, ...]:
     """Split shell ``text`` into simple commands, each with the physical line it starts on.
 
@@ -122,10 +123,13 @@ def split_shell(
     backslash-newline continues a command, as in the shell). ``variables`` are ARG/ENV values
     substituted into argv words where known (None values stay as written). ``conditional`` marks
     every command as conditional (used for text that itself runs under a condition).
+    ``backslash_escapes`` False keeps backslashes literal (Windows Dockerfiles, ``# escape=```).
     Never raises on malformed shell: unbalanced quotes fall back to a whitespace split.
     """
     source = Source.from_text(text, first_line, first_col)
-    return split_source(source, path, variables or {}, conditional=conditional)
+    return split_source(
+        source, path, variables or {}, conditional=conditional, backslash_escapes=backslash_escapes
+    )
 
 
 def split_source(
@@ -135,16 +139,18 @@ def split_source(
     *,
     conditional: bool = False,
     depth: int = 0,
+    backslash_escapes: bool = True,
 ) -> tuple[ShellCommand, ...]:
     """:func:`split_shell` over text whose characters already carry their positions."""
     if depth > _MAX_DEPTH:
         return ()
-    prepared, subs = _prepare(source)
-    tokens = _tokens_with_fallback(prepared)
+    escape = "\\" if backslash_escapes else ""
+    prepared, subs = _Preparer(source, escape).run()
+    tokens = _tokens_with_fallback(prepared, escape)
     raw_commands = _walk(tokens, prepared, conditional)
     out: list[ShellCommand] = []
     for raw in raw_commands:
-        out.extend(_finish(raw, prepared, subs, path, variables, depth))
+        out.extend(_finish(raw, prepared, subs, path, variables, depth, escape))
     return tuple(out)
 
 
@@ -153,6 +159,8 @@ def commands_from_argv(
     pos: Pos,
     path: Path,
     variables: Mapping[str, str | None],
+    *,
+    backslash_escapes: bool = True,
 ) -> tuple[ShellCommand, ...]:
     """Commands of an exec-form RUN: the argv as is, or the inner commands of ``sh -c '…'``."""
     if not argv:
@@ -160,7 +168,9 @@ def commands_from_argv(
     index = _shell_script_index(list(argv))
     if index is not None:
         inner = Source.from_text(argv[index], pos[0], pos[1])
-        return split_source(inner, path, variables, depth=1)
+        return split_source(
+            inner, path, variables, depth=1, backslash_escapes=backslash_escapes
+        )
     return (ShellCommand(tuple(argv), Span(path, pos[0], pos[1])),)
 
 
@@ -172,8 +182,9 @@ def commands_from_argv(
 class _Preparer:
     """One pass over the text that copies what shlex should see, with positions."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, escape: str) -> None:
         self.src = source
+        self.escape = escape
         self.text = source.text
         self.chars: list[str] = []
         self.pos: list[Pos] = []
@@ -211,7 +222,7 @@ class _Preparer:
                     quote = ""
                 i += 1
                 continue
-            if ch == "\\":
+            if ch == "\\" and self.escape:
                 if i + 1 < n and text[i + 1] == "\n":
                     i += 2  # line continuation: the shell removes both characters
                     continue
@@ -301,10 +312,6 @@ class _Preparer:
         return min(i, len(text))
 
 
-def _prepare(source: Source) -> tuple[Source, dict[int, _Sub]]:
-    return _Preparer(source).run()
-
-
 def _line_end(text: str, i: int) -> int:
     end = text.find("\n", i)
     return len(text) if end < 0 else end
@@ -361,10 +368,11 @@ def _closing(text: str, i: int, opener: str, closer: str) -> int:
 # ------------------------------------------------------------------------------------------------
 
 
-def _tokenize(source: Source) -> list[_Token]:
+def _tokenize(source: Source, escape: str) -> list[_Token]:
     """shlex tokens with their start offsets. Raises ValueError on unbalanced quotes."""
     lexer = shlex.shlex(source.text, posix=True, punctuation_chars=_PUNCTUATION)
     lexer.whitespace_split = True
+    lexer.escape = escape
     lexer.whitespace = " \t\r"
     lexer.commenters = ""  # comments were removed by _prepare; shlex would cut ``${X#y}``
     text = source.text
@@ -397,10 +405,10 @@ def _split_operators(run: str, start: int) -> list[_Token]:
     return out
 
 
-def _tokens_with_fallback(source: Source) -> list[_Token]:
+def _tokens_with_fallback(source: Source, escape: str) -> list[_Token]:
     """Tokenise the whole text; if shlex rejects it, line by line, then by whitespace."""
     try:
-        return _tokenize(source)
+        return _tokenize(source, escape)
     except ValueError:
         pass
     tokens: list[_Token] = []
@@ -410,7 +418,7 @@ def _tokens_with_fallback(source: Source) -> list[_Token]:
         end = _line_end(text, start)
         line = source.slice(start, end)
         try:
-            line_tokens = _tokenize(line)
+            line_tokens = _tokenize(line, escape)
         except ValueError:
             line_tokens = _whitespace_tokens(line.text)
         for tok in line_tokens:
@@ -611,6 +619,7 @@ def _finish(
     path: Path,
     variables: Mapping[str, str | None],
     depth: int,
+    escape: str,
 ) -> list[ShellCommand]:
     out: list[ShellCommand] = []
     argv: list[str] = []
@@ -621,7 +630,7 @@ def _finish(
         for number in _PLACEHOLDER.findall(tok.value):
             inner = subs[int(number)].inner
             if inner is not None:
-                out.extend(split_source(inner, path, variables, conditional=True, depth=depth + 1))
+                out.extend(_recurse(inner, path, variables, True, depth, escape))
         restored = _PLACEHOLDER.sub(lambda m: subs[int(m.group(1))].original, tok.value)
         if not argv and tok.raw_first not in "'\"" and _ASSIGNMENT.match(restored):
             continue  # ``FOO=bar cmd``: an assignment prefix, not the command
@@ -635,9 +644,7 @@ def _finish(
     if index is not None and depth < _MAX_DEPTH:
         line, col = word_pos[index]
         inner = Source.from_text(words_raw[index], line, col)
-        out.extend(
-            split_source(inner, path, variables, conditional=raw.conditional, depth=depth + 1)
-        )
+        out.extend(_recurse(inner, path, variables, raw.conditional, depth, escape))
         return out
     out.append(ShellCommand(tuple(argv), Span(path, raw.pos[0], raw.pos[1]), raw.conditional))
     return out
@@ -670,3 +677,21 @@ def _shell_script_index(argv: list[str]) -> int | None:
     if has_c and i < len(args):
         return offset + i
     return None
+
+
+def _recurse(
+    inner: Source,
+    path: Path,
+    variables: Mapping[str, str | None],
+    conditional: bool,
+    depth: int,
+    escape: str,
+) -> tuple[ShellCommand, ...]:
+    return split_source(
+        inner,
+        path,
+        variables,
+        conditional=conditional,
+        depth=depth + 1,
+        backslash_escapes=bool(escape),
+    )

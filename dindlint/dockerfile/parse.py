@@ -1,0 +1,517 @@
+"""Load a Dockerfile into the immutable model (DESIGN.md, stage "load").
+
+dockerfile-parse supplies the instruction keywords and line ranges. The text of every
+instruction is then rebuilt from the raw physical lines, so each character keeps its line and
+column: comment lines inside a continued instruction are skipped, and a command inside a long RUN
+points at the physical line it is written on. Heredocs are handled here (heredoc.py), because
+dockerfile-parse does not understand them. Variable substitution is done here with the values the
+Dockerfile declares (substitute.py), never with the process environment.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockerfile_parse import DockerfileParser
+
+from dindlint.dockerfile.heredoc import Heredoc, find_markers, read_bodies, strip_markers
+from dindlint.dockerfile.shell import Source, commands_from_argv, split_source
+from dindlint.dockerfile.substitute import substitute
+from dindlint.model import Dockerfile, Instruction, ShellCommand, Stage
+from dindlint.source import Located, Problem, Span
+
+RULE = "DIND001"
+_BOM = b"\xef\xbb\xbf"
+_DIRECTIVE = re.compile(r"^\s*#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
+_KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+_KEYWORD = re.compile(r"\S+")
+_FLAG = re.compile(r"--([A-Za-z][A-Za-z0-9-]*)(?:=(\"[^\"]*\"|'[^']*'|\S*))?(?=\s|$)")
+_INSTRUCTIONS = frozenset(
+    {
+        "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
+        "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME",
+        "WORKDIR",
+    }
+)  # fmt: skip
+_FLAGGED = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
+_EXEC_FORM = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
+# Instructions whose arguments the builder itself expands ($VAR) before using them.
+# RUN/CMD/ENTRYPOINT are left to the shell (their commands get substituted argv instead).
+_EXPANDED = frozenset({"ADD", "COPY", "EXPOSE", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"})
+_HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
+
+
+@dataclass
+class _Raw:
+    """One instruction as located in the file (0-based line indexes)."""
+
+    keyword: str
+    start: int
+    end: int  # last line, including a heredoc's terminator
+    source: Source  # the text after the keyword, continuation lines joined
+    heredocs: list[Heredoc] = field(default_factory=list)
+
+
+@dataclass
+class _Scope:
+    """Variables visible to an instruction: ARGs of the stage, then ENV (ENV wins)."""
+
+    args: dict[str, str | None] = field(default_factory=dict)
+    env: dict[str, str | None] = field(default_factory=dict)
+
+    def variables(self) -> dict[str, str | None]:
+        return {**self.args, **self.env}
+
+
+# ------------------------------------------------------------------------------------------------
+# Entry point
+# ------------------------------------------------------------------------------------------------
+
+
+def load_dockerfile(path: Path, *, build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """Load the Dockerfile at ``path``; never raises.
+
+    Problems (unreadable, not UTF-8, a directory, binary, no FROM, content before FROM, unknown
+    instruction, unterminated heredoc) are reported as DIND001 in ``Dockerfile.problems``.
+    ``build_args`` override ARG defaults (global ARGs in FROM and ARGs inside stages).
+    """
+    lines, problem = _read_lines(path)
+    if problem is not None:
+        return Dockerfile(path, (), {}, lines, (problem,))
+    try:
+        return _Loader(path, lines, dict(build_args or {})).load()
+    except Exception as exc:  # noqa: BLE001 - the contract: a bad file never stops the run
+        message = f"cannot parse Dockerfile: {type(exc).__name__}: {exc}"
+        return Dockerfile(path, (), {}, lines, (Problem(RULE, message, Span(path, 1)),))
+
+
+def _read_lines(path: Path) -> tuple[tuple[str, ...], Problem | None]:
+    """The file's physical lines (no newline, no BOM), or a DIND001 problem."""
+    if path.is_dir():
+        return (), Problem(RULE, f"{path.name} is a directory, not a Dockerfile", Span(path, 1))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return (), Problem(RULE, f"cannot read Dockerfile: {exc.strerror or exc}", Span(path, 1))
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return (), Problem(RULE, "binary file, not a Dockerfile", Span(path, line))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        lines = _split_lines(data.decode("utf-8", errors="replace"))
+        return lines, Problem(RULE, "Dockerfile is not valid UTF-8", Span(path, line))
+    return _split_lines(text), None
+
+
+def _split_lines(text: str) -> tuple[str, ...]:
+    # Only "\n" ends a line (as for the builder); str.splitlines would also split on \x0c, \u2028 …
+    parts = text.split("\n")
+    if parts and parts[-1] == "":
+        parts.pop()
+    return tuple(part[:-1] if part.endswith("\r") else part for part in parts)
+
+
+# ------------------------------------------------------------------------------------------------
+# Locating instructions
+# ------------------------------------------------------------------------------------------------
+
+
+def _directives(lines: Sequence[str]) -> tuple[str, dict[int, str]]:
+    """The escape character and the parser-directive lines (index → directive name).
+
+    Directives are only recognised at the very top; the first other line (blank, comment or
+    instruction) ends them, as in BuildKit.
+    """
+    escape = "\\"
+    found: dict[int, str] = {}
+    for index, line in enumerate(lines):
+        match = _DIRECTIVE.match(line)
+        if match is None or match.group(1).lower() not in _KNOWN_DIRECTIVES:
+            break
+        name = match.group(1).lower()
+        if name in found.values():
+            break
+        found[index] = name
+        if name == "escape" and match.group(2) in ("\\", "`"):
+            escape = match.group(2)
+    return escape, found
+
+
+def _feed(lines: Sequence[str], directives: dict[int, str], hidden: set[int]) -> list[str]:
+    """The lines handed to dockerfile-parse.
+
+    Blank lines become comments: BuildKit skips a blank line inside a continuation, while
+    dockerfile-parse would end the instruction there. Heredoc bodies become comments too.
+    Directives other than ``escape`` are normalised to ``syntax`` so dockerfile-parse (which only
+    knows those two) still sees a later ``escape`` directive.
+    """
+    feed: list[str] = []
+    for index, line in enumerate(lines):
+        if index in hidden or not line.strip():
+            feed.append("#")
+        elif directives.get(index, "escape") != "escape":
+            feed.append("# syntax=dindlint")
+        else:
+            feed.append(line)
+    return feed
+
+
+def _structure(feed: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(keyword, startline, endline) of every instruction, 0-based, from dockerfile-parse."""
+    content = "".join(line + "\n" for line in feed).encode("utf-8")
+    # fileobj: the parser must not open paths itself; env_replace=False: no environment reads.
+    parser = DockerfileParser(fileobj=io.BytesIO(content), env_replace=False)
+    return [
+        (item["instruction"], item["startline"], item["endline"])
+        for item in parser.structure
+        if item["instruction"] != "COMMENT"
+    ]
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _instruction_source(
+    lines: Sequence[str], start: int, end: int, escape: str, hidden: set[int]
+) -> tuple[str, Source]:
+    """Keyword and the text after it, built from the physical lines ``start..end``.
+
+    Comment and blank lines inside the range are skipped; the escape character that continues a
+    line is removed and the lines are joined without separator, as the builder does.
+    """
+    chars: list[str] = []
+    pos: list[tuple[int, int]] = []
+    for index in range(start, end + 1):
+        line = lines[index]
+        if index != start and (index in hidden or _is_comment(line) or not line.strip()):
+            continue
+        body = line.rstrip(" \t")
+        if body.endswith(escape):
+            body = body[:-1]
+        elif index == end:
+            body = line
+        for col, ch in enumerate(body, start=1):
+            chars.append(ch)
+            pos.append((index + 1, col))
+    full = Source("".join(chars), pos)
+    text = full.text
+    match = _KEYWORD.search(text)
+    if match is None:
+        return "", full.slice(0, 0)
+    value_start = match.end()
+    while value_start < len(text) and text[value_start] in " \t":
+        value_start += 1
+    value_end = len(text.rstrip())
+    return match.group().upper(), full.slice(value_start, max(value_start, value_end))
+
+
+def _locate(lines: Sequence[str]) -> tuple[list[_Raw], str]:
+    """All instructions with their text and heredoc bodies, and the escape character."""
+    escape, directives = _directives(lines)
+    hidden: set[int] = set()
+    heredocs: dict[int, tuple[list[Heredoc], int]] = {}
+    # Each heredoc found hides its body and re-runs dockerfile-parse, because the body may have
+    # changed how the following lines were grouped (a body line ending in "\" …).
+    while True:
+        structure = _structure(_feed(lines, directives, hidden))
+        for keyword, start, end in structure:
+            if start in heredocs or keyword not in _HEREDOC_KEYWORDS:
+                continue
+            _, source = _instruction_source(lines, start, end, escape, hidden)
+            markers = find_markers(source.text) if not source.text.startswith("[") else []
+            if not markers:
+                continue
+            bodies, last = read_bodies(lines, end + 1, markers)
+            heredocs[start] = (bodies, last)
+            hidden.update(range(end + 1, last + 1))
+            break
+        else:
+            break
+    raws: list[_Raw] = []
+    for _keyword, start, end in structure:
+        keyword, source = _instruction_source(lines, start, end, escape, hidden)
+        bodies, last = heredocs.get(start, ([], end))
+        raws.append(_Raw(keyword, start, max(end, last), source, bodies))
+    return raws, escape
+
+
+# ------------------------------------------------------------------------------------------------
+# Building the model
+# ------------------------------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, path: Path, lines: tuple[str, ...], build_args: dict[str, str]) -> None:
+        self.path = path
+        self.lines = lines
+        self.build_args = build_args
+        self.problems: list[Problem] = []
+        self.escape = "\\"
+        self.global_args: dict[str, str | None] = {}  # defaults as written (substituted)
+        self.global_values: dict[str, str | None] = {}  # defaults overridden by build args
+        self.stages: list[Stage] = []
+        self.stage_env: dict[str, dict[str, str | None]] = {}  # stage name → final ENV
+
+    def problem(self, message: str, line: int) -> None:
+        self.problems.append(Problem(RULE, message, Span(self.path, line)))
+
+    def load(self) -> Dockerfile:
+        raws, self.escape = _locate(self.lines)
+        current: tuple[_Raw, Located[str], str | None, _Scope] | None = None
+        instructions: list[Instruction] = []
+        for raw in raws:
+            self.check_raw(raw)
+            if raw.keyword == "FROM":
+                if current is not None:
+                    self.close_stage(current, instructions)
+                current = self.open_stage(raw)
+                instructions = []
+            elif current is None:
+                self.before_from(raw)
+            else:
+                instructions.append(self.instruction(raw, current[3]))
+        if current is not None:
+            self.close_stage(current, instructions)
+        elif raws:
+            self.problem("no FROM instruction: this is not a buildable Dockerfile", raws[0].start + 1)
+        return Dockerfile(
+            self.path, tuple(self.stages), dict(self.global_args), self.lines, tuple(self.problems)
+        )
+
+    def check_raw(self, raw: _Raw) -> None:
+        if raw.keyword not in _INSTRUCTIONS:
+            self.problem(f"unknown instruction {raw.keyword!r}", raw.start + 1)
+        for heredoc in raw.heredocs:
+            if not heredoc.terminated:
+                name = heredoc.marker.name
+                self.problem(f"heredoc {name!r} is never terminated", raw.start + 1)
+
+    def span(self, raw: _Raw) -> Span:
+        return Span(self.path, raw.start + 1, 1, raw.end + 1)
+
+    # -- before the first FROM ----------------------------------------------------------------
+
+    def before_from(self, raw: _Raw) -> None:
+        if raw.keyword != "ARG":
+            if raw.keyword in _INSTRUCTIONS:
+                self.problem(f"{raw.keyword} before the first FROM", raw.start + 1)
+            return
+        for name, default in _arg_pairs(raw.source.text):
+            if default is not None:
+                default = substitute(default, self.global_values, escape=self.escape)[0]
+            self.global_args[name] = default
+            self.global_values[name] = self.build_args.get(name, default)
+
+    # -- stages -------------------------------------------------------------------------------
+
+    def open_stage(self, raw: _Raw) -> tuple[_Raw, Located[str], str | None, _Scope]:
+        flags, rest = _split_flags(raw.source)
+        words = rest.text.split()
+        span = self.span(raw)
+        if not words:
+            self.problem("FROM without an image", raw.start + 1)
+            words = [""]
+        image, unresolved = substitute(words[0], self.global_values, escape=self.escape)
+        name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+        scope = _Scope()
+        parent_env = self.stage_env.get(image.lower())
+        if parent_env is not None:  # FROM an earlier stage inherits its ENV (not its ARGs)
+            scope.env.update(parent_env)
+        return raw, Located(image, span, unresolved), name, scope
+
+    def close_stage(
+        self,
+        current: tuple[_Raw, Located[str], str | None, _Scope],
+        instructions: list[Instruction],
+    ) -> None:
+        raw, base, name, scope = current
+        stage = Stage(len(self.stages), name, base, tuple(instructions), self.span(raw))
+        self.stages.append(stage)
+        if name:
+            self.stage_env[name.lower()] = dict(scope.env)
+
+    # -- instructions -------------------------------------------------------------------------
+
+    def instruction(self, raw: _Raw, scope: _Scope) -> Instruction:
+        variables = scope.variables()
+        flags: dict[str, str] = {}
+        rest = raw.source
+        if raw.keyword in _FLAGGED:
+            flags, rest = _split_flags(raw.source)
+            flags = {k: self.expand(v, variables) for k, v in flags.items()}
+        exec_form = _exec_form(rest.text) if raw.keyword in _EXEC_FORM else None
+        commands: tuple[ShellCommand, ...] = ()
+        if raw.keyword == "RUN":
+            commands = self.run_commands(raw, rest, exec_form, variables)
+        value = raw.source.text
+        if raw.keyword in _EXPANDED:
+            value = self.expand(value, variables)
+        if raw.keyword == "ARG":
+            self.declare_args(raw, scope)
+        elif raw.keyword == "ENV":
+            self.set_env(raw, scope)
+        return Instruction(raw.keyword, value, self.span(raw), commands, flags, exec_form)
+
+    @property
+    def posix(self) -> bool:
+        """False for ``# escape=```: a Windows Dockerfile, where ``C:\\app`` is a path."""
+        return self.escape == "\\"
+
+    def expand(self, text: str, variables: Mapping[str, str | None]) -> str:
+        return substitute(text, variables, escape=self.escape)[0]
+
+    def run_commands(
+        self,
+        raw: _Raw,
+        rest: Source,
+        exec_form: tuple[str, ...] | None,
+        variables: Mapping[str, str | None],
+    ) -> tuple[ShellCommand, ...]:
+        if raw.heredocs:
+            return self.heredoc_commands(raw, rest, variables)
+        if exec_form is not None:
+            return commands_from_argv(
+                exec_form, rest.at(0), self.path, variables, backslash_escapes=self.posix
+            )
+        return split_source(rest, self.path, variables, backslash_escapes=self.posix)
+
+    def heredoc_commands(
+        self, raw: _Raw, rest: Source, variables: Mapping[str, str | None]
+    ) -> tuple[ShellCommand, ...]:
+        """``RUN <<EOF`` runs the body as a script; ``RUN python3 <<EOF`` feeds it as input."""
+        command = strip_markers(rest.text, find_markers(rest.text)).strip()
+        if not _is_shell_launcher(command):
+            return split_source(rest, self.path, variables, backslash_escapes=self.posix)
+        out: list[ShellCommand] = []
+        for heredoc in raw.heredocs:
+            body = _body_source(self.lines, heredoc)
+            out.extend(split_source(body, self.path, variables, backslash_escapes=self.posix))
+        return tuple(out)
+
+    def declare_args(self, raw: _Raw, scope: _Scope) -> None:
+        for name, default in _arg_pairs(raw.source.text):
+            if name in self.build_args:
+                value: str | None = self.build_args[name]
+            elif default is not None:
+                value = self.expand(default, scope.variables())
+            else:
+                # ``ARG VERSION`` re-declaring a global ARG takes the global value.
+                value = self.global_values.get(name)
+            scope.args[name] = value
+
+    def set_env(self, raw: _Raw, scope: _Scope) -> None:
+        # All values of one ENV are expanded with the variables from before it, as BuildKit does.
+        variables = scope.variables()
+        for name, value in _env_pairs(raw.source.text):
+            scope.env[name] = self.expand(value, variables)
+
+
+# ------------------------------------------------------------------------------------------------
+# Small parsers
+# ------------------------------------------------------------------------------------------------
+
+
+def _split_flags(source: Source) -> tuple[dict[str, str], Source]:
+    """Leading ``--name=value`` flags (a repeated flag's values are joined with newlines)."""
+    flags: dict[str, str] = {}
+    text = source.text
+    i = 0
+    while True:
+        while i < len(text) and text[i] in " \t":
+            i += 1
+        match = _FLAG.match(text, i)
+        if match is None:
+            break
+        name, value = match.group(1), match.group(2)
+        value = "" if value is None else _unquote(value)
+        flags[name] = f"{flags[name]}\n{value}" if name in flags else value
+        i = match.end()
+    return flags, source.slice(i, len(text))
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _exec_form(text: str) -> tuple[str, ...] | None:
+    """JSON array form; anything that is not a JSON list of strings is shell form (as docker)."""
+    stripped = text.strip()
+    if not stripped.startswith("["):
+        return None
+    try:
+        parsed = json.loads(stripped)
+    except ValueError:
+        return None
+    if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed):
+        return tuple(parsed)
+    return None
+
+
+def _words(text: str) -> list[str]:
+    """Shell-like words of ARG/ENV text; unbalanced quotes fall back to whitespace."""
+    try:
+        return shlex.split(text, comments=False, posix=True)
+    except ValueError:
+        return text.split()
+
+
+def _arg_pairs(text: str) -> list[tuple[str, str | None]]:
+    pairs: list[tuple[str, str | None]] = []
+    for word in _words(text):
+        name, sep, default = word.partition("=")
+        if name:
+            pairs.append((name, default if sep else None))
+    return pairs
+
+
+def _env_pairs(text: str) -> list[tuple[str, str]]:
+    words = _words(text)
+    if words and "=" not in words[0]:
+        # Legacy ``ENV NAME value with spaces``: the rest of the line is the value.
+        name = words[0]
+        value = text.strip()[len(name) :].strip() if text.strip().startswith(name) else ""
+        return [(name, _unquote(value))]
+    pairs: list[tuple[str, str]] = []
+    for word in words:
+        name, sep, value = word.partition("=")
+        if name and sep:
+            pairs.append((name, value))
+    return pairs
+
+
+def _is_shell_launcher(command: str) -> bool:
+    """True when what remains of ``RUN … <<EOF`` runs the body as a shell script."""
+    if not command:
+        return True
+    words = command.split()
+    if words[0].rsplit("/", 1)[-1] not in _SHELLS:
+        return False
+    # ``bash -e <<EOF`` reads the script from stdin; ``bash -c …`` or ``bash file`` do not.
+    return all(w.startswith(("-", "+")) and "c" not in w[1:] for w in words[1:])
+
+
+def _body_source(lines: Sequence[str], heredoc: Heredoc) -> Source:
+    chars: list[str] = []
+    pos: list[tuple[int, int]] = []
+    for index, text in heredoc.body:
+        first_col = len(lines[index]) - len(text) + 1  # ``<<-`` removed leading tabs
+        for offset, ch in enumerate(text):
+            chars.append(ch)
+            pos.append((index + 1, first_col + offset))
+        chars.append("\n")
+        pos.append((index + 1, first_col + len(text)))
+    return Source("".join(chars), pos)
