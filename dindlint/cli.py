@@ -33,11 +33,12 @@ def main() -> None:
               help="Write the report to FILE instead of standard output.")
 @click.option("--fail-on", type=click.Choice(THRESHOLDS), default="warning", show_default=True,
               help="Lowest severity that makes the exit code 1.")
-@click.option("--color/--no-color", "colour", default=None,
-              help="Colour text output (default: only on a terminal, never with NO_COLOR).")
+@click.option("--color", "colour", type=click.Choice(("auto", "always", "never")),
+              default="auto", show_default=True,
+              help="Colour text output; auto: only on a terminal and never with NO_COLOR.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str,
-          colour: bool | None, debug: bool) -> None:
+          colour: str, debug: bool) -> None:
     """Check compose files and Dockerfiles under PATHS (default: the current directory)."""
     try:
         code = _check(list(paths) or [Path(".")], output_format, output, fail_on, colour)
@@ -51,7 +52,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, fail
 
 
 def _check(paths: list[Path], output_format: str, output: Path | None, fail_on: str,
-           colour: bool | None) -> int:
+           colour: str) -> int:
     from dindlint.discover import discover
     from dindlint.engine import SEVERITY_RANK, run_checks
     from dindlint.project import Loader, build_projects
@@ -73,8 +74,9 @@ def _check(paths: list[Path], output_format: str, output: Path | None, fail_on: 
     else:
         from dindlint.report import text as text_report
 
-        use_colour = colour if colour is not None else (
-            output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        use_colour = colour == "always" or (
+            colour == "auto" and output is None and sys.stdout.isatty()
+            and "NO_COLOR" not in os.environ)
         text = text_report.render(diagnostics, base, use_colour, len(files))
     if output is not None:
         output.write_text(text, encoding="utf-8")

@@ -52,7 +52,9 @@ def load_project(files: Sequence[Path], *, env_files: Sequence[Path] | None = No
 
 
 def is_compose_document(path: Path) -> bool:
-    """True when the YAML file's top level is a mapping with a ``services`` mapping; never raises."""
+    """True when the file's YAML top level is a mapping holding a ``services`` mapping.
+
+    Cheap (compose only, no interpolation or model) and never raises."""
     try:
         text = read_text(Path(path), [])
         if text is None:

@@ -27,7 +27,7 @@ class Merger:
 
     def __init__(self) -> None:
         # memo values hold their input nodes too, so an id() is never reused while memoised
-        self._clean: dict[int, tuple[YNode, YNode | None]] = {}
+        self._clean: dict[tuple[int, Path_], tuple[YNode, YNode | None]] = {}
         self._pairs: dict[tuple[int, int, Path_], tuple[YNode, YNode, YNode | None]] = {}
 
     def merge(self, base: YNode | None, over: YNode, path: Path_ = ()) -> YNode | None:
@@ -76,7 +76,9 @@ class Merger:
         """``node`` with nested ``!reset`` entries dropped (it is the first value for its path)."""
         if node.mark == "reset":
             return None
-        key = id(node)
+        # keyed by path too: the same node is normalised differently at different paths
+        # (a `build: dir` scalar becomes `{context: dir}` only at the `build` key)
+        key = (id(node), path)
         if key not in self._clean:
             self._clean[key] = (node, node)  # placeholder while walking
             self._clean[key] = (node, self._clean_uncached(_normalize(node, path), path))

@@ -1,4 +1,4 @@
-"""YAML text → a small located tree (``YMap`` / ``YSeq`` / ``YScalar``), every node with its ``Span``.
+"""YAML text → a small located tree (``YMap`` / ``YSeq`` / ``YScalar``), each node with a ``Span``.
 
 We use ruamel.yaml's *composer* (node tree with marks), never its constructor: the constructor
 drops positions. Anchors and aliases come out of the composer as the *same* node object, so the

@@ -70,6 +70,17 @@ class _Scope:
         return {**self.args, **self.env}
 
 
+@dataclass
+class _OpenStage:
+    """The stage being read: its FROM, and the instructions seen so far."""
+
+    raw: _Raw
+    base: Located[str]
+    name: str | None
+    scope: _Scope
+    instructions: list[Instruction] = field(default_factory=list)
+
+
 # ------------------------------------------------------------------------------------------------
 # Entry point
 # ------------------------------------------------------------------------------------------------
@@ -115,7 +126,7 @@ def _read_lines(path: Path) -> tuple[tuple[str, ...], Problem | None]:
 
 
 def _split_lines(text: str) -> tuple[str, ...]:
-    # Only "\n" ends a line (as for the builder); str.splitlines would also split on \x0c, \u2028 …
+    # Only "\n" ends a line (as for the builder); str.splitlines would also split on \x0c …
     parts = text.split("\n")
     if parts and parts[-1] == "":
         parts.pop()
@@ -222,23 +233,27 @@ def _locate(lines: Sequence[str]) -> tuple[list[_Raw], str]:
     escape, directives = _directives(lines)
     hidden: set[int] = set()
     heredocs: dict[int, tuple[list[Heredoc], int]] = {}
-    # Each heredoc found hides its body and re-runs dockerfile-parse, because the body may have
-    # changed how the following lines were grouped (a body line ending in "\" …).
-    while True:
-        structure = _structure(_feed(lines, directives, hidden))
-        for keyword, start, end in structure:
-            if start in heredocs or keyword not in _HEREDOC_KEYWORDS:
-                continue
-            _, source = _instruction_source(lines, start, end, escape, hidden)
-            markers = find_markers(source.text) if not source.text.startswith("[") else []
-            if not markers:
-                continue
-            bodies, last = read_bodies(lines, end + 1, markers)
-            heredocs[start] = (bodies, last)
-            hidden.update(range(end + 1, last + 1))
-            break
+    structure = _structure(_feed(lines, directives, hidden))
+    index = 0
+    while index < len(structure):
+        keyword, start, end = structure[index]
+        index += 1
+        if keyword not in _HEREDOC_KEYWORDS:
+            continue
+        _, source = _instruction_source(lines, start, end, escape, hidden)
+        markers = find_markers(source.text) if not source.text.startswith("[") else []
+        if not markers:
+            continue
+        bodies, last = read_bodies(lines, end + 1, markers)
+        heredocs[start] = (bodies, last)
+        hidden.update(range(end + 1, last + 1))
+        later = structure[index:]
+        if any(s <= last < e for _, s, e in later):
+            # A bogus instruction ran past the body (a body line ending in "\"): the grouping
+            # of the lines after the heredoc may change, so let dockerfile-parse look again.
+            structure = _structure(_feed(lines, directives, hidden))
         else:
-            break
+            structure = structure[:index] + [item for item in later if item[1] > last]
     raws: list[_Raw] = []
     for _keyword, start, end in structure:
         keyword, source = _instruction_source(lines, start, end, escape, hidden)
@@ -269,23 +284,21 @@ class _Loader:
 
     def load(self) -> Dockerfile:
         raws, self.escape = _locate(self.lines)
-        current: tuple[_Raw, Located[str], str | None, _Scope] | None = None
-        instructions: list[Instruction] = []
+        current: _OpenStage | None = None
         for raw in raws:
             self.check_raw(raw)
             if raw.keyword == "FROM":
                 if current is not None:
-                    self.close_stage(current, instructions)
+                    self.close_stage(current)
                 current = self.open_stage(raw)
-                instructions = []
             elif current is None:
                 self.before_from(raw)
             else:
-                instructions.append(self.instruction(raw, current[3]))
+                current.instructions.append(self.instruction(raw, current.scope))
         if current is not None:
-            self.close_stage(current, instructions)
+            self.close_stage(current)
         elif raws:
-            self.problem("no FROM instruction: this is not a buildable Dockerfile", raws[0].start + 1)
+            self.problem("no FROM instruction: not a buildable Dockerfile", raws[0].start + 1)
         return Dockerfile(
             self.path, tuple(self.stages), dict(self.global_args), self.lines, tuple(self.problems)
         )
@@ -316,7 +329,7 @@ class _Loader:
 
     # -- stages -------------------------------------------------------------------------------
 
-    def open_stage(self, raw: _Raw) -> tuple[_Raw, Located[str], str | None, _Scope]:
+    def open_stage(self, raw: _Raw) -> _OpenStage:
         flags, rest = _split_flags(raw.source)
         words = rest.text.split()
         span = self.span(raw)
@@ -329,18 +342,19 @@ class _Loader:
         parent_env = self.stage_env.get(image.lower())
         if parent_env is not None:  # FROM an earlier stage inherits its ENV (not its ARGs)
             scope.env.update(parent_env)
-        return raw, Located(image, span, unresolved), name, scope
+        return _OpenStage(raw, Located(image, span, unresolved), name, scope)
 
-    def close_stage(
-        self,
-        current: tuple[_Raw, Located[str], str | None, _Scope],
-        instructions: list[Instruction],
-    ) -> None:
-        raw, base, name, scope = current
-        stage = Stage(len(self.stages), name, base, tuple(instructions), self.span(raw))
+    def close_stage(self, current: _OpenStage) -> None:
+        stage = Stage(
+            len(self.stages),
+            current.name,
+            current.base,
+            tuple(current.instructions),
+            self.span(current.raw),
+        )
         self.stages.append(stage)
-        if name:
-            self.stage_env[name.lower()] = dict(scope.env)
+        if current.name:
+            self.stage_env[current.name.lower()] = dict(current.scope.env)
 
     # -- instructions -------------------------------------------------------------------------
 

@@ -5,8 +5,9 @@ Tokenising is done by the standard library's :mod:`shlex` in POSIX mode with
 
 * the physical position of every token (the text is carried with a parallel list of
   ``(line, column)`` pairs, one per character, and token offsets come from the shlex stream);
-* ``$( … )``, backticks, ``${ … }`` and ``<( … )``, which are swapped for opaque placeholders before
-  shlex runs (their ``)``/``}``/spaces/``#`` would otherwise be split apart), and split recursively;
+* ``$( … )``, backticks, ``${ … }`` and ``<( … )``, which are swapped for opaque placeholders
+  before shlex runs (their ``)``/``}``/spaces/``#`` would otherwise be split apart), and whose
+  commands are split recursively;
 * shell comments (``#`` at the start of a word) and shell heredoc bodies, which are dropped;
 * the grammar: ``&&``, ``||``, ``;``, ``|``, ``&``, newlines, redirections, ``if``/``case``/loops
   and groups, so that each command knows whether it runs only under a condition.

@@ -216,3 +216,25 @@ def test_corpus_loads_without_exceptions():
     if os.environ.get("DINDLINT_CORPUS_REPORT"):
         print(f"\ncorpus: {len(files)} compose files, problems: {counts}")
     assert files
+
+
+def test_env_file_details(tmp_path):
+    from dindlint.compose.envfile import parse_env_text
+
+    text = 'A=1\nexport B="x\\ny"\nC="multi\nline"\nD\nE=${A}${NOPE:-z}\nbad line here\n'
+    problems: list = []
+    env = parse_env_text(text, tmp_path / ".env", {"D": "from-env"}, problems)
+    assert env == {"A": "1", "B": "x\ny", "C": "multi\nline", "D": "from-env", "E": "1z"}
+    assert [(p.rule_id, p.span.line) for p in problems] == [("DIND002", 7)]
+
+
+def test_misc_service_keys(tmp_path):
+    (tmp_path / "compose.yml").write_text(
+        "name: MyProj\nservices:\n  s:\n    image: alpine\n    use_api_socket: true\n"
+        "    entrypoint: [sh, -c]\n    runtime: sysbox-runc\n    container_name: c\n")
+    project = load_project([tmp_path / "compose.yml"])
+    s = project.services["s"]
+    assert project.name == "MyProj"
+    assert s.use_api_socket.value is True and s.use_api_socket.span.line == 5
+    assert s.entrypoint.value == ("sh", "-c")
+    assert s.runtime.value == "sysbox-runc" and s.container_name.value == "c"

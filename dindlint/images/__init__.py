@@ -1,0 +1,173 @@
+"""The "resolve" stage: users, groups, USER and daemon of the images services run.
+
+Public API:
+
+* :func:`identity_for_image` — a compose ``image:`` that is not built here (knowledge base).
+* :func:`identity_for_build` — the stage chain compose builds from a Dockerfile.
+* :func:`replay_all_stages` — events of every stage, for the Dockerfile-only rules.
+* :func:`resolve_user` — GetExecUser for a user spec (domain-facts §2).
+* :func:`detect_alignment` — a runtime docker-GID alignment script (domain-facts §7).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from dindlint.images.alignment import DEVCONTAINER_INIT, detect_alignment
+from dindlint.images.knowledge import lookup
+from dindlint.images.replay import Replayer
+from dindlint.images.state import WCopy, WState, state_from_known, unknown_state
+from dindlint.images.users import resolve_user
+from dindlint.model import Dockerfile, IdentityEvent, ImageIdentity
+from dindlint.source import Span
+
+__all__ = [
+    "detect_alignment",
+    "identity_for_build",
+    "identity_for_image",
+    "replay_all_stages",
+    "resolve_user",
+]
+
+_MAX_SCRIPT_BYTES = 1_000_000
+_PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _freeze(
+    state: WState,
+    description: str,
+    events: tuple[IdentityEvent, ...] = (),
+    alignment: Span | None = None,
+) -> ImageIdentity:
+    return ImageIdentity(
+        description=description,
+        base_known=state.known,
+        family=state.family,
+        users=state.frozen_users(),
+        groups=state.frozen_groups(),
+        user=state.user,
+        default_user=state.default_user,
+        daemon=state.daemon,
+        alignment=alignment,
+        entrypoint=state.entrypoint,
+        cmd=state.cmd,
+        events=events,
+        source=state.source,
+    )
+
+
+def identity_for_image(ref: str) -> ImageIdentity:
+    """The identity of an image that is not built here: the knowledge base entry, or unknown."""
+    known = lookup(ref) if "$" not in ref else None
+    state = state_from_known(known, ref) if known is not None else unknown_state(ref)
+    return _freeze(state, ref)
+
+
+def identity_for_build(
+    dockerfile: Dockerfile, target: str | None, context: Path | None
+) -> ImageIdentity:
+    """The identity of the image compose builds: ``target`` (or the last stage) and its chain.
+
+    ``context`` is the build context directory; an ENTRYPOINT/CMD script copied from it is read
+    (text only, < 1 MB, inside the context) to recognise a runtime GID alignment.
+    """
+    stage = dockerfile.stage(target)
+    if stage is None:
+        return _freeze(unknown_state(target or ""), f"{dockerfile.path} (no stage {target!r})")
+    replayer = Replayer(dockerfile)
+    result = replayer.stage(stage.index)
+    root_ref = result.state.root_ref
+    description = f"{root_ref} + {dockerfile.path}"
+    alignment = find_alignment(result.state, context)
+    return _freeze(result.state, description, replayer.chain_events(stage.index), alignment)
+
+
+def replay_all_stages(dockerfile: Dockerfile) -> tuple[IdentityEvent, ...]:
+    """Events of every stage (each stage's own instructions once), in stage order."""
+    replayer = Replayer(dockerfile)
+    out: list[IdentityEvent] = []
+    for stage in dockerfile.stages:
+        out.extend(replayer.stage(stage.index).events)
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------------------------
+# Alignment: the ENTRYPOINT/CMD script, read from the build context
+# ------------------------------------------------------------------------------------------------
+
+
+def find_alignment(state: WState, context: Path | None) -> Span | None:
+    """The span of the ENTRYPOINT (or CMD) whose script aligns the docker GID at run time."""
+    span = state.entrypoint_span or state.cmd_span
+    if span is None:
+        return None
+    words = (state.entrypoint or ()) + (state.cmd or ())
+    if DEVCONTAINER_INIT in words:
+        return span
+    inline = " ".join(t for t in (state.entrypoint_text, state.cmd_text) if t)
+    if inline and detect_alignment(inline) or detect_alignment(" ".join(words)):
+        return span
+    if context is None:
+        return None
+    for word in words:
+        for image_path in _image_paths(word, state.workdir):
+            text = _script_from_context(state.copies, image_path, context)
+            if text is not None and detect_alignment(text):
+                return span
+    return None
+
+
+def _image_paths(word: str, workdir: str) -> list[str]:
+    """Where in the image a command word may point: absolute, relative to WORKDIR, or on PATH."""
+    if not word or word.startswith("-") or "$" in word:
+        return []
+    if word.startswith("/"):
+        return [str(PurePosixPath(word))]
+    if "/" in word:
+        return [str(PurePosixPath(workdir, word))]
+    return [f"{d}/{word}" for d in _PATH_DIRS] + [str(PurePosixPath(workdir, word))]
+
+
+def _script_from_context(copies: list[WCopy], image_path: str, context: Path) -> str | None:
+    """The text of the context file the latest matching COPY/ADD put at ``image_path``."""
+    for copy in reversed(copies):
+        for candidate in _candidates(copy, image_path, context):
+            text = _read_inside(candidate, context)
+            if text is not None:
+                return text
+    return None
+
+
+def _candidates(copy: WCopy, image_path: str, context: Path) -> list[Path]:
+    dest = copy.dest.rstrip("/") or "/"
+    single_file_dest = len(copy.sources) == 1 and not copy.dest.endswith("/")
+    out: list[Path] = []
+    for source in copy.sources:
+        source = source.lstrip("/") or "."
+        if single_file_dest and dest == image_path and not _GLOB_CHARS & set(source):
+            out.append(context / source)
+        prefix = dest if dest.endswith("/") else dest + "/"
+        if not image_path.startswith(prefix):
+            continue
+        rest = image_path[len(prefix) :]
+        if _GLOB_CHARS & set(source):
+            out.extend(m for m in context.glob(source) if m.name == rest)
+        elif (context / source).is_dir():
+            out.append(context / source / rest)
+        elif PurePosixPath(source).name == rest:
+            out.append(context / source)
+    return out
+
+
+def _read_inside(candidate: Path, context: Path) -> str | None:
+    """Read a context file as text, only inside the context and below 1 MB; never execute it."""
+    try:
+        resolved = candidate.resolve()
+        if not resolved.is_relative_to(context.resolve()) or not resolved.is_file():
+            return None
+        if resolved.stat().st_size >= _MAX_SCRIPT_BYTES:
+            return None
+        return resolved.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
