@@ -67,6 +67,7 @@ def _check(paths: list[Path], output_format: str, output: Path | None, fail_on: 
     files = {f for p in projects for f in (p.compose.files if p.compose else ())}
     files.update(df.path for p in projects for df in p.dockerfiles)
     base = Path.cwd()
+    use_colour = False
     if output_format == "sarif":
         from dindlint.report import sarif
 
@@ -81,6 +82,6 @@ def _check(paths: list[Path], output_format: str, output: Path | None, fail_on: 
     if output is not None:
         output.write_text(text, encoding="utf-8")
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=use_colour)  # click strips ANSI off a terminal
     threshold = SEVERITY_RANK[fail_on]
     return 1 if any(SEVERITY_RANK[d.severity] >= threshold for d in diagnostics) else 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dindlint.checks import Context, Finding
+from dindlint.source import Span
 from dindlint.topology import HOST_SOCKET_ANCESTORS, HOST_SOCKET_DIRS, HOST_SOCKETS
 
 
@@ -45,22 +47,30 @@ def unresolved_reference(ctx: Context) -> Iterator[Finding]:
                 or (mount.source or "") in HOST_SOCKET_ANCESTORS or mount.source in ("", None)
                 and mount.target in HOST_SOCKETS
             ):
-                yield _unset(mount.unresolved, mount.span, "the socket analysis of this mount")
+                yield from _unset(mount.unresolved, mount.span, "the socket analysis of this mount")
         docker_host = service.environment.get("DOCKER_HOST")
         if docker_host is not None and docker_host.unresolved:
-            yield _unset(docker_host.unresolved, docker_host.span, "the `DOCKER_HOST` checks")
+            yield from _unset(docker_host.unresolved, docker_host.span, "the `DOCKER_HOST` checks")
         if name not in clients:
             continue
         if service.user is not None and service.user.unresolved:
-            yield _unset(service.user.unresolved, service.user.span,
+            yield from _unset(service.user.unresolved, service.user.span,
                          f"the socket access check of {name}")
         for entry in service.group_add:
             if entry.unresolved:
-                yield _unset(entry.unresolved, entry.span, f"the socket access check of {name}")
+                yield from _unset(entry.unresolved, entry.span, f"the socket access check of {name}")
 
 
-def _unset(names: tuple[str, ...], span, skipped: str) -> Finding:  # type: ignore[no-untyped-def]
-    listed = ", ".join(f"`{n}`" for n in names)
-    noun = "variable" if len(names) == 1 else "variables"
-    return Finding("DIND003", f"{noun} {listed} has no value and no default here; {skipped} "
-                              "was skipped", span)
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _unset(names: tuple[str, ...], span: Span, skipped: str) -> Iterator[Finding]:
+    """DIND003 for unset variables. Text compose rejects outright (``$(...)``) is DIND002's
+    finding already: one finding per cause."""
+    variables = [n for n in names if _VARIABLE.match(n)]
+    if not variables:
+        return
+    listed = ", ".join(f"`{n}`" for n in variables)
+    subject = f"variable {listed} has" if len(variables) == 1 else f"variables {listed} have"
+    yield Finding("DIND003", f"{subject} no value and no default here; {skipped} was skipped",
+                  span)

@@ -18,7 +18,10 @@ _CHANGES_GROUPS = (
     re.compile(r"\bgroupmod\b[^\n;&|]*\s(-[A-Za-z]*g\b|--gid\b)"),
     re.compile(r"\bgroupadd\b[^\n;&|]*\s(-[A-Za-z]*g\b|--gid\b)"),
     re.compile(r"\baddgroup\b[^\n;&|]*\s(-[A-Za-z]*g\b|--gid\b)"),
-    re.compile(r"\busermod\b[^\n;&|]*\s(-[A-Za-z]*a[A-Za-z]*G|-[A-Za-z]*G[A-Za-z]*a\b|-a\b[^\n;&|]*\s-G|--append\b)"),
+    re.compile(
+        r"\busermod\b[^\n;&|]*\s"
+        r"(-[A-Za-z]*a[A-Za-z]*G|-[A-Za-z]*G[A-Za-z]*a\b|-a\b[^\n;&|]*\s-G|--append\b)"
+    ),
     re.compile(r"\b(addgroup|adduser)\s+(?!-)[^\s;&|]+\s+(?!-)[^\s;&|]+"),
     re.compile(r"\bgpasswd\s+(-a|--add)\b"),
 )

@@ -74,7 +74,8 @@ def _gid_taken(ctx: Ctx, gid: int | None, exclude: str | None = None) -> bool:
     holder = ctx.state.group_with_gid(gid, exclude=exclude)
     if holder is None or holder.maybe:
         return False
-    ctx.emit("id-in-use", what="gid", value=str(gid), taken_by=holder.name, taken_at=_where(holder.span))
+    where = _where(holder.span)
+    ctx.emit("id-in-use", what="gid", value=str(gid), taken_by=holder.name, taken_at=where)
     return True
 
 
@@ -82,7 +83,8 @@ def _uid_taken(ctx: Ctx, uid: int | None, exclude: str | None = None) -> bool:
     holder = ctx.state.user_with_uid(uid, exclude=exclude)
     if holder is None:
         return False
-    ctx.emit("id-in-use", what="uid", value=str(uid), taken_by=holder.name, taken_at=_where(holder.span))
+    where = _where(holder.span)
+    ctx.emit("id-in-use", what="uid", value=str(uid), taken_by=holder.name, taken_at=where)
     return True
 
 
@@ -117,7 +119,9 @@ def lookup_user(ctx: Ctx, name: str) -> tuple[bool, WUser | None]:
     return True, None
 
 
-def create_group(ctx: Ctx, name: str, gid: int | None, gid_text: str, via: str = "command") -> WGroup:
+def create_group(
+    ctx: Ctx, name: str, gid: int | None, gid_text: str, via: str = "command"
+) -> WGroup:
     group = WGroup(name, gid, set(), ctx.span, ctx.conditional, True)
     ctx.state.groups[name] = group
     ctx.emit("group-created", name=name, gid=gid_text, via=via)
@@ -130,7 +134,9 @@ def _gid_text(given: str | None, gid: int | None) -> str:
     return str(gid) if gid is not None else given
 
 
-def create_user(ctx: Ctx, name: str, uid: int | None, gid: int | None, primary: str | None) -> WUser:
+def create_user(
+    ctx: Ctx, name: str, uid: int | None, gid: int | None, primary: str | None
+) -> WUser:
     user = WUser(name, uid, gid, primary, ctx.span, True)
     ctx.state.users[name] = user
     return user
@@ -172,6 +178,12 @@ def delete_user(ctx: Ctx, name: str) -> None:
             del state.groups[name]
 
 
+def _create_in_nogroup(ctx: Ctx, name: str, uid: int | None) -> None:
+    """A system user without a group option: primary group ``nogroup`` (§5)."""
+    nogroup = ctx.state.groups.get("nogroup")
+    create_user(ctx, name, uid, nogroup.gid if nogroup else None, "nogroup" if nogroup else None)
+
+
 def delete_group(ctx: Ctx, name: str) -> None:
     ok, group = lookup_group(ctx, name)
     if ok and group is not None:
@@ -182,12 +194,16 @@ def delete_group(ctx: Ctx, name: str) -> None:
 # BusyBox (domain-facts §5, loginutils/addgroup.c, adduser.c)
 # ------------------------------------------------------------------------------------------------
 
-BB_ADDGROUP = OptSpec(short_arg="g", short_flag="S", long_arg={"gid": "g"}, long_flag={"system": "S"})
+BB_ADDGROUP = OptSpec(
+    short_arg="g", short_flag="S", long_arg={"gid": "g"}, long_flag={"system": "S"}
+)
 BB_ADDUSER = OptSpec(
     short_arg="hgsGuk",
     short_flag="SDH",
     long_arg={"home": "h", "gecos": "g", "shell": "s", "ingroup": "G", "uid": "u", "skel": "k"},
-    long_flag={"system": "S", "disabled-password": "D", "empty-password": "D", "no-create-home": "H"},
+    long_flag={
+        "system": "S", "disabled-password": "D", "empty-password": "D", "no-create-home": "H"
+    },
 )
 BB_DEL = OptSpec(long_flag={"remove-home": "r"})
 
@@ -238,7 +254,7 @@ def bb_adduser(ctx: Ctx, p: Parsed) -> None:
         return
     if p.has("S"):
         nogroup = ctx.state.groups.get("nogroup")
-        create_user(ctx, name, uid, nogroup.gid if nogroup else None, "nogroup" if nogroup else None)
+        _create_in_nogroup(ctx, name, uid)
         return
     if _group_name_taken(ctx, name) or _gid_taken(ctx, uid):
         return
@@ -325,7 +341,7 @@ def deb_adduser(ctx: Ctx, p: Parsed) -> None:
         return
     if system and not p.has("group"):
         nogroup = ctx.state.groups.get("nogroup")
-        create_user(ctx, name, uid, nogroup.gid if nogroup else None, "nogroup" if nogroup else None)
+        _create_in_nogroup(ctx, name, uid)
         return
     if _group_name_taken(ctx, name):
         return
@@ -373,7 +389,9 @@ USERMOD = OptSpec(
 GROUPMOD = OptSpec(
     short_arg="gnpRPU",
     short_flag="oa",
-    long_arg={"gid": "g", "new-name": "n", "password": "p", "root": "R", "prefix": "P", "users": "U"},
+    long_arg={
+        "gid": "g", "new-name": "n", "password": "p", "root": "R", "prefix": "P", "users": "U"
+    },
     long_flag={"non-unique": "o", "append": "a"},
 )
 GPASSWD = OptSpec(
@@ -476,7 +494,9 @@ def usermod(ctx: Ctx, p: Parsed) -> None:
         else:
             current = [g.name for g in state.groups.values() if name in g.members]
             removed = [g for g in current if g not in {w.name for w in wanted}]
-            ctx.emit("usermod-replaces", user=name, groups=",".join(refs), removed=",".join(removed))
+            ctx.emit(
+                "usermod-replaces", user=name, groups=",".join(refs), removed=",".join(removed)
+            )
             for group in state.groups.values():
                 group.members.discard(name)
             for group in wanted:
@@ -691,7 +711,9 @@ def _adduser(ctx: Ctx, args: list[str]) -> None:
         bb_adduser(ctx, parse(args, BB_ADDUSER))
 
 
-def _with(spec: OptSpec, handler: Callable[[Ctx, Parsed], None]) -> Callable[[Ctx, list[str]], None]:
+def _with(
+    spec: OptSpec, handler: Callable[[Ctx, Parsed], None]
+) -> Callable[[Ctx, list[str]], None]:
     return lambda ctx, args: handler(ctx, parse(args, spec))
 
 
@@ -744,7 +766,9 @@ def normalize(argv: tuple[str, ...]) -> tuple[str, list[str]] | None:
             items = items[1:]
         elif head == "sudo" or head == "env":
             rest = items[1:]
-            while rest and (rest[0].startswith("-") or (head == "env" and _ASSIGNMENT.match(rest[0]))):
+            while rest and (
+                rest[0].startswith("-") or (head == "env" and _ASSIGNMENT.match(rest[0]))
+            ):
                 opt = rest.pop(0)
                 if opt == "--":
                     break

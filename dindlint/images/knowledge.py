@@ -180,7 +180,8 @@ def _resolve(entry_id: str, raw: dict[str, dict[str, Any]], seen: tuple[str, ...
     for name in _as_tuple(entry.get("remove_groups")):
         groups.pop(name, None)
     for item in entry.get("users") or ():
-        users[str(item["name"])] = UserEntry(str(item["name"]), _gid(item.get("uid")), _gid(item.get("gid")))
+        name = str(item["name"])
+        users[name] = UserEntry(name, _gid(item.get("uid")), _gid(item.get("gid")))
     for item in entry.get("groups") or ():
         members = frozenset(str(m) for m in item.get("members") or ())
         groups[str(item["name"])] = GroupEntry(str(item["name"]), _gid(item.get("gid")), members)
@@ -213,7 +214,7 @@ def _resolve(entry_id: str, raw: dict[str, dict[str, Any]], seen: tuple[str, ...
 
 @lru_cache(maxsize=1)
 def load_knowledge() -> tuple[tuple[_Matcher | None, KnownImage], ...]:
-    """Load ``images.yaml`` once: entries in file order, each with its matcher (None: inherit-only)."""
+    """Load ``images.yaml`` once: entries in file order with their matcher (None: inherit-only)."""
     text = resources.files("dindlint").joinpath("data/images.yaml").read_text(encoding="utf-8")
     document = YAML(typ="safe", pure=True).load(text)
     entries: list[dict[str, Any]] = list(document["images"])

@@ -20,7 +20,9 @@ from dindlint.model import Dockerfile, IdentityEvent, Instruction, ShellCommand,
 from dindlint.source import Located, Span
 
 _BUSYBOX_HINTS = frozenset({"apk"})
-_SHADOW_HINTS = frozenset({"apt-get", "apt", "dpkg", "groupadd", "useradd", "usermod", "groupmod", "gpasswd"})
+_SHADOW_HINTS = frozenset(
+    {"apt-get", "apt", "dpkg", "groupadd", "useradd", "usermod", "groupmod", "gpasswd"}
+)
 _FETCHERS = frozenset({"curl", "wget"})
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
 _GET_DOCKER = re.compile(r"\b(get|test)\.docker\.com\b")
@@ -111,7 +113,9 @@ def split_command_value(instruction: Instruction) -> tuple[str, ...]:
 class StageReplay:
     """The instruction loop of one stage."""
 
-    def __init__(self, owner: Replayer, state: WState, stage: Stage, events: list[IdentityEvent]) -> None:
+    def __init__(
+        self, owner: Replayer, state: WState, stage: Stage, events: list[IdentityEvent]
+    ) -> None:
         self.owner = owner
         self.state = state
         self.stage = stage
@@ -143,7 +147,9 @@ class StageReplay:
                 raw_text=self.raw_text(command, instruction),
             )
             if tool in _FETCHERS and any(_GET_DOCKER.search(a) for a in args):
-                if self.runs_script_later(commands[position + 1 :]):
+                # get.docker.com/rootless installs binaries under $HOME as the user: no group
+                rootless = any("rootless" in a for a in args)
+                if not rootless and self.runs_script_later(commands[position + 1 :]):
                     package_group(ctx)  # get.docker.com installs docker-ce (RULES.md DIND201)
                 continue
             handler = HANDLERS.get(tool)
@@ -182,7 +188,8 @@ class StageReplay:
             return
         dest = words[-1]
         if not dest.startswith("/"):
-            dest = str(PurePosixPath(self.state.workdir, dest)) + ("/" if dest.endswith("/") else "")
+            slash = "/" if dest.endswith("/") else ""
+            dest = str(PurePosixPath(self.state.workdir, dest)) + slash
         sources = tuple(w for w in words[:-1] if "://" not in w)
         self.state.copies.append(WCopy(dest, sources, instruction.span))
 
@@ -246,10 +253,11 @@ class StageReplay:
         if not spec or not self.state.known or "$" in spec:
             return
         user, _, group = spec.partition(":")
+        span, kind, command = instruction.span, "unknown-group-or-user", "COPY --chown"
         if user and not user.isdigit() and user not in self.state.users:
-            self.emit("unknown-group-or-user", instruction.span, what="user", name=user, command="COPY --chown")
+            self.emit(kind, span, what="user", name=user, command=command)
         if group and not group.isdigit() and group not in self.state.groups:
-            self.emit("unknown-group-or-user", instruction.span, what="group", name=group, command="COPY --chown")
+            self.emit(kind, span, what="group", name=group, command=command)
 
     def check_user(self) -> None:
         """The stage's last USER names a user/group that never exists: the container (or a later

@@ -105,7 +105,8 @@ class WState:
 
     def frozen_users(self) -> dict[str, UserEntry]:
         return {
-            u.name: UserEntry(u.name, u.uid, u.gid, u.span, u.created_here) for u in self.users.values()
+            u.name: UserEntry(u.name, u.uid, u.gid, u.span, u.created_here)
+            for u in self.users.values()
         }
 
     def frozen_groups(self) -> dict[str, GroupEntry]:
