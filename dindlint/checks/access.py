@@ -82,9 +82,22 @@ def _grants(user: ResolvedUser, client: Client, reach: Reach) -> bool | None:
     gids = user_gids(user)
     if gid in gids or gid in added:
         return True
-    if None in gids or not complete or not user.groups_known:
-        return None  # an auto-assigned GID (DIND201) or an unknown membership
+    if not complete or not user.groups_known or _docker_gid_unknown(user, client):
+        return None  # an unknown membership, or an auto-assigned docker GID (DIND201)
+    # Other auto-assigned GIDs (a user's own group from `useradd`/`adduser`) are not taken as
+    # the socket's: only a group meant for Docker is ever aligned with it.
     return False
+
+
+def _docker_gid_unknown(user: ResolvedUser, client: Client) -> bool:
+    """The user is (or may be, through an unknown primary GID) in a `docker` group whose GID
+    was auto-assigned: DIND201 reports that group, DIND202/301 stay silent about it."""
+    if client.image is None:
+        return False
+    docker = client.image.groups.get("docker")
+    if docker is None or docker.gid is not None:
+        return False
+    return "docker" in _group_names(user) or user.gid is None
 
 
 def verdict(client: Client, reach: Reach) -> Verdict:

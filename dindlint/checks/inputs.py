@@ -53,6 +53,7 @@ def unresolved_reference(ctx: Context) -> Iterator[Finding]:
             yield from _unset(docker_host.unresolved, docker_host.span, "the `DOCKER_HOST` checks")
         if name not in clients:
             continue
+        yield from _unset_build_arg_gid(ctx, name)
         if service.user is not None and service.user.unresolved:
             yield from _unset(service.user.unresolved, service.user.span,
                          f"the socket access check of {name}")
@@ -74,3 +75,22 @@ def _unset(names: tuple[str, ...], span: Span, skipped: str) -> Iterator[Finding
     subject = f"variable {listed} has" if len(variables) == 1 else f"variables {listed} have"
     yield Finding("DIND003", f"{subject} no value and no default here; {skipped} was skipped",
                   span)
+
+
+_ARG_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _unset_build_arg_gid(ctx: Context, service: str) -> Iterator[Finding]:
+    """A `docker` group whose GID is a build arg with no value: the GID is unknown."""
+    image = ctx.topology.images.get(service)
+    if image is None:
+        return
+    for event in image.events:
+        gid = event.detail.get("gid", "")
+        if event.kind != "group-created" or event.detail.get("name") != "docker":
+            continue
+        if gid == "auto" or gid.isdigit():
+            continue
+        names = tuple(_ARG_REFERENCE.findall(gid))
+        yield from _unset(names, event.span, f"the socket access check of {service} (the GID of "
+                                             "group `docker` is unknown)")
