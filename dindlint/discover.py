@@ -139,9 +139,15 @@ def find_git_root(start: Path) -> Path | None:
 
 
 def compose_files_upward(dockerfile: Path, limit: int = 8) -> list[Path]:
-    """Compose files in the Dockerfile's folder and its ancestors (pre-commit passes a lone
-    Dockerfile; the compose file that builds it must still be found). Stops at the git root."""
-    stop = find_git_root(dockerfile.parent)
+    """Compose files that may build a Dockerfile passed alone (pre-commit passes only the changed
+    file; the compose file that builds it must still be found, or the cross-file rules go blind).
+
+    Inside a git work tree: every compose file of the repository (a `deploy/compose.yaml` may
+    build `../src/app`). Elsewhere: those in the Dockerfile's folder and its ancestors.
+    """
+    root = find_git_root(dockerfile.parent)
+    if root is not None:
+        return _scan_directory(root)[0]
     found: list[Path] = []
     folder = dockerfile.parent
     for _ in range(limit):
@@ -150,7 +156,7 @@ def compose_files_upward(dockerfile: Path, limit: int = 8) -> list[Path]:
         except OSError:
             names = []
         found.extend(folder / n for n in names if is_compose_name(n) and (folder / n).is_file())
-        if folder == stop or folder.parent == folder:
+        if folder.parent == folder:
             break
         folder = folder.parent
     return found

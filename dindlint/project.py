@@ -163,7 +163,7 @@ def _compose_projects_building(
     seen = {c.files[0] for c in exclude}
     owners: list[ComposeProject] = []
     for files in group_compose_files(tuple(compose_files_upward(dockerfile))):
-        if files[0] in seen:
+        if files[0] in seen or not any(_mentions_build(f) for f in files):
             continue
         compose = loader.compose(files)
         if any(
@@ -172,3 +172,13 @@ def _compose_projects_building(
         ):
             owners.append(compose)
     return owners
+
+
+def _mentions_build(path: Path) -> bool:
+    """Cheap filter before a full load: a compose file that never says `build` builds nothing
+    (extends and include may bring a build in, so those count too)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "build" in text or "extends" in text or "include" in text
