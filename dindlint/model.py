@@ -23,9 +23,9 @@ class Mount:
 
     ``type`` is ``bind``, ``volume``, ``tmpfs`` (or another long-syntax type). For a short-syntax
     entry, a source that starts with ``.``, ``/``, ``~`` or ``\\`` is a bind, anything else a named
-    volume (compose-go format/volume.go). ``source`` is the interpolated text as written (a bind's
-    source is *not* made absolute here: ``host_path`` holds the normalised absolute form for binds
-    whose source starts with ``/``). ``source`` is None for anonymous volumes.
+    volume (compose-go format/volume.go). ``source`` is interpolated; a bind's source is
+    normalised and made absolute (``./x`` against the compose file's folder; ``~`` is kept as
+    written, never expanded). ``source`` is None for anonymous volumes.
     """
 
     type: str
