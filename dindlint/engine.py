@@ -10,7 +10,7 @@ from dindlint.catalogue import catalogue
 from dindlint.checks import CHECKS, Context, Finding
 from dindlint.project import Project
 from dindlint.source import Span
-from dindlint.topology import Topology, build_topology
+from dindlint.topology import build_topology
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -27,10 +27,6 @@ class Diagnostic:
     related: tuple[tuple[Span, str], ...] = ()
 
 
-def analyse(project: Project) -> Topology:
-    return build_topology(project)
-
-
 def run_checks(projects: list[Project], selected: set[str] | None = None) -> list[Diagnostic]:
     """Every diagnostic of every project, sorted and without duplicates (a Dockerfile shared by
     several projects is reported once)."""
@@ -38,7 +34,7 @@ def run_checks(projects: list[Project], selected: set[str] | None = None) -> lis
     seen: set[tuple[str, Span, str]] = set()
     diagnostics: list[Diagnostic] = []
     for project in projects:
-        ctx = Context(project, analyse(project))
+        ctx = Context(project, build_topology(project))
         for rule_id, check in CHECKS.items():
             if selected is not None and rule_id not in selected:
                 continue

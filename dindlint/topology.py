@@ -373,7 +373,7 @@ def _reach_of_mount(mount: Mount, daemons: dict[str, Daemon]) -> Reach | None:
     if not mount.known or mount.source is None:
         return None
     if mount.type == "bind":
-        host = _host_socket_reach(mount)
+        host = host_socket_reach(mount)
         if host is not None:
             return host
     for daemon in daemons.values():
@@ -389,7 +389,7 @@ def _reach_of_mount(mount: Mount, daemons: dict[str, Daemon]) -> Reach | None:
     return None
 
 
-def _host_socket_reach(mount: Mount) -> Reach | None:
+def host_socket_reach(mount: Mount) -> Reach | None:
     source = normalise(mount.source or "")
     if source in HOST_SOCKETS or ROOTLESS_SOCKET.match(source):
         socket_path, holds = source, True
@@ -443,21 +443,3 @@ def _alignment(service: Service, image: ImageIdentity | None) -> Span | None:
     if service.entrypoint is not None:
         return None  # an overridden entrypoint bypasses the image's script
     return image.alignment if image is not None else None
-
-
-def socket_dirs_of(path: str) -> set[str]:
-    """The folder holding a socket, in both spellings of the run folder."""
-    folder = posixpath.dirname(path)
-    return {folder, same_run_dir(folder), "/var" + same_run_dir(folder)}
-
-
-def describe_image(image: ImageIdentity | None, service: Service) -> str:
-    if image is not None:
-        return image.description
-    if service.image is not None:
-        return service.image.value
-    return "an image dindlint cannot see"
-
-
-def relpath(path: Path) -> str:
-    return path.as_posix()

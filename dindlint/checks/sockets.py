@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dindlint.checks import Context, Finding
-from dindlint.topology import DEFAULT_SOCKET, Reach, normalise, same_run_dir
+from dindlint.topology import (
+    DEFAULT_SOCKET,
+    Reach,
+    host_socket_reach,
+    normalise,
+    same_run_dir,
+)
 
 # Filtering proxies: the proxy is the mitigation, its own socket mount is expected (RULES.md).
 SOCKET_PROXY_IMAGES = ("tecnativa/docker-socket-proxy", "linuxserver/socket-proxy",
@@ -57,8 +63,6 @@ def host_socket_mount(ctx: Context) -> Iterator[Finding]:
     compose = ctx.project.compose
     if compose is None:
         return
-    from dindlint.topology import _host_socket_reach  # the same classification as the graph
-
     for name, service in sorted(compose.services.items()):
         if service.use_api_socket is not None and service.use_api_socket.value:
             yield Finding(
@@ -71,7 +75,7 @@ def host_socket_mount(ctx: Context) -> Iterator[Finding]:
         for mount in service.volumes:
             if mount.type != "bind" or not mount.known or mount.source is None:
                 continue
-            reach = _host_socket_reach(mount)
+            reach = host_socket_reach(mount)
             if reach is None:
                 continue
             what = "the host's Docker socket" if reach.holds_socket and normalise(
@@ -154,7 +158,7 @@ def socket_source_is_named_volume(ctx: Context) -> Iterator[Finding]:
     compose = ctx.project.compose
     if compose is None:
         return
-    for name, service in sorted(compose.services.items()):
+    for service in compose.services.values():
         for mount in service.volumes:
             if not (mount.short_syntax and mount.type == "volume" and mount.source):
                 continue

@@ -253,7 +253,6 @@ def bb_adduser(ctx: Ctx, p: Parsed) -> None:
             group.members.add(name)  # addgroup_wrapper (adduser.c:274)
         return
     if p.has("S"):
-        nogroup = ctx.state.groups.get("nogroup")
         _create_in_nogroup(ctx, name, uid)
         return
     if _group_name_taken(ctx, name) or _gid_taken(ctx, uid):
@@ -340,7 +339,6 @@ def deb_adduser(ctx: Ctx, p: Parsed) -> None:
         create_user(ctx, name, uid, gid, group.name if group else None)
         return
     if system and not p.has("group"):
-        nogroup = ctx.state.groups.get("nogroup")
         _create_in_nogroup(ctx, name, uid)
         return
     if _group_name_taken(ctx, name):
