@@ -11,7 +11,6 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from dindlint.images import detect_alignment, identity_for_build, identity_for_image, resolve_user
 from dindlint.model import ImageIdentity, Mount, ResolvedUser, Service
