@@ -55,6 +55,7 @@ class Discovered:
     compose_files: tuple[Path, ...]
     dockerfiles: tuple[Path, ...]
     missing: tuple[Path, ...]  # paths given on the command line that do not exist
+    skipped: tuple[Path, ...] = ()  # given files that are neither compose files nor Dockerfiles
 
 
 def discover(paths: list[Path]) -> Discovered:
@@ -62,31 +63,51 @@ def discover(paths: list[Path]) -> Discovered:
     compose: set[Path] = set()
     dockerfiles: set[Path] = set()
     missing: list[Path] = []
+    skipped: list[Path] = []
     for given in paths:
         path = Path(os.path.abspath(given))
         if path.is_dir():
             found_c, found_d = _scan_directory(path)
             compose.update(found_c)
             dockerfiles.update(found_d)
+        elif path.is_file():
+            if not _classify_explicit(path, compose, dockerfiles):
+                skipped.append(given)
         elif path.exists() or path.is_symlink():
-            _classify_explicit(path, compose, dockerfiles)
+            skipped.append(given)  # a FIFO, a device, a broken link: nothing to read
         else:
             missing.append(given)
-    return Discovered(tuple(sorted(compose)), tuple(sorted(dockerfiles)), tuple(missing))
+    return Discovered(tuple(sorted(compose)), tuple(sorted(dockerfiles)), tuple(missing),
+                      tuple(skipped))
 
 
-def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -> None:
+def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -> bool:
+    """Add an explicitly given file where it belongs; False when it is neither kind."""
     name = path.name
     if is_dockerfile_name(name):
         dockerfiles.add(path)
-    elif is_compose_name(name):
+        return True
+    if is_compose_name(name):
         compose.add(path)
-    elif name.lower().endswith((".yml", ".yaml")):
-        # A YAML file passed explicitly is compose when its top level has `services`.
+        return True
+    if name.lower().endswith((".yml", ".yaml")):
+        # A YAML file passed explicitly is compose when its top level has `services` (or, when
+        # it does not parse, when a line opens with `services:`: then DIND001 says why).
         from dindlint.compose import is_compose_document
 
-        if is_compose_document(path):
+        if is_compose_document(path) or _mentions_services(path):
             compose.add(path)
+            return True
+    return False
+
+
+def _mentions_services(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return False
+    return b"\nservices:" in b"\n" + head
 
 
 def _scan_directory(root: Path) -> tuple[list[Path], list[Path]]:
@@ -95,10 +116,10 @@ def _scan_directory(root: Path) -> tuple[list[Path], list[Path]]:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not _skip_dir(Path(folder), d))
         for name in sorted(files):
-            if is_compose_name(name):
-                compose.append(Path(folder) / name)
-            elif is_dockerfile_name(name):
-                dockerfiles.append(Path(folder) / name)
+            path = Path(folder) / name
+            if not (is_compose_name(name) or is_dockerfile_name(name)) or not path.is_file():
+                continue  # only regular files: reading a FIFO named compose.yaml would block
+            (compose if is_compose_name(name) else dockerfiles).append(path)
     ignored = git_ignored(root, compose + dockerfiles)
     return ([p for p in compose if p not in ignored], [p for p in dockerfiles if p not in ignored])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +55,8 @@ def _stamp(finding: Finding, rules: dict) -> Diagnostic:  # type: ignore[type-ar
 
 
 def display_path(path: Path, base: Path) -> str:
-    """Relative to ``base``, with forward slashes (``../x`` for a file outside it)."""
+    """Relative to ``base`` with forward slashes; absolute for a file outside it."""
     try:
-        return Path(os.path.relpath(path, base)).as_posix()
-    except ValueError:  # another drive on Windows
+        return path.relative_to(base).as_posix()
+    except ValueError:
         return path.as_posix()

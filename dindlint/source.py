@@ -30,12 +30,14 @@ class Located(Generic[T]):
 
     ``unresolved`` names the variables that interpolation could not resolve (unset, no default):
     compose substitutes an empty string for them, but dindlint treats such a value as unknown when
-    it decides a socket question (RULES.md, DIND003).
+    it decides a socket question (RULES.md, DIND003). ``interpolated`` is True when the text as
+    written contained ``$``: such a value is configured per machine, not hard-coded (DIND205).
     """
 
     value: T
     span: Span
     unresolved: tuple[str, ...] = ()
+    interpolated: bool = False
 
     @property
     def known(self) -> bool:

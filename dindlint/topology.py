@@ -67,6 +67,17 @@ def _relative(path: str, folder: str) -> str | None:
     return path[len(prefix):] if path.startswith(prefix) else None
 
 
+def tcp_address(docker_host: str) -> tuple[str, int | None]:
+    """Host and port of ``tcp://HOST:PORT[/path]`` (``[::1]:2375`` too); port None if absent."""
+    address = docker_host.split("://", 1)[-1].split("/", 1)[0]
+    if address.startswith("["):
+        host, _, tail = address[1:].partition("]")
+        port = tail[1:] if tail.startswith(":") else ""
+    else:
+        host, _, port = address.rpartition(":") if ":" in address else (address, "", "")
+    return host, int(port) if port.isdigit() else None
+
+
 # --------------------------------------------------------------------------------------------
 # The graph
 # --------------------------------------------------------------------------------------------
@@ -330,11 +341,8 @@ def _tcp_listeners(
         tls_flag = tls_flag or tls
     for host in _flag_values(args, "-H", "--host"):
         if host.startswith("tcp://"):
-            address = host[len("tcp://"):]
-            hostname, _, port = address.rpartition(":")
-            if not port.isdigit():
-                hostname, port = address, ("2376" if tls_flag else "2375")
-            listeners.append(TcpListener(int(port), tls_flag, hostname))
+            hostname, port = tcp_address(host)
+            listeners.append(TcpListener(port or (2376 if tls_flag else 2375), tls_flag, hostname))
     return tuple(listeners)
 
 

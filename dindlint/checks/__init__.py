@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from dindlint.model import Dockerfile, IdentityEvent
 from dindlint.project import Project
 from dindlint.source import Span
 from dindlint.topology import Topology
@@ -47,14 +48,36 @@ def _table() -> dict[str, Check]:
         "DIND102": sockets.host_socket_mount,
         "DIND103": sockets.docker_host_unreachable,
         "DIND105": sockets.socket_source_is_named_volume,
+        "DIND106": sockets.vm_host_socket_path,
+        "DIND108": sockets.invalid_docker_host,
         "DIND201": gids.auto_assigned_docker_gid,
         "DIND202": gids.docker_gid_mismatch,
+        "DIND203": gids.id_or_name_in_use,
+        "DIND204": gids.group_add_by_name,
+        "DIND205": gids.hardcoded_host_docker_gid,
         "DIND301": membership.user_cannot_access_socket,
         "DIND302": membership.explicit_group_drops_membership,
         "DIND303": membership.numeric_user_without_passwd_entry,
+        "DIND304": membership.usermod_replaces_groups,
+        "DIND305": membership.busybox_adduser_ignores_group,
+        "DIND306": membership.unknown_group_or_user,
         "DIND401": daemon.dind_not_privileged,
+        "DIND402": daemon.dind_plaintext_tcp_published,
         "DIND403": daemon.docker_host_port_mismatch,
+        "DIND404": daemon.dind_client_certs_missing,
     }
+
+
+
+def dockerfile_events(ctx: Context, kind: str) -> Iterable[tuple[IdentityEvent, Dockerfile]]:
+    """Replay events of ``kind`` from every stage of every Dockerfile of the project (the
+    Dockerfile-only rules run on every stage, built by compose or not: RULES.md)."""
+    from dindlint.images import replay_all_stages
+
+    for dockerfile in ctx.project.dockerfiles:
+        for event in replay_all_stages(dockerfile):
+            if event.kind == kind:
+                yield event, dockerfile
 
 
 CHECKS: dict[str, Check] = _table()

@@ -75,9 +75,13 @@ def _grants(user: ResolvedUser, client: Client, reach: Reach) -> bool | None:
         if reach.socket.kind != "host":
             return None
         # Host socket GID unknown: a group named docker, or any group_add, is taken as access
-        # (RULES.md DIND301); an unknown membership model decides nothing.
+        # (RULES.md DIND301); so is an explicit numeric group (`user: 1001:998`), which may be
+        # the host's docker GID (DIND205 reports it as hard-coded). An unknown membership model
+        # decides nothing.
         if "docker" in _group_names(user) or client.identity.group_add:
             return True
+        if user.explicit_group and user.gid not in (None, 0) and _explicit_group_is_numeric(client):
+            return None
         return False if user.groups_known else None
     gids = user_gids(user)
     if gid in gids or gid in added:
@@ -98,6 +102,11 @@ def _docker_gid_unknown(user: ResolvedUser, client: Client) -> bool:
     if docker is None or docker.gid is not None:
         return False
     return "docker" in _group_names(user) or user.gid is None
+
+
+def _explicit_group_is_numeric(client: Client) -> bool:
+    spec = client.identity.spec or ""
+    return spec.partition(":")[2].isdigit()
 
 
 def verdict(client: Client, reach: Reach) -> Verdict:
@@ -126,7 +135,11 @@ def _implicit_form_grants(client: Client, reach: Reach) -> bool:
     if client.image is None or client.identity.spec is None:
         return False
     implicit = resolve_user(client.image, client.identity.spec.split(":", 1)[0])
-    return implicit is not None and _grants(implicit, client, reach) is True
+    if implicit is None or not implicit.has_passwd_entry or implicit.uid == 0:
+        return False  # no entry: the implicit form would get GID 0, not memberships
+    without_primary = ResolvedUser(implicit.spec, implicit.uid, implicit.name, None,
+                                   implicit.supplementary, True, False, implicit.groups_known)
+    return _grants(without_primary, client, reach) is True
 
 
 def _relies_on_membership_without_entry(client: Client, reach: Reach) -> bool:
@@ -168,7 +181,7 @@ def _expected_gid(client: Client, reach: Reach) -> tuple[int, Span | None] | Non
 
 
 def describe_user(client: Client) -> str:
-    """``mcpmanager (uid 1001, groups 1001,2375)`` as ``id`` would resolve it."""
+    """``mcpmanager with uid 1001 and groups 1001,2375``, as ``id`` would resolve it."""
     user = client.identity.resolved
     if user is None:
         return f"`{client.identity.spec}`"
@@ -181,13 +194,11 @@ def describe_user(client: Client) -> str:
         text = "?" if gid is None else str(gid)
         if text not in numbers:
             numbers.append(text)
-    return f"{name} (uid {uid}, groups {','.join(numbers) or 'none'})"
+    return f"{name} with uid {uid} and groups {','.join(numbers) or 'none'}"
 
 
-def describe_socket(client: Client, reach: Reach) -> str:
+def socket_owner(reach: Reach) -> str:
+    """``group 2375 (group `docker` of image docker:27-dind, service dind)``."""
     socket = reach.socket
-    if socket.kind == "host":
-        return f"{reach.path} (the host's socket, `{socket.path}`)"
     group = "root" if socket.gid == 0 else str(socket.gid)
-    return f"{reach.path} in this container belongs to group {group} ({socket.provenance}, " \
-           f"service {socket.daemon})"
+    return f"group {group} ({socket.provenance}, service {socket.daemon})"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dindlint.checks import Context, Finding
-from dindlint.topology import Daemon
+from dindlint.model import Mount
+from dindlint.source import Span
+from dindlint.topology import Daemon, normalise, tcp_address
 
 
 def dind_not_privileged(ctx: Context) -> Iterator[Finding]:
@@ -52,14 +54,13 @@ def docker_host_port_mismatch(ctx: Context) -> Iterator[Finding]:
             continue
         if not host.value.startswith("tcp://"):
             continue
-        address = host.value[len("tcp://"):].split("/", 1)[0]
-        hostname, _, port = address.rpartition(":")
-        if not port.isdigit():
-            continue  # no port: an invalid DOCKER_HOST, another rule's business
+        hostname, port = tcp_address(host.value)
+        if port is None:
+            continue  # no port: an invalid DOCKER_HOST (DIND108)
         for daemon_name, daemon in ctx.topology.daemons.items():
             if hostname not in _names(daemon) or daemon.tcp is None:
                 continue
-            if any(t.port == int(port) for t in daemon.tcp):
+            if any(t.port == port for t in daemon.tcp):
                 continue
             span = daemon.service.image.span if daemon.service.image else daemon.service.span
             yield Finding(
@@ -79,3 +80,89 @@ def _why(daemon: Daemon) -> str:
     if certdir.value:
         return f" (`DOCKER_TLS_CERTDIR={certdir.value}` turns TLS on)"
     return " (`DOCKER_TLS_CERTDIR` is empty: TLS off)"
+
+
+_LOOPBACK = ("127.", "::1", "[::1]", "localhost")
+
+
+def _loopback(host_ip: str | None) -> bool:
+    return host_ip is not None and host_ip.startswith(_LOOPBACK)
+
+
+def dind_plaintext_tcp_published(ctx: Context) -> Iterator[Finding]:
+    """DIND402: a plain-TCP Docker API port published on a non-loopback address."""
+    for name, daemon in ctx.topology.daemons.items():
+        plain = {t.port for t in daemon.tcp or () if not t.tls}
+        for port in daemon.service.ports:
+            if port.target not in plain or _loopback(port.host_ip):
+                continue
+            where = port.host_ip or "all interfaces"
+            yield Finding(
+                "DIND402",
+                f"{name} serves the Docker API without TLS on {port.target} and publishes it on "
+                f"{where}: anyone who reaches this host gets unauthenticated root on the daemon "
+                "(and its privileged containers). Publish on `127.0.0.1` or turn TLS on",
+                port.span,
+            )
+
+
+def _certs_dir(daemon: Daemon) -> str | None:
+    certdir = daemon.service.environment.get("DOCKER_TLS_CERTDIR")
+    if certdir is None:
+        return "/certs"
+    if not certdir.known or not certdir.value:
+        return None
+    return normalise(certdir.value)
+
+
+def _cert_mounts(daemon: Daemon) -> list[Mount]:
+    """The daemon's mounts that hold its generated client certificates."""
+    certs = _certs_dir(daemon)
+    if certs is None or not daemon.uses_entrypoint_defaults:
+        return []
+    client_dir = certs + "/client"
+    return [m for m in daemon.service.volumes
+            if m.source and (client_dir == m.target or client_dir.startswith(m.target + "/"))]
+
+
+def _mounted(path: str, mounts: tuple[Mount, ...]) -> bool:
+    path = normalise(path)
+    return any(path == m.target or path.startswith(m.target.rstrip("/") + "/") for m in mounts)
+
+
+def dind_client_certs_missing(ctx: Context) -> Iterator[Finding]:
+    """DIND404: a TLS client of a DinD service without the daemon's client certificates."""
+    for name, client in ctx.topology.clients.items():
+        host = client.docker_host
+        if host is None or not host.known or not (host.value or "").startswith("tcp://"):
+            continue
+        hostname, port = tcp_address(host.value or "")
+        for daemon_name, daemon in ctx.topology.daemons.items():
+            if hostname not in _names(daemon) or daemon.tcp is None:
+                continue
+            if not any(t.port == port and t.tls for t in daemon.tcp):
+                continue
+            if any(not m.known for m in client.service.volumes):
+                continue
+            cert_path = client.service.environment.get("DOCKER_CERT_PATH")
+            if cert_path is not None and cert_path.value:
+                if not cert_path.known or _mounted(cert_path.value, client.service.volumes):
+                    continue
+                yield _certs_finding(name, daemon_name, cert_path.span,
+                                     f"`DOCKER_CERT_PATH={cert_path.value}` is not a mounted path")
+                continue
+            shared = {(m.type, m.source) for m in _cert_mounts(daemon)}
+            if any((m.type, m.source) in shared for m in client.service.volumes):
+                continue
+            yield _certs_finding(name, daemon_name, host.span,
+                                 "it neither mounts the daemon's `/certs/client` (a shared volume) "
+                                 "nor sets `DOCKER_CERT_PATH` to a mounted path")
+
+
+def _certs_finding(name: str, daemon_name: str, span: Span, why: str) -> Finding:
+    return Finding(
+        "DIND404",
+        f"{name} talks TLS to {daemon_name}, but {why}: without the client certificates the "
+        "daemon, which verifies clients (`--tlsverify`), refuses the connection",
+        span,
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from dindlint.checks import Context, Finding
-from dindlint.checks.access import GID_MISMATCH, describe_user, verdict
+from dindlint.checks import Context, Finding, dockerfile_events
+from dindlint.checks.access import GID_MISMATCH, describe_user, socket_owner, verdict
 from dindlint.images import identity_for_build, replay_all_stages
 from dindlint.model import Dockerfile
 
@@ -65,9 +65,8 @@ def docker_gid_mismatch(ctx: Context) -> Iterator[Finding]:
             yield Finding(
                 "DIND202",
                 f"{name} runs as {describe_user(client)} and expects socket access through GID "
-                f"{result.wrong_gid}, but {reach.path} belongs to group {socket.gid} "
-                f"({socket.provenance}, service {socket.daemon}): connect() fails with "
-                "`permission denied`",
+                f"{result.wrong_gid}, but {reach.path} belongs to {socket_owner(reach)}: "
+                "connect() fails with `permission denied`",
                 span, tuple(related),
             )
 
@@ -80,3 +79,96 @@ def _first_per_socket(reaches):  # type: ignore[no-untyped-def]
         if key not in seen:
             seen.add(key)
             yield reach
+
+
+def id_or_name_in_use(ctx: Context) -> Iterator[Finding]:
+    """DIND203: a group or user created with a name or id that is already taken."""
+    for event, _ in dockerfile_events(ctx, "id-in-use"):
+        if event.detail.get("conditional") == "true":
+            continue  # `getent group 999 || addgroup -g 999 …` guards itself
+        what, value = event.detail.get("what", "id"), event.detail.get("value", "?")
+        holder, where = event.detail.get("taken_by", "?"), event.detail.get("taken_at", "")
+        command = event.detail.get("command", "the command")
+        origin = "the base image" if where == "base image" else _short(where)
+        if what in ("gid", "uid"):
+            owner = "group" if what == "gid" else "user"
+            taken = f"{what} {value} already belongs to {owner} `{holder}` ({origin})"
+        else:
+            taken = f"{what} `{value}` already exists ({origin})"
+        yield Finding(
+            "DIND203",
+            f"`{command}` fails here: {taken}, so the build stops",
+            event.span,
+        )
+
+
+def _short(where: str) -> str:
+    """``/abs/path/Dockerfile:3`` → ``created at Dockerfile:3``."""
+    path, _, line = where.rpartition(":")
+    return f"created at {Path(path).name}:{line}" if path else where
+
+
+def group_add_by_name(ctx: Context) -> Iterator[Finding]:
+    """DIND204: ``group_add`` by name resolves in the container's /etc/group, not the host's."""
+    compose = ctx.project.compose
+    if compose is None:
+        return
+    for name, service in sorted(compose.services.items()):
+        image = ctx.topology.images.get(name)
+        for entry in service.group_add:
+            if not entry.known or entry.interpolated or entry.value.isdigit():
+                continue
+            if image is not None and image.base_known and entry.value not in image.groups:
+                yield Finding(
+                    "DIND204",
+                    f"`group_add: {entry.value}` names a group that {image.description} does not "
+                    f"have: the container fails to start (`unable to find group {entry.value}`)",
+                    entry.span, severity="error",
+                )
+            elif name in ctx.topology.clients:
+                known = image.groups.get(entry.value) if image is not None else None
+                inside = (f" (GID {known.gid} in {image.description})"
+                          if known is not None and known.gid is not None and image else "")
+                yield Finding(
+                    "DIND204",
+                    f"`group_add: {entry.value}` is resolved in the container's `/etc/group`"
+                    f"{inside}, not the host's: it grants the socket only if that GID happens to "
+                    "be the socket's; give the GID as a number",
+                    entry.span,
+                )
+
+
+def hardcoded_host_docker_gid(ctx: Context) -> Iterator[Finding]:
+    """DIND205: a client of the host socket relies on a literal docker GID."""
+    for name, client in ctx.topology.clients.items():
+        if not any(r.socket.kind == "host" for r in client.reaches):
+            continue
+        if client.identity.is_root or client.identity.resolved is None:
+            continue
+        for span, what in _literal_gids(client):
+            yield Finding(
+                "DIND205",
+                f"{name} reaches the host's socket through the literal GID {what}; the docker "
+                "GID differs between hosts, so this works only where it happens to match. Use "
+                "`group_add: [\"${DOCKER_GID:?set DOCKER_GID}\"]` filled from "
+                "`stat -c %g /var/run/docker.sock`",
+                span,
+            )
+            break  # one finding per client
+
+
+def _literal_gids(client):  # type: ignore[no-untyped-def]
+    for entry in client.identity.group_add:
+        if entry.known and not entry.interpolated and entry.value.isdigit():
+            yield entry.span, entry.value
+    service_user = client.service.user
+    if (service_user is not None and service_user.known and not service_user.interpolated
+            and ":" in service_user.value):
+        group = service_user.value.split(":", 1)[1]
+        if group.isdigit() and group != "0":
+            yield service_user.span, group
+    user = client.identity.resolved
+    docker = client.image.groups.get("docker") if client.image is not None else None
+    if (docker is not None and docker.gid is not None and docker.span is not None and user
+            and "docker" in {n for n, _ in user.supplementary}):
+        yield docker.span, str(docker.gid)

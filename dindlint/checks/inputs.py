@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from dindlint.checks import Context, Finding
+from dindlint.checks.sockets import is_vm_socket_bind
 from dindlint.source import Span
 from dindlint.topology import HOST_SOCKET_ANCESTORS, HOST_SOCKET_DIRS, HOST_SOCKETS
 
@@ -42,12 +43,14 @@ def unresolved_reference(ctx: Context) -> Iterator[Finding]:
     clients = ctx.topology.clients
     for name, service in sorted(compose.services.items()):
         for mount in service.volumes:
+            if is_vm_socket_bind(mount):
+                continue  # `$HOME/.docker/run/docker.sock`: DIND106 says what is wrong
             if mount.unresolved and (
                 _names_socket(mount.target) or _names_socket(mount.source or "")
                 or (mount.source or "") in HOST_SOCKET_ANCESTORS or mount.source in ("", None)
                 and mount.target in HOST_SOCKETS
             ):
-                yield from _unset(mount.unresolved, mount.span, "the socket analysis of this mount")
+                yield from _unset(mount.unresolved, mount.span, "the socket checks of this mount")
         docker_host = service.environment.get("DOCKER_HOST")
         if docker_host is not None and docker_host.unresolved:
             yield from _unset(docker_host.unresolved, docker_host.span, "the `DOCKER_HOST` checks")
@@ -72,9 +75,8 @@ def _unset(names: tuple[str, ...], span: Span, skipped: str) -> Iterator[Finding
     if not variables:
         return
     listed = ", ".join(f"`{n}`" for n in variables)
-    subject = f"variable {listed} has" if len(variables) == 1 else f"variables {listed} have"
-    yield Finding("DIND003", f"{subject} no value and no default here; {skipped} was skipped",
-                  span)
+    subject = f"Variable {listed} has" if len(variables) == 1 else f"Variables {listed} have"
+    yield Finding("DIND003", f"{subject} no value and no default here; skipped: {skipped}", span)
 
 
 _ARG_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")

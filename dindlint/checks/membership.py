@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dindlint.checks import Context, Finding
+from dindlint.checks import Context, Finding, dockerfile_events
 from dindlint.checks.access import (
     EXPLICIT_GROUP,
     NO_PASSWD_ENTRY,
     NOT_MEMBER,
-    describe_socket,
+    socket_owner,
     describe_user,
     verdict,
 )
 from dindlint.checks.gids import _first_per_socket
+from dindlint.model import IdentityEvent
 from dindlint.source import Span
 from dindlint.topology import Client, Reach
 
@@ -46,13 +47,16 @@ def user_cannot_access_socket(ctx: Context) -> Iterator[Finding]:
     for name, client, reach in _denials(ctx, NOT_MEMBER):
         span, related = _where(client, reach)
         if reach.socket.kind == "host":
-            why = ("is in no group named `docker` and has no `group_add`, so it cannot write "
-                   f"to {reach.path} (the host's socket is `root:<docker gid> 0660`)")
+            message = (f"{name} runs as {describe_user(client)}: no group named `docker` and no "
+                       f"`group_add`, so connect() to {reach.path} (the host's socket, "
+                       "`root:<docker gid> 0660`) fails with `permission denied`; add "
+                       "`group_add: [\"${DOCKER_GID:?set DOCKER_GID}\"]`")
         else:
-            why = f"is not in that group: connect() to {describe_socket(client, reach)} fails " \
-                  "with `permission denied`"
-        yield Finding("DIND301", f"{name} runs as {describe_user(client)}, which {why}",
-                      span, related)
+            gid = reach.socket.gid
+            message = (f"{name} runs as {describe_user(client)}, but {reach.path} in this "
+                       f"container belongs to {socket_owner(reach)}: connect() fails with "
+                       f"`permission denied`; add `group_add: [\"{gid}\"]`")
+        yield Finding("DIND301", message, span, related)
 
 
 def explicit_group_drops_membership(ctx: Context) -> Iterator[Finding]:
@@ -63,9 +67,9 @@ def explicit_group_drops_membership(ctx: Context) -> Iterator[Finding]:
         yield Finding(
             "DIND302",
             f"{name} runs as `{client.identity.spec}`: with an explicit group the process gets "
-            f"only that group, so the `/etc/group` membership that grants access to "
-            f"{reach.path} is dropped ({describe_user(client)}); give the group with "
-            "`group_add` instead",
+            f"only that group ({describe_user(client)}), so the `/etc/group` membership that "
+            f"grants access to {reach.path} is dropped; use the user alone, or add the socket's "
+            "group with `group_add`",
             span, related,
         )
 
@@ -81,4 +85,58 @@ def numeric_user_without_passwd_entry(ctx: Context) -> Iterator[Finding]:
             f"of {image}: the process gets primary GID 0 and no supplementary groups, so the "
             f"image's group membership for {reach.path} does not apply",
             span, related,
+        )
+
+
+def usermod_replaces_groups(ctx: Context) -> Iterator[Finding]:
+    """DIND304: ``usermod -G LIST USER`` without ``-a`` replaces every supplementary group."""
+    for event, _ in dockerfile_events(ctx, "usermod-replaces"):
+        user, groups = event.detail.get("user", "?"), event.detail.get("groups", "")
+        removed = event.detail.get("removed", "")
+        lost = f"; here it drops {user} from {_listed(removed)}" if removed else ""
+        yield Finding(
+            "DIND304",
+            f"`usermod -G {groups} {user}` without `-a` replaces {user}'s supplementary groups "
+            f"with `{groups}` instead of adding to them{lost}; use `usermod -aG {groups} {user}`",
+            event.span,
+        )
+
+
+def _listed(names: str) -> str:
+    return ", ".join(f"`{n}`" for n in names.split(",") if n)
+
+
+def busybox_adduser_ignores_group(ctx: Context) -> Iterator[Finding]:
+    """DIND305: busybox ``adduser -D app docker`` silently ignores the group argument."""
+    for event, _ in dockerfile_events(ctx, "busybox-adduser-ignores-group"):
+        user, group = event.detail.get("user", "?"), event.detail.get("group", "?")
+        yield Finding(
+            "DIND305",
+            f"busybox `adduser` ignores the group argument `{group}` when any option is given: "
+            f"{user} is created but not added to {group}; add `addgroup {user} {group}` after it",
+            event.span,
+        )
+
+
+def unknown_group_or_user(ctx: Context) -> Iterator[Finding]:
+    """DIND306: a user or group referenced before it exists (on a known base image)."""
+    by_line: dict[Span, list[IdentityEvent]] = {}
+    for event, _ in dockerfile_events(ctx, "unknown-group-or-user"):
+        by_line.setdefault(event.span, []).append(event)
+    for span, events in by_line.items():
+        # `COPY --chown=svc:svc` names a user and a group: one command, one finding
+        missing = " and ".join(
+            f"{e.detail.get('what', 'group')} `{e.detail.get('name', '?')}`" for e in events)
+        verb = "does" if len(events) == 1 else "do"
+        command = events[0].detail.get("command", "")
+        if command == "USER":
+            effect = "the container will not start (`unable to find user`)"
+        elif command.startswith("COPY") or command.startswith("ADD") or "chown" in command:
+            effect = "the build fails there"
+        else:
+            effect = f"`{command}` fails and the build stops there"
+        yield Finding(
+            "DIND306",
+            f"{missing} {verb} not exist at this point of the build; {effect}",
+            span,
         )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dindlint.checks import Context, Finding
+from dindlint.model import Mount
 from dindlint.topology import (
     DEFAULT_SOCKET,
     Reach,
     host_socket_reach,
     normalise,
     same_run_dir,
+    tcp_address,
 )
 
 # Filtering proxies: the proxy is the mitigation, its own socket mount is expected (RULES.md).
@@ -170,3 +173,73 @@ def socket_source_is_named_volume(ctx: Context) -> Iterator[Finding]:
                     "write the absolute path, e.g. `/var/run/docker.sock`",
                     mount.span,
                 )
+
+
+# Docker Desktop and Colima host-side socket paths: bind sources resolve inside the VM
+# (domain-facts §8), so these paths do not exist where the bind is made.
+_VM_SOCKET = re.compile(r"(^|/)\.docker/run/docker\.sock$|(^|/)(\.config/)?\.?colima/([^/]+/)?"
+                        r"docker\.sock$")
+
+
+def is_vm_socket_bind(mount: Mount) -> bool:
+    """A Docker Desktop / Colima host-side socket path as a bind source (DIND106)."""
+    source = mount.source or ""
+    if mount.type != "bind" or not _VM_SOCKET.search(source):
+        return False
+    return set(mount.unresolved) <= {"HOME"}
+
+
+def vm_host_socket_path(ctx: Context) -> Iterator[Finding]:
+    """DIND106: a Docker Desktop or Colima host-side socket path as a bind source."""
+    compose = ctx.project.compose
+    if compose is None:
+        return
+    for name, service in sorted(compose.services.items()):
+        for mount in service.volumes:
+            if is_vm_socket_bind(mount):
+                written = mount.source if not mount.unresolved else f"$HOME{mount.source}"
+                yield Finding(
+                    "DIND106",
+                    f"{name} binds `{written}`, a path on the macOS host; Docker Desktop and "
+                    "Colima resolve bind sources inside their VM, where it does not exist. "
+                    "Bind `/var/run/docker.sock` (the VM's socket) instead",
+                    mount.span,
+                )
+
+
+_SCHEMES = ("unix", "tcp", "ssh", "npipe", "http", "https")
+
+
+def _docker_host_problem(value: str) -> str | None:
+    """What is wrong with a DOCKER_HOST value and what clients do with it (domain-facts §8)."""
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        return ("has no scheme (`unix://`, `tcp://`, `ssh://`, `npipe://`); the Docker CLI "
+                "fails with `unable to parse docker host`")
+    if scheme.lower() not in _SCHEMES:
+        return f"has an unknown scheme `{scheme}://`; no Docker client connects through it"
+    if scheme == "unix" and not rest.startswith("/"):
+        return (f"names a relative socket path (`unix://` followed by `{rest}`): clients look "
+                f"for it relative to their working directory; write `unix:///{rest}`")
+    if scheme == "tcp" and tcp_address(value)[1] is None:
+        return ("has no port; the Docker SDK for Python rejects it (`port is required`): write "
+                "`tcp://HOST:2376` (TLS) or `tcp://HOST:2375`")
+    return None
+
+
+def invalid_docker_host(ctx: Context) -> Iterator[Finding]:
+    """DIND108: a ``DOCKER_HOST`` that no Docker client can parse."""
+    compose = ctx.project.compose
+    if compose is None:
+        return
+    for name, service in sorted(compose.services.items()):
+        host = service.environment.get("DOCKER_HOST")
+        if host is None or not host.value or not host.known:
+            continue
+        problem = _docker_host_problem(host.value)
+        if problem is not None:
+            yield Finding(
+                "DIND108",
+                f"{name} sets `DOCKER_HOST={host.value}`, which {problem}",
+                host.span,
+            )

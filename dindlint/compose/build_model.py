@@ -47,7 +47,7 @@ class ModelBuilder:
         if not isinstance(node, YScalar):
             self._bad(node.span, f"`{field}` must be a string")
             return None
-        return Located(node.value, node.span, node.unresolved)
+        return Located(node.value, node.span, node.unresolved, "$" in node.raw)
 
     def _bool(self, node: YNode | None, field: str) -> Located[bool] | None:
         if node is None or (isinstance(node, YScalar) and node.is_null):
@@ -98,7 +98,7 @@ class ModelBuilder:
         if not isinstance(node, YScalar) or node.tag not in ("str", "int"):
             self._bad(node.span, "`user` must be a string or a number")
             return None
-        return Located(node.value, node.span, node.unresolved)
+        return Located(node.value, node.span, node.unresolved, "$" in node.raw)
 
     def group_add(self, node: YNode | None) -> tuple[Located[str], ...]:
         if node is None or (isinstance(node, YScalar) and node.is_null):
@@ -109,7 +109,7 @@ class ModelBuilder:
         groups = []
         for item in node.items:
             if isinstance(item, YScalar) and not item.is_null:
-                groups.append(Located(item.value, item.span, item.unresolved))
+                groups.append(Located(item.value, item.span, item.unresolved, "$" in item.raw))
             else:
                 self._bad(item.span, "`group_add` entries must be group names or numbers")
         return tuple(groups)
@@ -127,7 +127,7 @@ class ModelBuilder:
         for key, (key_span, value) in node.entries.items():
             if isinstance(value, YScalar):
                 result[key] = Located(None if value.is_null else value.value, value.span,
-                                      value.unresolved)
+                                      value.unresolved, "$" in value.raw)
             else:
                 self._bad(value.span, f"`{field}.{key}` must be a string")
         return result
@@ -136,7 +136,7 @@ class ModelBuilder:
         if node is None or (isinstance(node, YScalar) and node.is_null):
             return None
         if isinstance(node, YScalar):
-            return Located(node.value, node.span, node.unresolved)
+            return Located(node.value, node.span, node.unresolved, "$" in node.raw)
         if isinstance(node, YSeq):
             words: list[str] = []
             unresolved: list[str] = []

@@ -129,10 +129,13 @@ def parse_text(path: Path, text: str, problems: list[Problem], *,
         for doc in make_yaml(pure).compose_all(text):
             raw_docs.append(doc)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = exc.problem or str(exc).splitlines()[0]
-        problems.append(Problem("DIND001", f"YAML syntax error: {what}", Span(path, line, col)))
+        if not pure:
+            # libyaml (the C parser) follows YAML 1.1 and rejects `[a:/b]` in flow sequences,
+            # which compose's YAML 1.2 parser accepts; the pure parser does too.
+            # When both fail, the pure parser's error is the one compose would agree with.
+            retried = parse_text(path, text, problems, pure=True)
+            return retried
+        problems.append(_syntax_problem(path, text, exc))
         result.ok = False
         return result
     except (YAMLError, ValueError, RecursionError) as exc:
@@ -147,6 +150,31 @@ def parse_text(path: Path, text: str, problems: list[Problem], *,
             continue
         result.documents.append(node)
     return result
+
+
+_BEGINS_AT_CONTEXT = frozenset({
+    "while scanning a simple key", "while parsing a flow sequence", "while parsing a flow mapping",
+    "while scanning a quoted scalar",
+})
+
+
+def _syntax_problem(path: Path, text: str, exc: MarkedYAMLError) -> Problem:
+    """DIND001 at the parser's problem mark, kept inside the file, with the parser's context
+    ("while scanning a simple key in line 7") so the user sees where the construct began."""
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context in _BEGINS_AT_CONTEXT and exc.context_mark is not None:
+        # a key missing its `:`, an unclosed `[`/`{`/quote: fix it where the construct began
+        mark = exc.context_mark
+    last_line = max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if line > last_line:
+        line, col = last_line, 1
+    what = exc.problem or str(exc).splitlines()[0]
+    context = ""
+    if exc.context and exc.context_mark is not None:
+        context = f" ({exc.context} at line {exc.context_mark.line + 1}, column " \
+                  f"{exc.context_mark.column + 1})"
+    return Problem("DIND001", f"YAML syntax error: {what}{context}", Span(path, line, col))
 
 
 def parse_file(path: Path, problems: list[Problem]) -> ParsedFile:

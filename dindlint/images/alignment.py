@@ -13,6 +13,8 @@ _COMMENT = re.compile(r"(^|\s)#(?!!).*$", re.MULTILINE)
 _READS_GID = (
     re.compile(r"\bstat\b[^\n;&|]*%g"),  # stat -c %g, -c '%g', --format=%g, -Lc "%g"
     re.compile(r"\bls\s+-[A-Za-z]*n[A-Za-z]*\b[^\n]*\|\s*awk\b[^\n]*\$4"),
+    # `ls -ng SOCK | cut -f3 -d' '`: -g drops the owner column, so the group is field 3
+    re.compile(r"\bls\s+-[A-Za-z]*n[A-Za-z]*\b[^\n]*\|\s*(cut|awk)\b[^\n]*(-f\s*[34]|\$[34])"),
 )
 _CHANGES_GROUPS = (
     re.compile(r"\bgroupmod\b[^\n;&|]*\s(-[A-Za-z]*g\b|--gid\b)"),

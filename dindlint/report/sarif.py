@@ -31,13 +31,19 @@ def _rule(doc: RuleDoc) -> dict:  # type: ignore[type-arg]
     }
 
 
+def _uri(path: Path, base: Path) -> str:
+    """Relative to the current directory when inside it, else an absolute ``file://`` URI."""
+    shown = display_path(path, base)
+    return shown if not Path(shown).is_absolute() else path.as_uri()
+
+
 def _location(span: Span, base: Path, message: str | None = None) -> dict:  # type: ignore[type-arg]
     region = {"startLine": span.line, "startColumn": max(span.col, 1)}
     if span.end_line and span.end_line >= span.line:
         region["endLine"] = span.end_line
     location: dict = {  # type: ignore[type-arg]
         "physicalLocation": {
-            "artifactLocation": {"uri": display_path(span.path, base)},
+            "artifactLocation": {"uri": _uri(span.path, base)},
             "region": region,
         }
     }
