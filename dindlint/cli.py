@@ -36,12 +36,15 @@ def main() -> None:
 @click.option("--color", "colour", type=click.Choice(("auto", "always", "never")),
               default="auto", show_default=True,
               help="Colour text output; auto: only on a terminal and never with NO_COLOR.")
+@click.option("--no-inline-suppressions", is_flag=True,
+              help="Ignore `# dindlint: disable=` comments (for policies that forbid them).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str,
-          colour: str, debug: bool) -> None:
+          colour: str, no_inline_suppressions: bool, debug: bool) -> None:
     """Check compose files and Dockerfiles under PATHS (default: the current directory)."""
     try:
-        code = _check(list(paths) or [Path(".")], output_format, output, fail_on, colour)
+        code = _check(list(paths) or [Path(".")], output_format, output, fail_on, colour,
+                      not no_inline_suppressions)
     except Exception as error:  # never a traceback for the user (unless --debug)
         if debug:
             traceback.print_exc()
@@ -52,7 +55,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, fail
 
 
 def _check(paths: list[Path], output_format: str, output: Path | None, fail_on: str,
-           colour: str) -> int:
+           colour: str, inline_suppressions: bool) -> int:
     from dindlint.discover import discover
     from dindlint.engine import SEVERITY_RANK, run_checks
     from dindlint.project import Loader, build_projects
@@ -67,7 +70,7 @@ def _check(paths: list[Path], output_format: str, output: Path | None, fail_on: 
     if not (found.compose_files or found.dockerfiles):
         click.echo("dindlint: no compose files or Dockerfiles found", err=True)
     projects = build_projects(found, Loader())
-    diagnostics = run_checks(projects)
+    diagnostics = run_checks(projects, inline_suppressions=inline_suppressions)
     files = {f for p in projects for f in (p.compose.files if p.compose else ())}
     files.update(df.path for p in projects for df in p.dockerfiles)
     base = Path.cwd()
@@ -92,7 +95,8 @@ def _check(paths: list[Path], output_format: str, output: Path | None, fail_on: 
     else:
         click.echo(text, nl=False, color=use_colour)  # click strips ANSI off a terminal
     threshold = SEVERITY_RANK[fail_on]
-    return 1 if any(SEVERITY_RANK[d.severity] >= threshold for d in diagnostics) else 0
+    return 1 if any(SEVERITY_RANK[d.severity] >= threshold
+                    for d in diagnostics if d.suppressed is None) else 0
 
 
 GRAPH_FORMATS = ("text", "mermaid", "dot")
@@ -135,3 +139,71 @@ def _graph(paths: list[Path], output_format: str, output: Path | None) -> int:
     else:
         click.echo(text, nl=False)
     return 0
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",
+              show_default=True, help="Output format.")
+def list_rules(output_format: str) -> None:
+    """List every rule: id, name, severity and summary."""
+    from dindlint.catalogue import catalogue
+
+    docs = catalogue().values()
+    if output_format == "json":
+        import json
+
+        rows = [{"id": d.id, "name": d.name, "severity": d.severity, "summary": d.summary,
+                 "tags": list(d.tags), "security-severity": d.security_severity}
+                for d in docs]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(d.name) for d in docs)
+    for doc in docs:
+        click.echo(f"{doc.id}  {doc.name:<{width}}  {doc.severity:<7}  {doc.summary}")
+
+
+@main.command()
+@click.argument("rule")
+@click.option("--color", "colour", type=click.Choice(("auto", "always", "never")),
+              default="auto", show_default=True, help="Style headings on a terminal.")
+def explain(rule: str, colour: str) -> None:
+    """Show the documentation of RULE (an id such as DIND301, or a name)."""
+    import difflib
+
+    from dindlint.catalogue import catalogue
+
+    docs = catalogue()
+    by_name = {d.name: d for d in docs.values()}
+    doc = docs.get(rule.upper()) or by_name.get(rule.lower())
+    if doc is None:
+        close = difflib.get_close_matches(rule.upper(), list(docs), n=3, cutoff=0.5)
+        close += difflib.get_close_matches(rule.lower(), list(by_name), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else \
+            f"; known rules: {', '.join(sorted(docs))}"
+        click.echo(f"dindlint: unknown rule `{rule}`{hint}", err=True)
+        sys.exit(2)
+    styled = colour == "always" or (colour == "auto" and sys.stdout.isatty()
+                                    and "NO_COLOR" not in os.environ)
+    click.echo(_render_markdown(doc.body, styled), color=styled)
+
+
+def _render_markdown(body: str, styled: bool) -> str:
+    """Markdown for a terminal: headings in bold, fences dropped, code indented."""
+    out: list[str] = []
+    in_code = False
+    for line in body.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            title = line.partition("title=")[2].split()[:1]
+            if in_code and title:
+                out.append(f"  {title[0]}:" if not styled else f"  \033[2m{title[0]}:\033[0m")
+            continue
+        if in_code:
+            out.append("    " + line)
+        elif line.startswith("#"):
+            text = line.lstrip("#").strip()
+            out.append(f"\033[1m{text}\033[0m" if styled else text.upper()
+                       if line.startswith("## ") else text)
+        else:
+            out.append(line)
+    return "\n".join(out).rstrip() + "\n"

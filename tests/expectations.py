@@ -32,7 +32,7 @@ def expectations(root: Path) -> Counter[Claim]:
         for number, line in enumerate(lines, start=1):
             match = _EXPECT.search(line)
             ids = [i.strip() for i in match.group(1).split(",") if i.strip()] if match else []
-            if match and line.strip().startswith("#"):
+            if match and re.match(r"\s*#\s*expect:", line):
                 pending.extend(ids)
                 continue
             if pending and line.strip():
@@ -52,6 +52,8 @@ def lint(root: Path, paths: list[Path] | None = None) -> list[Diagnostic]:
 def findings(root: Path, paths: list[Path] | None = None) -> Counter[Claim]:
     found: Counter[Claim] = Counter()
     for diag in lint(root, paths):
+        if diag.suppressed is not None:
+            continue
         try:
             rel = diag.span.path.relative_to(root).as_posix()
         except ValueError:

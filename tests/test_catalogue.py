@@ -11,6 +11,7 @@ import pytest
 
 from dindlint.catalogue import catalogue, parse
 from dindlint.checks import CHECKS
+from dindlint.engine import ENGINE_RULES
 from tests.catalogue_examples import blocks, sections, write_project
 from tests.conftest import REPO
 from tests.expectations import describe, expectations, findings
@@ -21,7 +22,7 @@ REQUIRED_SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead
 
 
 def test_catalogue_and_checks_match_one_to_one() -> None:
-    assert sorted(DOCS) == sorted(CHECKS)
+    assert sorted(DOCS) == sorted([*CHECKS, *ENGINE_RULES])
 
 
 def test_every_markdown_file_in_rules_is_a_rule_document() -> None:

@@ -111,7 +111,7 @@ def _unknown_identity(client: Client) -> str:
     if client.image is None or not client.image.base_known:
         return f"identity unknown (image {image_label(client.service)} not modelled)"
     spec = identity.spec if identity.spec is not None else "(image default)"
-    return f"identity unknown (user `{spec}` not found in {client.image.description})"
+    return f"identity unknown (user `{spec}` not found in image {image_label(client.service)})"
 
 
 def access_text(client: Client, reach: Reach) -> str:
@@ -130,7 +130,7 @@ def via_text(reach: Reach) -> str:
     """``via volume mcp-docker-socket :ro (:ro does not restrict the API)``."""
     text = f"via {reach.via}"
     if not reach.holds_socket:
-        text += " (a folder that contains the socket)"
+        text += " (a wider folder that contains the socket)"
     return f"{text} :ro {RO_NOTE}" if reach.read_only else text
 
 
@@ -484,16 +484,16 @@ def scene_graph(scene: Scene, index: int) -> Graph:
             socket = graph.node("s", key, view.socket.path, view.socket.owner, HOST_GID_NOTE)
             graph.edge(host, socket)
             _socket_edges(graph, socket, key, view)
-    for view in scene.daemons:
-        daemon = graph.node("d", view.daemon.service.name, view.title, *view.listeners)
-        key = f"daemon|{view.daemon.service.name}"
-        socket = graph.node("s", key, socket_title(view.socket.socket),
-                            f"from {view.socket.socket.provenance}")
+    for shown in scene.daemons:
+        daemon = graph.node("d", shown.daemon.service.name, shown.title, *shown.listeners)
+        key = f"daemon|{shown.daemon.service.name}"
+        socket = graph.node("s", key, socket_title(shown.socket.socket),
+                            f"from {shown.socket.socket.provenance}")
         graph.edge(daemon, socket)
-        for via, target in view.carriers:
+        for via, target in shown.carriers:
             graph.edge(socket, graph.node("v", f"{key}|{via}", via), f"at {target}")
-        _socket_edges(graph, socket, key, view.socket)
-        for tcp in view.tcp:
+        _socket_edges(graph, socket, key, shown.socket)
+        for tcp in shown.tcp:
             graph.edge(graph.node("c", tcp.client, tcp.client), daemon,
                        f"{tcp.url} ({tcp.mode})")
     for endpoint in scene.endpoints:

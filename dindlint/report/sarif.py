@@ -66,6 +66,11 @@ def render(diagnostics: list[Diagnostic], base: Path) -> str:
         }
         if diag.rule_id in index:
             result["ruleIndex"] = index[diag.rule_id]
+        if diag.suppressed is not None:
+            suppression: dict = {"kind": "inSource"}  # type: ignore[type-arg]
+            if diag.suppressed:
+                suppression["justification"] = diag.suppressed
+            result["suppressions"] = [suppression]
         if diag.related:
             result["relatedLocations"] = [
                 {"id": i, **_location(span, base, note)}

@@ -31,6 +31,8 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
            files_checked: int) -> str:
     out: list[str] = []
     cache: dict[Path, list[str]] = {}
+    suppressed = sum(1 for d in diagnostics if d.suppressed is not None)
+    diagnostics = [d for d in diagnostics if d.suppressed is None]
     for diag in diagnostics:
         where = f"{display_path(diag.span.path, base)}:{diag.span.line}:{diag.span.col}"
         severity = diag.severity
@@ -51,11 +53,13 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
             out.append(f"  note: {display_path(span.path, base)}:{span.line}:{span.col}: "
                        f"{neutralise(note)}")
     counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")}
+    files = f"{files_checked} file{'s' if files_checked != 1 else ''}"
+    quiet = f" ({suppressed} suppressed inline)" if suppressed else ""
     if diagnostics:
         summary = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}"
                             for s, n in counts.items() if n)
         out.append(f"Found {len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''} "
-                   f"({summary}) in {files_checked} file{'s' if files_checked != 1 else ''}.")
+                   f"({summary}) in {files}{quiet}.")
     else:
-        out.append(f"No problems found in {files_checked} file{'s' if files_checked != 1 else ''}.")
+        out.append(f"No problems found in {files}{quiet}.")
     return "\n".join(out) + "\n"

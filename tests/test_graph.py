@@ -1,0 +1,312 @@
+"""``dindlint graph``: the socket topology drawn as a text tree, Mermaid and Graphviz DOT."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from dindlint.cli import main
+from tests.conftest import REPO
+
+SEED = Path(__file__).resolve().parents[2] / "shared/examples/seed-incident"
+FIXTURES = REPO / "tests/fixtures"
+MEMBERSHIP = FIXTURES / "membership"
+TRANSPORT = FIXTURES / "daemon-transport"
+
+MANAGER_ID = "uid=1001(mcpmanager) gid=1001(mcpmanager) groups=1001(mcpmanager),2375(docker)"
+RO_NOTE = "(:ro does not restrict the API)"
+
+
+def graph(*args: str) -> Result:
+    return CliRunner().invoke(main, ["graph", *args])
+
+
+def drawn(*args: str) -> str:
+    result = graph(*args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def subtree(text: str, label: str) -> list[str]:
+    """The lines of the first node labelled exactly ``label`` and of everything under it."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        match = re.match(r"^((?:[│ ] {3})*)[├└]── (.*)$", line)
+        if match and match.group(2) == label:
+            depth = len(match.group(1))
+            block = [line]
+            for below in lines[index + 1:]:
+                inner = re.match(r"^((?:[│ ] {3})*)[├└]── ", below)
+                if inner is None or len(inner.group(1)) <= depth:
+                    break
+                block.append(below)
+            return block
+    raise AssertionError(f"no node {label!r} in:\n{text}")
+
+
+def children(block: list[str]) -> list[str]:
+    """Labels of the direct children of the node whose subtree is ``block``."""
+    head = re.match(r"^((?:[│ ] {3})*)", block[0])
+    assert head is not None
+    depth = len(head.group(1)) + 4
+    child = re.compile(rf"^[│ ]{{{depth}}}[├└]── ")
+    return [line[depth + 4:] for line in block[1:] if child.match(line)]
+
+
+# --------------------------------------------------------------------------------------------
+# The incident (acceptance)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seed() -> Path:
+    if not SEED.is_dir():
+        pytest.skip("shared/examples/seed-incident is not present")
+    return SEED
+
+
+def test_incident_before_shows_the_ro_volume_and_access(seed: Path) -> None:
+    text = drawn(str(seed / "before"))
+    assert text.splitlines()[0].endswith("before/docker/dind/docker-compose.dind.yml")
+    daemon = subtree(text, "mcp-orchestrator (docker:25.0.5-dind)")
+    socket = subtree("\n".join(daemon), "socket /var/run/docker.sock root:2375 0660")
+    assert "carried by volume mcp-docker-socket at /var/run" in children(socket)
+    assert "tcp 2375 plain" in children(daemon)
+    manager = subtree(text, "mcp-manager")
+    assert "mcp-manager" in children(socket)  # drawn under the socket, under the daemon
+    assert children(manager) == [
+        "socket at /var/run/docker.sock",
+        f"via volume mcp-docker-socket :ro {RO_NOTE}",
+        MANAGER_ID,
+        "✔ can connect",
+    ]
+    assert "Host Docker daemon" not in text  # nobody binds the host socket
+
+
+def test_incident_after_is_the_same_without_ro(seed: Path) -> None:
+    text = drawn(str(seed / "after"))
+    socket = subtree(text, "socket /var/run/docker.sock root:2375 0660")
+    assert "carried by volume mcp-docker-socket at /var/run" in children(socket)
+    assert children(subtree(text, "mcp-manager")) == [
+        "socket at /var/run/docker.sock",
+        "via volume mcp-docker-socket",
+        MANAGER_ID,
+        "✔ can connect",
+    ]
+    assert ":ro" not in text
+
+
+def test_incident_text_tree_exactly(seed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(seed)
+    assert drawn("before") == (
+        "before/docker/dind/docker-compose.dind.yml\n"
+        "└── mcp-orchestrator (docker:25.0.5-dind)\n"
+        "    ├── socket /var/run/docker.sock root:2375 0660\n"
+        "    │   ├── from group `docker` of image docker:25.0.5-dind\n"
+        "    │   ├── carried by volume mcp-docker-socket at /var/run\n"
+        "    │   └── mcp-manager\n"
+        "    │       ├── socket at /var/run/docker.sock\n"
+        f"    │       ├── via volume mcp-docker-socket :ro {RO_NOTE}\n"
+        f"    │       ├── {MANAGER_ID}\n"
+        "    │       └── ✔ can connect\n"
+        "    └── tcp 2375 plain\n"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Text: denials, unknowns, the host daemon, TCP edges
+# --------------------------------------------------------------------------------------------
+
+
+def test_client_that_cannot_connect_shows_the_rule() -> None:
+    text = drawn(str(MEMBERSHIP))
+    not_member = children(subtree(text, "not-a-member"))
+    assert not_member[-1] == "✘ cannot connect (DIND301)"
+    assert "uid=1001(app) gid=1001(app) groups=1001(app)" in not_member
+    assert children(subtree(text, "explicit-group"))[-1] == "✘ cannot connect (DIND302)"
+    assert children(subtree(text, "numeric-no-entry"))[-2:] == [
+        "uid=1500 gid=0(root) groups=0(root)", "✘ cannot connect (DIND303)"]
+
+
+def test_unknown_identity_and_access() -> None:
+    unknown = children(subtree(drawn(str(MEMBERSHIP)), "unknown-image"))
+    assert unknown[-2:] == [
+        "identity unknown (image ghcr.io/example/ci-runner:1.0 not modelled)", "? unknown"]
+
+
+def test_group_add_gids_are_appended() -> None:
+    added = children(subtree(drawn(str(MEMBERSHIP)), "group-add-right"))
+    assert "uid=1001(app) gid=1001(app) groups=1001(app),2375" in added
+
+
+def test_host_daemon_node_when_a_client_binds_the_host_socket() -> None:
+    text = drawn(str(MEMBERSHIP))
+    host = subtree(text, "Host Docker daemon — socket /var/run/docker.sock, owner root:? 0660 "
+                         "(GID unknown: the host's docker group)")
+    assert children(host) == ["host-client", "host-client-docker-group"]
+    assert children(subtree(text, "host-client")) == [
+        "socket at /var/run/docker.sock",
+        "via bind /var/run/docker.sock",
+        "uid=1001(app) gid=1001(app) groups=1001(app)",
+        "✘ cannot connect (DIND301)",
+    ]
+    assert children(subtree(text, "host-client-docker-group"))[-1] == "✔ can connect"
+    # the host daemon comes first, then the daemon services
+    assert [line for line in text.splitlines() if line.startswith(("├── ", "└── "))] == [
+        "├── " + host[0][4:], "└── dind (docker:27-dind)"]
+
+
+def test_tcp_edges_hang_under_the_daemon_they_name() -> None:
+    text = drawn(str(TRANSPORT))
+    tls = children(subtree(text, "tls-dind (docker:27-dind)"))
+    assert "tcp 2376 TLS" in tls
+    assert "client-alias → tcp://docker:2376 (TLS)" in tls  # network alias
+    assert "client-plain-to-tls → tcp://tls-dind:2375 (no listener on 2375)" in tls
+    assert "client-plain → tcp://plain-dind:2375 (plain)" in children(
+        subtree(text, "plain-dind (docker:27-dind)"))
+    outside = subtree(text, "build-host.example (not a service of this project)")
+    assert children(outside) == ["client-outside → tcp://build-host.example:2375"]
+
+
+def test_volumes_from_and_group_add_names(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  dind:\n    image: docker:27-dind\n    privileged: true\n"
+        "    volumes: [run:/var/run]\n"
+        "  cli:\n    image: docker:27-cli\n    user: '1000'\n"
+        "    group_add: ['2375', nosuch]\n    volumes: [run:/var/run]\n"
+        "  heir:\n    image: docker:27-cli\n    volumes_from: ['cli:ro']\n"
+        "  proxy:\n    image: tecnativa/docker-socket-proxy\n"
+        "  viaproxy:\n    image: docker:27-cli\n"
+        "    environment: {DOCKER_HOST: 'tcp://proxy:2375'}\n"
+        "volumes:\n  run:\n")
+    text = drawn(str(tmp_path))
+    assert "uid=1000 gid=0(root) groups=0(root),2375(docker),?(nosuch)" in children(
+        subtree(text, "cli"))
+    assert f"via volumes_from cli :ro {RO_NOTE}" in children(subtree(text, "heir"))
+    assert children(subtree(text, "proxy (service proxy, runs no dockerd)")) == [
+        "viaproxy → tcp://proxy:2375"]
+
+
+def test_header_is_relative_to_the_working_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    assert drawn("membership").splitlines()[0] == "membership/compose.yaml"
+
+
+def test_projects_in_path_order() -> None:
+    text = drawn(str(TRANSPORT), str(MEMBERSHIP))
+    headers = [b.splitlines()[0] for b in text.split("\n\n")]
+    assert [h.rsplit("/", 2)[-2] for h in headers] == ["daemon-transport", "membership"]
+
+
+def test_no_compose_file(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.20\n")
+    assert drawn(str(tmp_path)) == "No compose files found.\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Mermaid and DOT
+# --------------------------------------------------------------------------------------------
+
+CLIENTS = ["not-a-member", "member", "host-client", "unknown-image", "heir"]
+
+
+def _clients_of(path: Path) -> list[str]:
+    from dindlint.discover import discover
+    from dindlint.project import Loader, build_projects
+    from dindlint.topology import build_topology
+
+    projects = build_projects(discover([path]), Loader())
+    return sorted(name for p in projects for name in build_topology(p).clients)
+
+
+@pytest.mark.parametrize("fixture", [MEMBERSHIP, TRANSPORT])
+def test_mermaid_structure(fixture: Path) -> None:
+    text = drawn("--format", "mermaid", str(fixture))
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    assert text.count('"') % 2 == 0
+    for line in lines:
+        assert line.count('"') % 2 == 0, line
+    for client in _clients_of(fixture):
+        assert f'["{client}"]' in text
+    nodes = set(re.findall(r"^\s+(p\d+_[a-z]\d+)\[", text, re.MULTILINE))
+    edge = re.compile(r'^\s+(\S+) -->(?:\|"[^"]*"\|)? (\S+)$', re.MULTILINE)
+    for source, target in edge.findall(text):
+        assert source in nodes and target in nodes
+    assert len([line for line in lines if "-->" in line]) == len(edge.findall(text))
+    assert lines.count("  end") == text.count("subgraph ")
+
+
+def test_mermaid_client_edges_carry_identity_and_access() -> None:
+    text = drawn("--format", "mermaid", str(MEMBERSHIP))
+    assert "uid=1001(app) gid=1001(app) groups=1001(app)<br/>✘ cannot connect (DIND301)" in text
+    assert "✔ can connect" in text
+
+
+@pytest.mark.parametrize("fixture", [MEMBERSHIP, TRANSPORT])
+def test_dot_structure(fixture: Path) -> None:
+    text = drawn("--format", "dot", str(fixture))
+    assert text.startswith("digraph ")
+    assert text.rstrip().endswith("}")
+    assert text.count("{") == text.count("}")
+    assert len(re.findall(r'(?<!\\)"', text)) % 2 == 0
+    for client in _clients_of(fixture):
+        assert f'[label="{client}"]' in text
+    assert "->" in text
+
+
+def test_quotes_and_backslashes_are_escaped(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  remote:\n    image: docker:27-cli\n"
+        "    environment:\n      DOCKER_HOST: 'ssh://a\"b\\c'\n")
+    mermaid = drawn("--format", "mermaid", str(tmp_path))
+    assert 'ssh://a#quot;b\\c' in mermaid and mermaid.count('"') % 2 == 0
+    dot = drawn("--format", "dot", str(tmp_path))
+    assert 'ssh://a\\"b\\\\c' in dot
+    assert len(re.findall(r'(?<!\\)"', dot.replace("\\\\", ""))) % 2 == 0
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+@pytest.mark.parametrize("fixture", [MEMBERSHIP, TRANSPORT])
+def test_graphviz_accepts_the_dot(fixture: Path) -> None:
+    text = drawn("--format", "dot", str(fixture))
+    result = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "mermaid", "dot"])
+def test_output_is_deterministic(fmt: str) -> None:
+    paths = [str(MEMBERSHIP), str(TRANSPORT)]
+    assert drawn("--format", fmt, *paths) == drawn("--format", fmt, *paths)
+
+
+def test_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "graph.mmd"
+    result = graph("--format", "mermaid", "-o", str(target), str(MEMBERSHIP))
+    assert result.exit_code == 0 and result.output == ""
+    assert target.read_text(encoding="utf-8") == drawn("--format", "mermaid", str(MEMBERSHIP))
+
+
+def test_default_path_is_the_working_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(MEMBERSHIP)
+    assert drawn() == drawn(".")
+    assert drawn().startswith("compose.yaml\n")
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    missing = graph(str(tmp_path / "nope"))
+    assert missing.exit_code == 2 and "no such file or directory" in missing.output
+    assert graph("--format", "svg", str(MEMBERSHIP)).exit_code == 2
+    assert graph("--no-such-option").exit_code == 2
