@@ -9,13 +9,21 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from dindlint import __version__
 
+if TYPE_CHECKING:
+    from dindlint.config import Config
+    from dindlint.discover import Discovered
+    from dindlint.engine import Diagnostic
+
 FORMATS = ("text", "sarif")
+GRAPH_FORMATS = ("text", "mermaid", "dot")
 THRESHOLDS = ("error", "warning", "info")
 
 
@@ -25,40 +33,18 @@ def main() -> None:
     """dindlint: who can reach which Docker socket, as which uid, with which groups."""
 
 
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to FILE instead of standard output.")
-@click.option("--fail-on", type=click.Choice(THRESHOLDS), default="warning", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
-@click.option("--color", "colour", type=click.Choice(("auto", "always", "never")),
-              default="auto", show_default=True,
-              help="Colour text output; auto: only on a terminal and never with NO_COLOR.")
-@click.option("--no-inline-suppressions", is_flag=True,
-              help="Ignore `# dindlint: disable=` comments (for policies that forbid them).")
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def check(paths: tuple[Path, ...], output_format: str, output: Path | None, fail_on: str,
-          colour: str, no_inline_suppressions: bool, debug: bool) -> None:
-    """Check compose files and Dockerfiles under PATHS (default: the current directory)."""
-    try:
-        code = _check(list(paths) or [Path(".")], output_format, output, fail_on, colour,
-                      not no_inline_suppressions)
-    except Exception as error:  # never a traceback for the user (unless --debug)
-        if debug:
-            traceback.print_exc()
-        click.echo(f"dindlint: internal error: {type(error).__name__}: {error} "
-                   "(run with --debug for details)", err=True)
-        sys.exit(2)
-    sys.exit(code)
+def _internal_error(error: Exception, debug: bool) -> int:
+    """One line for the user; the traceback only with --debug."""
+    if debug:
+        traceback.print_exc()
+    click.echo(f"dindlint: internal error: {type(error).__name__}: {error} "
+               "(run with --debug for details)", err=True)
+    return 2
 
 
-def _check(paths: list[Path], output_format: str, output: Path | None, fail_on: str,
-           colour: str, inline_suppressions: bool) -> int:
+def _discover(paths: list[Path]) -> Discovered | None:
+    """Discovery with its notes on standard error; None when no given path exists."""
     from dindlint.discover import discover
-    from dindlint.engine import SEVERITY_RANK, run_checks
-    from dindlint.project import Loader, build_projects
 
     found = discover(paths)
     for missing in found.missing:
@@ -66,40 +52,173 @@ def _check(paths: list[Path], output_format: str, output: Path | None, fail_on: 
     for skipped in found.skipped:
         click.echo(f"dindlint: {skipped}: not a compose file or Dockerfile; skipped", err=True)
     if found.missing and not (found.compose_files or found.dockerfiles):
+        return None
+    return found
+
+
+def _write(text: str, output: Path | None, colour: bool = False) -> bool:
+    """Standard output, or the file; False (after a message) when it cannot be written."""
+    if output is None:
+        click.echo(text, nl=False, color=colour)  # click strips ANSI off a terminal
+        return True
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        click.echo(f"dindlint: cannot write {output}: {error.strerror or error}", err=True)
+        return False
+    return True
+
+
+def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--select DIND1,DIND301 --select DIND4`` → ("DIND1", "DIND301", "DIND4")."""
+    if not values:
+        return None
+    return tuple(part.strip().upper() for value in values for part in value.split(",")
+                 if part.strip())
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Use this configuration file instead of searching for one.")
+@click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
+@click.option("--select", multiple=True, metavar="IDS",
+              help="Only these rules (ids or prefixes, comma-separated; e.g. DIND2,DIND301).")
+@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (ids or prefixes).")
+@click.option("--fail-on", type=click.Choice(THRESHOLDS), default=None,
+              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on.")
+@click.option("--env-file", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Read variables from this file instead of the project's .env.")
+@click.option("--use-env", is_flag=True,
+              help="Also interpolate from the process environment (off: results must not "
+                   "depend on the machine, and secrets must not reach the report).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings that this baseline file does not record.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current findings in FILE and exit 0.")
+@click.option("--color", "colour", type=click.Choice(("auto", "always", "never")),
+              default="auto", show_default=True,
+              help="Colour text output; auto: only on a terminal and never with NO_COLOR.")
+@click.option("--no-inline-suppressions", is_flag=True,
+              help="Ignore `# dindlint: disable=` comments (for policies that forbid them).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
+    """Check compose files and Dockerfiles under PATHS (default: the current directory)."""
+    from dindlint.baseline import BaselineError
+    from dindlint.config import ConfigError
+
+    try:
+        code = _check(list(paths) or [Path(".")], CheckOptions(**options))  # type: ignore[arg-type]
+    except (ConfigError, BaselineError) as error:
+        click.echo(f"dindlint: {error}", err=True)
+        code = 2
+    except Exception as error:  # never a traceback for the user (unless --debug)
+        code = _internal_error(error, debug)
+    sys.exit(code)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    output_format: str
+    output: Path | None
+    config_file: Path | None
+    no_config: bool
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    fail_on: str | None
+    exit_zero: bool
+    env_file: tuple[Path, ...]
+    use_env: bool
+    baseline_file: Path | None
+    write_baseline: Path | None
+    colour: str
+    no_inline_suppressions: bool
+
+
+def _configuration(options: CheckOptions) -> Config:
+    from dindlint.checks import CHECKS
+    from dindlint.config import ConfigError, resolve, with_overrides
+    from dindlint.engine import ENGINE_RULES
+    from dindlint.images.knowledge import set_extra_knowledge
+
+    config = resolve(options.config_file, options.no_config, Path.cwd())
+    config = with_overrides(
+        config,
+        select=_selectors(options.select),
+        ignore=_selectors(options.ignore),
+        fail_on=options.fail_on,
+        env_files=tuple(p.resolve() for p in options.env_file) or None,
+    )
+    known = {*CHECKS, *ENGINE_RULES}
+    for selector in (*(config.select or ()), *config.ignore):
+        if not any(rule.startswith(selector) for rule in known):
+            raise ConfigError(f"unknown rule id `{selector}` in --select/--ignore")
+    for env_file in config.env_files:
+        if not env_file.is_file():
+            raise ConfigError(f"{env_file}: no such env file")
+    set_extra_knowledge(config.images)
+    return config
+
+
+def _check(paths: list[Path], options: CheckOptions) -> int:
+    from dindlint.engine import SEVERITY_RANK, run_checks
+    from dindlint.project import Loader, build_projects
+
+    config = _configuration(options)
+    discovered = _discover(paths)
+    if discovered is None:
         return 2
+    found = discovered.without(config.excluded)
     if not (found.compose_files or found.dockerfiles):
         click.echo("dindlint: no compose files or Dockerfiles found", err=True)
-    projects = build_projects(found, Loader())
-    diagnostics = run_checks(projects, inline_suppressions=inline_suppressions)
+    loader = Loader(environ=dict(os.environ) if options.use_env else None,
+                    env_files=config.env_files or None)
+    projects = build_projects(found, loader)
+    diagnostics = run_checks(projects, config, not options.no_inline_suppressions)
+    if options.write_baseline is not None:
+        from dindlint.baseline import repository_root, write_baseline
+
+        count = write_baseline(options.write_baseline, diagnostics, repository_root(Path.cwd()))
+        click.echo(f"dindlint: wrote {count} finding(s) to {options.write_baseline}", err=True)
+        return 0
+    if options.baseline_file is not None:
+        from dindlint.baseline import read_baseline, repository_root, without_baselined
+
+        known = read_baseline(options.baseline_file)
+        diagnostics, matched = without_baselined(diagnostics, known,
+                                                 repository_root(Path.cwd()))
+        click.echo(f"dindlint: {matched} finding(s) matched the baseline", err=True)
     files = {f for p in projects for f in (p.compose.files if p.compose else ())}
     files.update(df.path for p in projects for df in p.dockerfiles)
+    if not _emit(diagnostics, options, len(files)):
+        return 2
+    threshold = SEVERITY_RANK[config.fail_on or "warning"]
+    failed = any(SEVERITY_RANK[d.severity] >= threshold
+                 for d in diagnostics if d.suppressed is None)
+    return 1 if failed and not options.exit_zero else 0
+
+
+def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> bool:
+    """Render and write the report; False when the output file cannot be written."""
     base = Path.cwd()
     use_colour = False
-    if output_format == "sarif":
+    if options.output_format == "sarif":
         from dindlint.report import sarif
 
         text = sarif.render(diagnostics, base)
     else:
         from dindlint.report import text as text_report
 
-        use_colour = colour == "always" or (
-            colour == "auto" and output is None and sys.stdout.isatty()
+        use_colour = options.colour == "always" or (
+            options.colour == "auto" and options.output is None and sys.stdout.isatty()
             and "NO_COLOR" not in os.environ)
-        text = text_report.render(diagnostics, base, use_colour, len(files))
-    if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as error:
-            click.echo(f"dindlint: cannot write {output}: {error.strerror or error}", err=True)
-            return 2
-    else:
-        click.echo(text, nl=False, color=use_colour)  # click strips ANSI off a terminal
-    threshold = SEVERITY_RANK[fail_on]
-    return 1 if any(SEVERITY_RANK[d.severity] >= threshold
-                    for d in diagnostics if d.suppressed is None) else 0
-
-
-GRAPH_FORMATS = ("text", "mermaid", "dot")
+        text = text_report.render(diagnostics, base, use_colour, files)
+    return _write(text, options.output, use_colour)
 
 
 @main.command()
@@ -114,31 +233,20 @@ def graph(paths: tuple[Path, ...], output_format: str, output: Path | None, debu
     try:
         code = _graph(list(paths) or [Path(".")], output_format, output)
     except Exception as error:  # never a traceback for the user (unless --debug)
-        if debug:
-            traceback.print_exc()
-        click.echo(f"dindlint: internal error: {type(error).__name__}: {error} "
-                   "(run with --debug for details)", err=True)
-        sys.exit(2)
+        code = _internal_error(error, debug)
     sys.exit(code)
 
 
 def _graph(paths: list[Path], output_format: str, output: Path | None) -> int:
     """Discover and load projects as ``check`` does, then draw them; 2 when nothing was found."""
-    from dindlint.discover import discover
     from dindlint.project import Loader, build_projects
     from dindlint.report import graph as graph_report
 
-    found = discover(paths)
-    for missing in found.missing:
-        click.echo(f"dindlint: {missing}: no such file or directory", err=True)
-    if found.missing and not (found.compose_files or found.dockerfiles):
+    found = _discover(paths)
+    if found is None:
         return 2
     text = graph_report.render(build_projects(found, Loader()), Path.cwd(), output_format)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-    return 0
+    return 0 if _write(text, output) else 2
 
 
 @main.command("rules")

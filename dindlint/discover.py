@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -56,6 +57,11 @@ class Discovered:
     dockerfiles: tuple[Path, ...]
     missing: tuple[Path, ...]  # paths given on the command line that do not exist
     skipped: tuple[Path, ...] = ()  # given files that are neither compose files nor Dockerfiles
+
+    def without(self, excluded: Callable[[Path], bool]) -> Discovered:
+        """The same result less the files ``excluded`` matches (configuration ``exclude``)."""
+        return replace(self, compose_files=tuple(p for p in self.compose_files if not excluded(p)),
+                       dockerfiles=tuple(p for p in self.dockerfiles if not excluded(p)))
 
 
 def discover(paths: list[Path]) -> Discovered:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dindlint.catalogue import catalogue
 from dindlint.checks import CHECKS, Context, Finding
+from dindlint.config import Config
 from dindlint.project import Project
 from dindlint.source import Span
 from dindlint.suppress import SuppressionIndex
@@ -38,33 +39,37 @@ class Diagnostic:
     suppressed: str | None = None
 
 
-def run_checks(projects: list[Project], selected: set[str] | None = None,
+def run_checks(projects: list[Project], config: Config | None = None,
                inline_suppressions: bool = True) -> list[Diagnostic]:
     """Every diagnostic of every project, sorted and without duplicates (a Dockerfile shared by
-    several projects is reported once), with inline suppressions applied."""
+    several projects is reported once), with the configuration and inline suppressions applied.
+    """
+    config = config or Config()
     rules = catalogue()
+    selected = {r for r in (*CHECKS, *ENGINE_RULES) if config.enabled(r)}
     seen: set[tuple[str, Span, str]] = set()
     findings: list[Finding] = []
     for project in projects:
-        ctx = Context(project, build_topology(project))
+        ctx = Context(project, build_topology(project, config.host_docker_gid))
         for rule_id, check in CHECKS.items():
-            if selected is not None and rule_id not in selected:
+            if rule_id not in selected:
                 continue
             for finding in check(ctx):
                 key = (finding.rule_id, finding.span, finding.message)
-                if key not in seen:
+                if key not in seen and not config.ignored_for(finding.span.path, rule_id):
                     seen.add(key)
                     findings.append(finding)
     if not inline_suppressions:
-        return sorted(_stamp(f, rules) for f in findings)
+        return sorted(_stamp(f, rules, config) for f in findings)
     index = SuppressionIndex(_instruction_ranges(projects))
     diagnostics = []
     for finding in findings:
         entry = index.match(finding.rule_id, finding.span)
-        diagnostics.append(_stamp(finding, rules, None if entry is None else entry.reason))
-    if selected is None or UNUSED_SUPPRESSION in selected:
+        diagnostics.append(_stamp(finding, rules, config, None if entry is None else entry.reason))
+    if UNUSED_SUPPRESSION in selected:
         unused = _unused_suppressions(index, _analysed_files(projects), selected)
-        diagnostics.extend(_stamp(f, rules) for f in unused)
+        diagnostics.extend(_stamp(f, rules, config) for f in unused
+                           if not config.ignored_for(f.span.path, UNUSED_SUPPRESSION))
     return sorted(diagnostics)
 
 
@@ -91,7 +96,7 @@ def _analysed_files(projects: list[Project]) -> list[Path]:
 
 
 def _unused_suppressions(index: SuppressionIndex, files: list[Path],
-                         selected: set[str] | None) -> list[Finding]:
+                         selected: set[str]) -> list[Finding]:
     """DIND004: directives that suppress nothing, or name a rule that does not exist."""
     known = set(CHECKS) | set(ENGINE_RULES)
     unused: list[Finding] = []
@@ -103,7 +108,7 @@ def _unused_suppressions(index: SuppressionIndex, files: list[Path],
             continue
         if entry.rule_id not in known:
             message = f"`# dindlint: disable={entry.rule_id}` names no dindlint rule"
-        elif selected is not None and entry.rule_id not in selected:
+        elif entry.rule_id not in selected:
             continue  # the rule did not run: its suppressions cannot be judged
         else:
             message = (f"`# dindlint: disable={entry.rule_id}` suppresses nothing here: no "
@@ -112,10 +117,11 @@ def _unused_suppressions(index: SuppressionIndex, files: list[Path],
     return unused
 
 
-def _stamp(finding: Finding, rules: dict,  # type: ignore[type-arg]
+def _stamp(finding: Finding, rules: dict, config: Config,  # type: ignore[type-arg]
            suppressed: str | None = None) -> Diagnostic:
     doc = rules.get(finding.rule_id)
-    severity = finding.severity or (doc.severity if doc else "error")
+    severity = config.severity.get(finding.rule_id) or finding.severity or (
+        doc.severity if doc else "error")
     name = doc.name if doc else finding.rule_id
     return Diagnostic(finding.span, finding.rule_id, severity, name, finding.message,
                       finding.related, suppressed)

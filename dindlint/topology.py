@@ -170,7 +170,9 @@ class Topology:
 # --------------------------------------------------------------------------------------------
 
 
-def build_topology(project: Project) -> Topology:
+def build_topology(project: Project, host_docker_gid: int | None = None) -> Topology:
+    """The socket graph of one project. ``host_docker_gid`` is the GID of the docker group on
+    the team's hosts (configuration), which makes the host socket's owner known."""
     compose = project.compose
     if compose is None:
         return Topology(project, {}, {}, {})
@@ -184,7 +186,7 @@ def build_topology(project: Project) -> Topology:
     for name, service in sorted(compose.services.items()):
         if name in daemons:
             continue
-        reaches = _reaches(service, compose.services, daemons, set())
+        reaches = _reaches(service, compose.services, daemons, set(), host_docker_gid)
         docker_host = service.environment.get("DOCKER_HOST")
         if reaches or docker_host is not None:
             clients[name] = Client(
@@ -347,12 +349,13 @@ def _tcp_listeners(
 
 
 def _reaches(
-    service: Service, services: dict[str, Service], daemons: dict[str, Daemon], seen: set[str]
+    service: Service, services: dict[str, Service], daemons: dict[str, Daemon], seen: set[str],
+    host_docker_gid: int | None = None,
 ) -> tuple[Reach, ...]:
     """Sockets carried into ``service`` by its mounts and its ``volumes_from``."""
     reaches: list[Reach] = []
     for mount in service.volumes:
-        reach = _reach_of_mount(mount, daemons)
+        reach = _reach_of_mount(mount, daemons, host_docker_gid)
         if reach is not None:
             reaches.append(reach)
     seen = seen | {service.name}
@@ -360,7 +363,7 @@ def _reaches(
         source = services.get(entry.service or "")
         if source is None or source.name in seen:
             continue
-        for inherited in _reaches(source, services, daemons, seen):
+        for inherited in _reaches(source, services, daemons, seen, host_docker_gid):
             reaches.append(
                 Reach(
                     socket=inherited.socket,
@@ -376,11 +379,12 @@ def _reaches(
     return tuple(reaches)
 
 
-def _reach_of_mount(mount: Mount, daemons: dict[str, Daemon]) -> Reach | None:
+def _reach_of_mount(mount: Mount, daemons: dict[str, Daemon],
+                    host_docker_gid: int | None) -> Reach | None:
     if not mount.known or mount.source is None:
         return None
     if mount.type == "bind":
-        host = host_socket_reach(mount)
+        host = host_socket_reach(mount, host_docker_gid)
         if host is not None:
             return host
     for daemon in daemons.values():
@@ -396,7 +400,7 @@ def _reach_of_mount(mount: Mount, daemons: dict[str, Daemon]) -> Reach | None:
     return None
 
 
-def host_socket_reach(mount: Mount) -> Reach | None:
+def host_socket_reach(mount: Mount, host_docker_gid: int | None = None) -> Reach | None:
     source = normalise(mount.source or "")
     if source in HOST_SOCKETS or ROOTLESS_SOCKET.match(source):
         socket_path, holds = source, True
@@ -408,7 +412,11 @@ def host_socket_reach(mount: Mount) -> Reach | None:
         return None
     inside = _relative(socket_path, source) if source != "/" else socket_path.lstrip("/")
     landed = normalise(posixpath.join(mount.target, inside)) if inside else mount.target
-    socket = Socket("host", socket_path, None, "the host's Docker daemon")
+    if host_docker_gid is None:
+        socket = Socket("host", socket_path, None, "the host's Docker daemon")
+    else:
+        socket = Socket("host", socket_path, host_docker_gid,
+                        "`host-docker-gid` of the configuration", "the host")
     return Reach(socket, landed, mount.span, mount.read_only, mount.read_only_span,
                  f"bind {source}", holds, mount)
 

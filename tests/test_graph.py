@@ -310,3 +310,8 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no such file or directory" in missing.output
     assert graph("--format", "svg", str(MEMBERSHIP)).exit_code == 2
     assert graph("--no-such-option").exit_code == 2
+
+
+def test_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
+    result = graph("-o", str(tmp_path / "no-such-dir" / "graph.txt"), str(MEMBERSHIP))
+    assert result.exit_code == 2 and "cannot write" in result.output

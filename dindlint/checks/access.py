@@ -201,4 +201,6 @@ def socket_owner(reach: Reach) -> str:
     """``group 2375 (group `docker` of image docker:27-dind, service dind)``."""
     socket = reach.socket
     group = "root" if socket.gid == 0 else str(socket.gid)
+    if socket.kind == "host":
+        return f"group {group} ({socket.provenance})"
     return f"group {group} ({socket.provenance}, service {socket.daemon})"

@@ -213,18 +213,55 @@ def _resolve(entry_id: str, raw: dict[str, dict[str, Any]], seen: tuple[str, ...
 
 
 @lru_cache(maxsize=1)
-def load_knowledge() -> tuple[tuple[_Matcher | None, KnownImage], ...]:
-    """Load ``images.yaml`` once: entries in file order with their matcher (None: inherit-only)."""
+def _builtin_entries() -> tuple[dict[str, Any], ...]:
     text = resources.files("dindlint").joinpath("data/images.yaml").read_text(encoding="utf-8")
     document = YAML(typ="safe", pure=True).load(text)
-    entries: list[dict[str, Any]] = list(document["images"])
-    raw = {str(e["id"]): e for e in entries}
-    if len(raw) != len(entries):
+    entries = tuple(document["images"])
+    if len({str(e["id"]) for e in entries}) != len(entries):
         raise ValueError("images.yaml: duplicate id")
+    return entries
+
+
+def _compile(entries: tuple[dict[str, Any], ...],
+             raw: dict[str, dict[str, Any]]) -> tuple[tuple[_Matcher | None, KnownImage], ...]:
     return tuple(
         (_parse_matcher(e["match"]) if e.get("match") else None, _resolve(str(e["id"]), raw, ()))
         for e in entries
     )
+
+
+@lru_cache(maxsize=1)
+def load_knowledge() -> tuple[tuple[_Matcher | None, KnownImage], ...]:
+    """Load ``images.yaml`` once: entries in file order with their matcher (None: inherit-only)."""
+    entries = _builtin_entries()
+    return _compile(entries, {str(e["id"]): e for e in entries})
+
+
+# The team's own entries (configuration key `images`), consulted before the built-in ones.
+_extra: tuple[tuple[_Matcher | None, KnownImage], ...] = ()
+
+
+def _with_builtin(extra: tuple[dict[str, Any], ...]) -> dict[str, dict[str, Any]]:
+    raw = {str(e["id"]): e for e in _builtin_entries()}
+    raw.update({str(e["id"]): e for e in extra})
+    return raw
+
+
+def validate_extra(entry: dict[str, Any], extra: tuple[dict[str, Any], ...]) -> str | None:
+    """Why a configured image entry cannot be used, or None (shape is checked by the schema)."""
+    try:
+        _compile((entry,), _with_builtin(extra))
+    except KeyError as error:
+        return f"`inherits` names no known image entry {error}"
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def set_extra_knowledge(extra: tuple[dict[str, Any], ...]) -> None:
+    """Register the configured entries; they win over the built-in knowledge base."""
+    global _extra
+    _extra = _compile(extra, _with_builtin(extra)) if extra else ()
 
 
 def lookup(ref: str) -> KnownImage | None:
@@ -232,7 +269,7 @@ def lookup(ref: str) -> KnownImage | None:
     parsed = parse_reference(ref)
     if not parsed.repository or "$" in ref:
         return None
-    for matcher, image in load_knowledge():
+    for matcher, image in (*_extra, *load_knowledge()):
         if matcher is not None and _matches(matcher, parsed):
             return image
     return None

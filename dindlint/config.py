@@ -1,0 +1,258 @@
+"""Configuration: ``.dindlint.yaml`` / ``.dindlint.yml`` or ``[tool.dindlint]`` in pyproject.toml.
+
+Found by walking up from the current directory to the repository root; at each level a
+``.dindlint.y[a]ml`` wins over ``pyproject.toml``, and the nearest level wins (ruff's rule).
+``--config FILE`` names the file, ``--no-config`` ignores them all. The file is validated with a
+JSON Schema; any error names the file, the line and the key, and dindlint exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatch
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dindlint.discover import find_git_root
+
+CONFIG_NAMES = (".dindlint.yaml", ".dindlint.yml")
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased as ``file:line: key: what is wrong``."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] | None = None  # None: every rule
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+    fail_on: str | None = None
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    host_docker_gid: int | None = None
+    images: tuple[dict[str, Any], ...] = ()
+    env_files: tuple[Path, ...] = ()
+    root: Path = field(default_factory=Path.cwd)  # globs and paths are relative to it
+    source: Path | None = None
+
+    def enabled(self, rule_id: str) -> bool:
+        """flake8/ruff semantics: the most specific matching selector decides; ties ignore."""
+        chosen = max((len(s) for s in self.select or ("DIND",) if rule_id.startswith(s)),
+                     default=-1)
+        ignored = max((len(s) for s in self.ignore if rule_id.startswith(s)), default=-1)
+        return chosen >= 0 and chosen > ignored
+
+    def ignored_for(self, path: Path, rule_id: str) -> bool:
+        """``per-file-ignores``: globs relative to the configuration's folder."""
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        return any(
+            (fnmatch(relative, glob) or fnmatch(path.name, glob))
+            and any(rule_id.startswith(s) for s in selectors)
+            for glob, selectors in self.per_file_ignores.items()
+        )
+
+    def excluded(self, path: Path) -> bool:
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        parts = relative.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return any(fnmatch(p, glob.rstrip("/")) for glob in self.exclude for p in prefixes)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest configuration from ``start`` up to the repository root (or filesystem root)."""
+    stop = find_git_root(start)
+    for folder in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_section(pyproject):
+            return pyproject
+        if folder == stop:
+            break
+    return None
+
+
+def _has_tool_section(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r"^\[tool\.dindlint(\.|\])", text, re.M) is not None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a configuration file; raise ``ConfigError`` on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the configuration: {error}") from None
+    if path.name == "pyproject.toml":
+        data, locate = _from_pyproject(path, text)
+    else:
+        data, locate = _from_yaml(path, text)
+    _validate(path, data, locate)
+    return _build(path, data, locate)
+
+
+def _from_yaml(path: Path, text: str) -> tuple[Any, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        node = yaml.compose(text)
+        data = yaml.load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise ConfigError(f"{path}:{line}: invalid YAML: {error.problem}") from None
+    except YAMLError as error:
+        raise ConfigError(f"{path}:1: invalid YAML: {error}") from None
+    if data is None:
+        data = {}
+
+    def locate(keys: list[Any]) -> int:
+        current, line = node, 1
+        for key in keys:
+            if current is None:
+                break
+            line = current.start_mark.line + 1
+            if hasattr(current, "value") and isinstance(current.value, list):
+                if current.tag.endswith(":map"):
+                    match = next((kv for kv in current.value if kv[0].value == str(key)), None)
+                    if match is None:
+                        break
+                    line, current = match[0].start_mark.line + 1, match[1]
+                    continue
+                if isinstance(key, int) and key < len(current.value):
+                    current = current.value[key]
+                    line = current.start_mark.line + 1
+                    continue
+            break
+        return line
+
+    return data, locate
+
+
+def _from_pyproject(path: Path, text: str) -> tuple[Any, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    data = document.get("tool", {}).get("dindlint", {})
+    lines = text.splitlines()
+    section = next((i for i, line in enumerate(lines)
+                    if re.match(r"\[tool\.dindlint(\.|\])", line.strip())), 0)
+
+    def locate(keys: list[Any]) -> int:
+        names = [str(k) for k in keys if not isinstance(k, int)]
+        if not names:
+            return section + 1
+        wanted = re.compile(rf"^\s*[\"']?{re.escape(names[-1])}[\"']?\s*=")
+        for index in range(section, len(lines)):
+            if wanted.match(lines[index]):
+                return index + 1
+        return section + 1
+
+    return data, locate
+
+
+def _validate(path: Path, data: Any, locate: Any) -> None:
+    import jsonschema
+
+    schema = json.loads(
+        resources.files("dindlint").joinpath("data/config.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        keys = list(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            keys = keys + extra[:1]
+            message = f"unknown key `{extra[0]}`" if extra else error.message
+        else:
+            message = error.message
+        key = ".".join(str(k) for k in keys) or "(top level)"
+        raise ConfigError(f"{path}:{locate(keys)}: {key}: {message}")
+    _check_rule_ids(path, data, locate)
+
+
+def _check_rule_ids(path: Path, data: dict[str, Any], locate: Any) -> None:
+    """A selector must name at least one rule: a typo must not silently select nothing."""
+    from dindlint.checks import CHECKS
+    from dindlint.engine import ENGINE_RULES
+
+    known = set(CHECKS) | set(ENGINE_RULES)
+    places: list[tuple[list[Any], str]] = []
+    for key in ("select", "ignore"):
+        places += [([key, i], s) for i, s in enumerate(data.get(key, []))]
+    places += [(["severity", rule], rule) for rule in data.get("severity", {})]
+    for glob, selectors in data.get("per-file-ignores", {}).items():
+        places += [(["per-file-ignores", glob, i], s) for i, s in enumerate(selectors)]
+    for keys, selector in places:
+        if not any(rule.startswith(selector) for rule in known):
+            key = ".".join(str(k) for k in keys)
+            raise ConfigError(f"{path}:{locate(keys)}: {key}: unknown rule id `{selector}`")
+
+
+def _build(path: Path, data: dict[str, Any], locate: Any) -> Config:
+    root = path.parent
+    env = data.get("env-file", [])
+    env_files = tuple(root / e for e in ([env] if isinstance(env, str) else env))
+    images = tuple(data.get("images", ()))
+    _check_images(path, images, locate)
+    return Config(
+        select=tuple(data["select"]) if "select" in data else None,
+        ignore=tuple(data.get("ignore", ())),
+        severity=dict(data.get("severity", {})),
+        fail_on=data.get("fail-on"),
+        exclude=tuple(data.get("exclude", ())),
+        per_file_ignores={k: tuple(v) for k, v in data.get("per-file-ignores", {}).items()},
+        host_docker_gid=data.get("host-docker-gid"),
+        images=images,
+        env_files=env_files,
+        root=root,
+        source=path,
+    )
+
+
+def _check_images(path: Path, images: tuple[dict[str, Any], ...], locate: Any) -> None:
+    from dindlint.images.knowledge import validate_extra
+
+    for index, entry in enumerate(images):
+        problem = validate_extra(entry, images)
+        if problem is not None:
+            raise ConfigError(f"{path}:{locate(['images', index])}: images.{index}: {problem}")
+
+
+def resolve(explicit: Path | None, no_config: bool, start: Path) -> Config:
+    """The configuration in force: ``--config`` > nearest file > none."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: no such configuration file")
+        return load_config(explicit.resolve())
+    if no_config:
+        return Config()
+    found = find_config(start.resolve())
+    return load_config(found) if found is not None else Config()
+
+
+def with_overrides(config: Config, **changes: Any) -> Config:
+    """The configuration with command-line values laid over it (None: keep the file's)."""
+    return replace(config, **{k: v for k, v in changes.items() if v is not None})
