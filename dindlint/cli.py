@@ -315,3 +315,18 @@ def _render_markdown(body: str, styled: bool) -> str:
         else:
             out.append(line)
     return "\n".join(out).rstrip() + "\n"
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing .dindlint.yaml.")
+def init(force: bool) -> None:
+    """Write a commented starter configuration to ./.dindlint.yaml."""
+    from importlib import resources
+
+    target = Path(".dindlint.yaml")
+    if target.exists() and not force:
+        click.echo(f"dindlint: {target} exists; use --force to overwrite it", err=True)
+        sys.exit(2)
+    text = resources.files("dindlint").joinpath("data/starter-config.yaml").read_text()
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {target}")

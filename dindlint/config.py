@@ -114,9 +114,10 @@ def _from_yaml(path: Path, text: str) -> tuple[Any, Any]:
         node = yaml.compose(text)
         data = yaml.load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise ConfigError(f"{path}:{line}: invalid YAML: {error.problem}") from None
+        from dindlint.compose.yamlnodes import describe_syntax_error
+
+        line, _, message = describe_syntax_error(text, error)
+        raise ConfigError(f"{path}:{line}: invalid YAML: {message}") from None
     except YAMLError as error:
         raise ConfigError(f"{path}:1: invalid YAML: {error}") from None
     if data is None:

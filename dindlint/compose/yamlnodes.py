@@ -159,8 +159,14 @@ _BEGINS_AT_CONTEXT = frozenset({
 
 
 def _syntax_problem(path: Path, text: str, exc: MarkedYAMLError) -> Problem:
-    """DIND001 at the parser's problem mark, kept inside the file, with the parser's context
-    ("while scanning a simple key in line 7") so the user sees where the construct began."""
+    line, col, message = describe_syntax_error(text, exc)
+    return Problem("DIND001", f"YAML syntax error: {message}", Span(path, line, col))
+
+
+def describe_syntax_error(text: str, exc: MarkedYAMLError) -> tuple[int, int, str]:
+    """Line, column and message of a YAML error: at the parser's problem mark, kept inside the
+    file, with the parser's context ("while scanning a simple key at line 7") so the user sees
+    where the construct began."""
     mark = exc.problem_mark or exc.context_mark
     if exc.context in _BEGINS_AT_CONTEXT and exc.context_mark is not None:
         # a key missing its `:`, an unclosed `[`/`{`/quote: fix it where the construct began
@@ -174,7 +180,7 @@ def _syntax_problem(path: Path, text: str, exc: MarkedYAMLError) -> Problem:
     if exc.context and exc.context_mark is not None:
         context = f" ({exc.context} at line {exc.context_mark.line + 1}, column " \
                   f"{exc.context_mark.column + 1})"
-    return Problem("DIND001", f"YAML syntax error: {what}{context}", Span(path, line, col))
+    return line, col, f"{what}{context}"
 
 
 def parse_file(path: Path, problems: list[Problem]) -> ParsedFile:
