@@ -75,9 +75,42 @@ def dockerfile_events(ctx: Context, kind: str) -> Iterable[tuple[IdentityEvent, 
     from dindlint.images import replay_all_stages
 
     for dockerfile in ctx.project.dockerfiles:
-        for event in replay_all_stages(dockerfile):
+        for event in _until_the_build_stops(dockerfile, replay_all_stages(dockerfile)):
             if event.kind == kind:
                 yield event, dockerfile
+
+
+def _fatal(event: IdentityEvent) -> bool:
+    """A command that fails the build (``RUN`` exits non-zero), unless it runs conditionally."""
+    if event.detail.get("conditional") == "true" or event.detail.get("command") == "USER":
+        return False
+    return event.kind in ("id-in-use", "unknown-group-or-user")
+
+
+def _until_the_build_stops(dockerfile: Dockerfile,
+                           events: tuple[IdentityEvent, ...]) -> list[IdentityEvent]:
+    """One finding per cause: the build stops at a stage's first failing command, so what the
+    replay notices after it in that stage, or in stages built FROM it, is a consequence."""
+    by_name = {s.name.lower(): s.index for s in dockerfile.stages if s.name}
+    parent = {s.index: by_name.get(s.base.value.lower()) for s in dockerfile.stages}
+
+    def lineage(index: int) -> set[int]:
+        seen: set[int] = set()
+        current: int | None = index
+        while current is not None and current not in seen:
+            seen.add(current)
+            current = parent.get(current)
+        return seen
+
+    failed: set[int] = set()
+    kept: list[IdentityEvent] = []
+    for event in events:
+        if lineage(event.stage_index) & failed:
+            continue
+        kept.append(event)
+        if _fatal(event):
+            failed.add(event.stage_index)
+    return kept
 
 
 CHECKS: dict[str, Check] = _table()

@@ -125,7 +125,8 @@ def group_add_by_name(ctx: Context) -> Iterator[Finding]:
                     f"have: the container fails to start (`unable to find group {entry.value}`)",
                     entry.span, severity="error",
                 )
-            elif name in ctx.topology.clients:
+            elif name in ctx.topology.clients and any(
+                    r.socket.kind == "host" for r in ctx.topology.clients[name].reaches):
                 known = image.groups.get(entry.value) if image is not None else None
                 inside = (f" (GID {known.gid} in {image.description})"
                           if known is not None and known.gid is not None and image else "")
@@ -143,7 +144,7 @@ def hardcoded_host_docker_gid(ctx: Context) -> Iterator[Finding]:
     for name, client in ctx.topology.clients.items():
         if not any(r.socket.kind == "host" for r in client.reaches):
             continue
-        if client.identity.is_root or client.identity.resolved is None:
+        if not _known_non_root(client):
             continue
         for span, what in _literal_gids(client):
             yield Finding(
@@ -157,6 +158,16 @@ def hardcoded_host_docker_gid(ctx: Context) -> Iterator[Finding]:
             break  # one finding per client
 
 
+def _known_non_root(client) -> bool:  # type: ignore[no-untyped-def]
+    """The process is known not to run as uid 0 (a numeric `user:` says so even when the image
+    is not modelled)."""
+    resolved = client.identity.resolved
+    if resolved is not None:
+        return resolved.uid != 0
+    user = (client.identity.spec or "").split(":", 1)[0]
+    return user.isdigit() and int(user) != 0
+
+
 def _literal_gids(client):  # type: ignore[no-untyped-def]
     for entry in client.identity.group_add:
         if entry.known and not entry.interpolated and entry.value.isdigit():
@@ -165,7 +176,7 @@ def _literal_gids(client):  # type: ignore[no-untyped-def]
     if (service_user is not None and service_user.known and not service_user.interpolated
             and ":" in service_user.value):
         group = service_user.value.split(":", 1)[1]
-        if group.isdigit() and group != "0":
+        if group.isdigit():
             yield service_user.span, group
     user = client.identity.resolved
     docker = client.image.groups.get("docker") if client.image is not None else None

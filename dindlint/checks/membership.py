@@ -130,7 +130,8 @@ def unknown_group_or_user(ctx: Context) -> Iterator[Finding]:
         verb = "does" if len(events) == 1 else "do"
         command = events[0].detail.get("command", "")
         if command == "USER":
-            effect = "the container will not start (`unable to find user`)"
+            what = events[0].detail.get("what", "user")
+            effect = f"the container will not start (`unable to find {what}`)"
         elif command.startswith("COPY") or command.startswith("ADD") or "chown" in command:
             effect = "the build fails there"
         else:

@@ -200,9 +200,10 @@ def vm_host_socket_path(ctx: Context) -> Iterator[Finding]:
                 written = mount.source if not mount.unresolved else f"$HOME{mount.source}"
                 yield Finding(
                     "DIND106",
-                    f"{name} binds `{written}`, a path on the macOS host; Docker Desktop and "
-                    "Colima resolve bind sources inside their VM, where it does not exist. "
-                    "Bind `/var/run/docker.sock` (the VM's socket) instead",
+                    f"{name} binds `{written}`, the host-side socket path of Docker Desktop or "
+                    "Colima; bind sources are resolved inside their VM, not on your machine, so "
+                    "this does not mount the daemon's socket. Bind `/var/run/docker.sock` (the "
+                    "VM's socket) instead",
                     mount.span,
                 )
 
