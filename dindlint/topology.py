@@ -67,6 +67,16 @@ def _relative(path: str, folder: str) -> str | None:
     return path[len(prefix):] if path.startswith(prefix) else None
 
 
+def network_names(service: Service) -> set[str]:
+    """The names other containers reach ``service`` by: its name, network aliases,
+    ``container_name`` and ``hostname``."""
+    names = {service.name, *service.network_aliases}
+    for value in (service.container_name, service.hostname):
+        if value is not None:
+            names.add(value.value)
+    return names
+
+
 def tcp_address(docker_host: str) -> tuple[str, int | None]:
     """Host and port of ``tcp://HOST:PORT[/path]`` (``[::1]:2375`` too); port None if absent."""
     address = docker_host.split("://", 1)[-1].split("/", 1)[0]

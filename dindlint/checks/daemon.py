@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dindlint.checks import Context, Finding
 from dindlint.model import Mount
 from dindlint.source import Span
-from dindlint.topology import Daemon, normalise, tcp_address
+from dindlint.topology import Daemon, network_names, normalise, tcp_address
 
 
 def dind_not_privileged(ctx: Context) -> Iterator[Finding]:
@@ -29,12 +29,7 @@ def dind_not_privileged(ctx: Context) -> Iterator[Finding]:
 
 
 def _names(daemon: Daemon) -> set[str]:
-    service = daemon.service
-    names = {service.name, *service.network_aliases}
-    for value in (service.container_name, service.hostname):
-        if value is not None:
-            names.add(value.value)
-    return names
+    return network_names(daemon.service)
 
 
 def _serves(daemon: Daemon) -> str:

@@ -14,15 +14,22 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from dindlint.checks.access import group_add_gids, user_gids, verdict
-from dindlint.checks.daemon import _names as daemon_names
 from dindlint.engine import display_path
 from dindlint.model import ImageIdentity, ResolvedUser, Service
 from dindlint.project import Project
 from dindlint.report.text import neutralise
-from dindlint.topology import Client, Daemon, Reach, Socket, Topology, build_topology, tcp_address
+from dindlint.topology import (
+    Client,
+    Daemon,
+    Reach,
+    Socket,
+    Topology,
+    build_topology,
+    network_names,
+    tcp_address,
+)
 
 FORMATS = ("text", "mermaid", "dot")
 
@@ -263,19 +270,12 @@ def _tcp_mode(daemon: Daemon, port: int | None) -> str:
     return "/".join(modes) if modes else f"no listener on {port}"
 
 
-@dataclass(frozen=True)
-class _ServiceNames:
-    """Just enough of a :class:`Daemon` for :func:`dindlint.checks.daemon._names`."""
-
-    service: Service
-
-
 def _outside_title(topology: Topology, hostname: str) -> str:
     """Heading of a TCP endpoint that is no daemon: a plain service (a socket proxy), or a host
     outside the project."""
     compose = topology.project.compose
     for name, service in sorted(compose.services.items() if compose else ()):
-        if hostname in daemon_names(cast(Daemon, _ServiceNames(service))):
+        if hostname in network_names(service):
             return f"{hostname} (service {name}, runs no dockerd)"
     return f"{hostname or '?'} (not a service of this project)"
 
@@ -299,7 +299,7 @@ def _docker_host_edges(
         if url.startswith("tcp://"):
             hostname, port = tcp_address(url)
             matched = [d for d_name, d in sorted(topology.daemons.items())
-                       if hostname in daemon_names(d)]
+                       if hostname in network_names(d.service)]
             for daemon in matched:
                 to_daemon.setdefault(daemon.service.name, []).append(
                     TcpView(name, url, _tcp_mode(daemon, port)))
