@@ -315,3 +315,22 @@ def test_usage_errors(tmp_path: Path) -> None:
 def test_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
     result = graph("-o", str(tmp_path / "no-such-dir" / "graph.txt"), str(MEMBERSHIP))
     assert result.exit_code == 2 and "cannot write" in result.output
+
+
+def test_incident_graph_document_is_current() -> None:
+    """docs/incident-graph.md shows what `dindlint graph` really prints for the incident."""
+    import os
+
+    incident = Path(__file__).resolve().parents[2] / "shared/examples/seed-incident"
+    if not incident.is_dir():
+        pytest.skip("../shared is not present")
+    document = (Path(__file__).resolve().parents[1] / "docs/incident-graph.md").read_text()
+    blocks = re.findall(r"```(?:text|mermaid)\n(.*?)```", document, re.S)
+    cwd = os.getcwd()
+    os.chdir(incident)
+    try:
+        live = [CliRunner().invoke(main, args).output for args in (
+            ["graph", "before"], ["graph", "after"], ["graph", "--format", "mermaid", "before"])]
+    finally:
+        os.chdir(cwd)
+    assert blocks == live
