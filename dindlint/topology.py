@@ -52,7 +52,11 @@ def normalise(path: str) -> str:
 
 
 def same_run_dir(path: str) -> str:
-    """``/var/run`` is a symlink to ``/run`` on Alpine and Debian: compare them as one."""
+    """``/var/run`` is a symlink to ``/run`` on Alpine and Debian: compare them as one.
+
+    alpinelinux/aports@d2bfb22:main/alpine-baselayout/APKBUILD (`ln -s /run var/run`); Debian:
+    lintian `systemd-tmpfile-in-var-run` (bug #984678). Cited in rules/DIND103.
+    """
     if path == "/var/run" or path.startswith("/var/run/"):
         return path[len("/var"):]
     return path
