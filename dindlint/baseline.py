@@ -61,11 +61,13 @@ def _dockerfile_context(lines: list[str], index: int) -> str:
     return ""
 
 
-def fingerprints(diagnostics: list[Diagnostic], root: Path) -> list[str]:
-    """One fingerprint per diagnostic, in the same order."""
+def fingerprint_keys(diagnostics: list[Diagnostic], root: Path) -> list[tuple[str, int]]:
+    """The line-independent identity of each diagnostic, in the same order: its key (rule id,
+    path relative to ``root``, context, normalised line, joined by NUL) and its occurrence
+    number among identical keys in ``diagnostics`` (1 for the first)."""
     cache: dict[Path, list[str]] = {}
     seen: Counter[str] = Counter()
-    result = []
+    result: list[tuple[str, int]] = []
     for diag in diagnostics:
         path = diag.span.path
         if path not in cache:
@@ -85,9 +87,18 @@ def fingerprints(diagnostics: list[Diagnostic], root: Path) -> list[str]:
             relative = path.as_posix()
         key = "\0".join((diag.rule_id, relative, context, text))
         seen[key] += 1
-        digest = hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()
-        result.append(digest)
+        result.append((key, seen[key]))
     return result
+
+
+def fingerprint_of(key: str, occurrence: int) -> str:
+    """The baseline fingerprint of a key and its occurrence number (docs/adr/005)."""
+    return hashlib.sha256(f"{key}\0{occurrence}".encode()).hexdigest()
+
+
+def fingerprints(diagnostics: list[Diagnostic], root: Path) -> list[str]:
+    """One fingerprint per diagnostic, in the same order."""
+    return [fingerprint_of(key, n) for key, n in fingerprint_keys(diagnostics, root)]
 
 
 def write_baseline(path: Path, diagnostics: list[Diagnostic], root: Path) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from dindlint.config import Config
     from dindlint.discover import Discovered
     from dindlint.engine import Diagnostic
+    from dindlint.report.formats import Output
 
-FORMATS = ("text", "sarif")
+FORMATS = ("text", "sarif", "json", "github", "gitlab", "junit")  # dindlint.report.formats
 GRAPH_FORMATS = ("text", "mermaid", "dot")
 THRESHOLDS = ("error", "warning", "info")
 
@@ -79,10 +80,19 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "output_format", multiple=True, metavar="FORMAT[:PATH]",
+              callback=lambda ctx, param, value: _outputs(value),
+              help=f"Report format, repeatable: {', '.join(FORMATS)} [default: text]; "
+                   "FORMAT:PATH writes that report to PATH (--format text --format "
+                   "sarif:out.sarif).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of standard output.")
+@click.option("--help-uri-base", metavar="URL", default=None,
+              help="Base URL of the rule documentation linked from reports "
+                   "[default: https://github.com/dindlint/dindlint/blob/main/rules/].")
+@click.option("--sarif-category", metavar="NAME", default=None,
+              help="SARIF runAutomationDetails category, to upload several analyses of one "
+                   "commit.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Use this configuration file instead of searching for one.")
 @click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
@@ -124,8 +134,10 @@ def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
 
 @dataclass(frozen=True)
 class CheckOptions:
-    output_format: str
+    output_format: tuple[Output, ...]  # --format, parsed by _outputs
     output: Path | None
+    help_uri_base: str | None
+    sarif_category: str | None
     config_file: Path | None
     no_config: bool
     select: tuple[str, ...]
@@ -203,22 +215,39 @@ def _check(paths: list[Path], options: CheckOptions) -> int:
     return 1 if failed and not options.exit_zero else 0
 
 
+def _outputs(values: tuple[str, ...]) -> tuple[Output, ...]:
+    """``--format`` values (``FORMAT`` or ``FORMAT:PATH``) parsed; a usage error otherwise."""
+    from dindlint.report.formats import OutputError, parse_output
+
+    try:
+        return tuple(parse_output(value) for value in values)
+    except OutputError as error:
+        raise click.BadParameter(str(error), param_hint="'--format'") from None
+
+
 def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> bool:
-    """Render and write the report; False when the output file cannot be written."""
+    """Render and write every requested report; False (after a message) when the formats
+    cannot be honoured or a file cannot be written."""
+    from dindlint.report.common import DEFAULT_HELP_URI_BASE, ReportContext, repository_root
+    from dindlint.report.formats import OutputError, plan, render
+
+    try:
+        outputs = plan(options.output_format, options.output)
+    except OutputError as error:
+        click.echo(f"dindlint: {error}", err=True)
+        return False
     base = Path.cwd()
-    use_colour = False
-    if options.output_format == "sarif":
-        from dindlint.report import sarif
-
-        text = sarif.render(diagnostics, base)
-    else:
-        from dindlint.report import text as text_report
-
-        use_colour = options.colour == "always" or (
-            options.colour == "auto" and options.output is None and sys.stdout.isatty()
-            and "NO_COLOR" not in os.environ)
-        text = text_report.render(diagnostics, base, use_colour, files)
-    return _write(text, options.output, use_colour)
+    context = ReportContext(root=repository_root(base), base=base, files_checked=files,
+                            help_uri_base=options.help_uri_base or DEFAULT_HELP_URI_BASE,
+                            sarif_category=options.sarif_category)
+    written = True
+    for output in outputs:
+        colour = output.format == "text" and (options.colour == "always" or (
+            options.colour == "auto" and output.path is None and sys.stdout.isatty()
+            and "NO_COLOR" not in os.environ))
+        report = render(output.format, diagnostics, replace(context, colour=colour))
+        written = _write(report, output.path, colour) and written
+    return written
 
 
 @main.command()

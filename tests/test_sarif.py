@@ -45,8 +45,12 @@ def test_rules_carry_the_catalogue_metadata() -> None:
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
     for result in log["runs"][0]["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
-        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        uri = artifact["uri"]
         assert not uri.startswith("/") and "\\" not in uri
+        assert artifact["uriBaseId"] == "%SRCROOT%"
+    assert driver["rules"] and log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == \
+        REPO.as_uri() + "/"
 
 
 def test_related_locations_carry_messages() -> None:

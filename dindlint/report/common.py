@@ -1,0 +1,150 @@
+"""What every report format shares: the report context, repository-relative paths, finding
+fingerprints, rule help links and source lines.
+
+Machine formats (SARIF, json, github, gitlab, junit) name files relative to the *repository
+root* — the git top level found upward from the current directory, else the current directory —
+so a report is the same whichever folder dindlint runs from. Text output stays relative to the
+current directory, for people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from dindlint.catalogue import RuleDoc
+from dindlint.engine import Diagnostic
+
+DEFAULT_HELP_URI_BASE = "https://github.com/dindlint/dindlint/blob/main/rules/"
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a formatter needs beside the diagnostics.
+
+    ``base`` is the current directory (text output), ``root`` the repository root (every other
+    format). ``files_checked`` counts the compose files and Dockerfiles analysed.
+    """
+
+    root: Path
+    base: Path | None = None
+    files_checked: int = 0
+    colour: bool = False
+    help_uri_base: str = DEFAULT_HELP_URI_BASE
+    sarif_category: str | None = None
+    executed: bool = True
+
+    @property
+    def cwd(self) -> Path:
+        """The folder text output is relative to (the root when no base was given)."""
+        return self.base if self.base is not None else self.root
+
+
+def repository_root(start: Path) -> Path:
+    """The git top level above ``start``, else ``start`` itself."""
+    from dindlint.discover import find_git_root
+
+    return find_git_root(start) or start
+
+
+def relative_to_root(path: Path, root: Path) -> str | None:
+    """``path`` relative to ``root`` with forward slashes, or None when it lies outside.
+
+    Symbolic links are resolved first (code scanning cannot show a result reported through a
+    link); a link that leads outside the root is reported under its own name inside it.
+    """
+    for candidate, anchor in ((path.resolve(), root.resolve()), (path, root)):
+        try:
+            relative = candidate.relative_to(anchor).as_posix()
+        except ValueError:
+            continue
+        if relative not in ("", ".") and ".." not in relative.split("/"):
+            return relative
+    return None
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """Relative to the root when inside it, else the absolute path (forward slashes)."""
+    relative = relative_to_root(path, root)
+    return relative if relative is not None else path.resolve().as_posix()
+
+
+def active(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics no inline suppression covers: what every format but SARIF reports."""
+    return [d for d in diagnostics if d.suppressed is None]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A finding's line-independent identity (docs/adr/005-fingerprints.md)."""
+
+    key: str
+    occurrence: int
+    fingerprint: str  # the baseline fingerprint: SHA-256 hex of key and occurrence
+
+    @property
+    def line_hash(self) -> str:
+        """SARIF ``primaryLocationLineHash``: ``<16 hex digits of SHA-256(key)>:<occurrence>``."""
+        return f"{hashlib.sha256(self.key.encode()).hexdigest()[:16]}:{self.occurrence}"
+
+
+def identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity]:
+    """The identity of each diagnostic, by ``id()``.
+
+    Unsuppressed findings are numbered first, exactly as the baseline numbers them, so their
+    ``fingerprint`` equals the one ``--write-baseline`` records; suppressed findings continue the
+    count, so no two findings of one run share an identity.
+    """
+    from dindlint.baseline import fingerprint_keys, fingerprint_of
+
+    ordered = active(diagnostics) + [d for d in diagnostics if d.suppressed is not None]
+    keys = fingerprint_keys(ordered, root)
+    return {id(diag): Identity(key, n, fingerprint_of(key, n))
+            for diag, (key, n) in zip(ordered, keys, strict=True)}
+
+
+def help_uri(doc: RuleDoc, base: str) -> str:
+    """The rule's documentation page: ``base`` (a folder URL) joined with its file name."""
+    return f"{base if base.endswith('/') else base + '/'}{doc.filename}"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending with ``…`` when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class SourceLines:
+    """Physical lines of the analysed files, read once each (UTF-8, undecodable bytes replaced)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, list[str]] = {}
+
+    def lines(self, path: Path) -> list[str]:
+        if path not in self._cache:
+            try:
+                text = path.read_text(encoding="utf-8-sig", errors="replace")
+            except OSError:
+                text = ""
+            self._cache[path] = text.splitlines()
+        return self._cache[path]
+
+    def line(self, path: Path, number: int) -> str | None:
+        """Line ``number`` (from 1) of ``path``, or None when there is no such line."""
+        lines = self.lines(path)
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+
+def counts(diagnostics: list[Diagnostic]) -> dict[str, int]:
+    """How many diagnostics of each severity (error, warning, info)."""
+    return {s: sum(1 for d in diagnostics if d.severity == s) for s in SEVERITIES}
+
+
+def rule_help_uri(rule_id: str, base: str) -> str:
+    """The documentation page of ``rule_id`` under ``base`` (the folder URL itself when the
+    catalogue has no such rule)."""
+    from dindlint.catalogue import catalogue
+
+    doc = catalogue().get(rule_id)
+    return help_uri(doc, base) if doc is not None else base
