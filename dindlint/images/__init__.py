@@ -78,7 +78,8 @@ def identity_for_build(
     replayer = Replayer(dockerfile)
     result = replayer.stage(stage.index)
     root_ref = result.state.root_ref
-    description = f"{root_ref} + {dockerfile.path}"
+    # folder/Dockerfile, not the absolute path: messages must not depend on the checkout's place
+    description = f"{root_ref} + {dockerfile.path.parent.name}/{dockerfile.path.name}"
     alignment = find_alignment(result.state, context)
     return _freeze(result.state, description, replayer.chain_events(stage.index), alignment)
 
