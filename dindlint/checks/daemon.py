@@ -22,8 +22,8 @@ def dind_not_privileged(ctx: Context) -> Iterator[Finding]:
             service.image.span if service.image is not None else service.span)
         yield Finding(
             "DIND401",
-            f"{name} runs dockerd but is not privileged: Docker-in-Docker needs "
-            "`privileged: true` (or `runtime: sysbox-runc`), otherwise dockerd cannot start",
+            f"{name} runs dockerd but is not privileged: Docker-in-Docker requires "
+            "`privileged: true` (or `runtime: sysbox-runc`) to function",
             span,
         )
 
