@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dindlint.discover import find_git_root, is_dockerfile_name
 from dindlint.engine import Diagnostic
+from dindlint.source import read_input
 
 FORMAT_VERSION = 1
 _KEY = re.compile(r"^(\s*)(?:-\s+)?([^\s#:][^:#]*?)\s*:(?:\s|$)")
@@ -72,7 +73,8 @@ def fingerprint_keys(diagnostics: list[Diagnostic], root: Path) -> list[tuple[st
         path = diag.span.path
         if path not in cache:
             try:
-                cache[path] = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+                cache[path] = read_input(path).decode("utf-8-sig",
+                                                      errors="replace").splitlines()
             except OSError:
                 cache[path] = []
         lines = cache[path]

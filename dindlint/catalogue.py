@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
 
@@ -41,11 +42,48 @@ def _documents() -> list[tuple[str, str]]:
     )
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+_NUMBER = re.compile(r"[-+]?[0-9]*\.?[0-9]+")
+_NOT_STRINGS = frozenset({"true", "false", "yes", "no", "on", "off", "null", "y", "n"})
+
+
+def simple_front_matter(text: str) -> dict[str, Any] | None:
+    """The front matter when every line is ``key: word`` or ``key: [word, ...]`` (as in every
+    rule document), without a YAML parser: a rule's severity is needed on every run, and reading
+    25 documents through YAML costs more than the rest of a pre-commit check of a small stack.
+    None when anything else appears (YAML then decides); tests/test_performance.py compares."""
+    meta: dict[str, Any] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(": ")
+        value = value.strip()
+        if not sep or not _PLAIN.fullmatch(key) or key in meta:
+            return None
+        if value.startswith("[") and value.endswith("]"):
+            items = [v.strip() for v in value[1:-1].split(",") if v.strip()]
+            if not all(_PLAIN.fullmatch(v) and not _special(v) for v in items):
+                return None
+            meta[key] = items
+        elif key == "security-severity" and _NUMBER.fullmatch(value):
+            meta[key] = float(value)
+        elif _PLAIN.fullmatch(value) and not _special(value):
+            meta[key] = value
+        else:
+            return None
+    return meta
+
+
+def _special(word: str) -> bool:
+    """A word YAML would read as something other than a string."""
+    return word.lower() in _NOT_STRINGS or bool(_NUMBER.fullmatch(word))
+
+
 def parse(filename: str, text: str) -> RuleDoc:
     match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
     if match is None:
         raise ValueError(f"{filename}: no front matter")
-    meta = YAML(typ="safe").load(match.group(1))
+    meta = simple_front_matter(match.group(1))
+    if meta is None:
+        meta = YAML(typ="safe").load(match.group(1))
     body = match.group(2).strip() + "\n"
     summary = ""
     for paragraph in body.split("\n\n"):

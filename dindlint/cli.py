@@ -116,12 +116,20 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="Colour text output; auto: only on a terminal and never with NO_COLOR.")
 @click.option("--no-inline-suppressions", is_flag=True,
               help="Ignore `# dindlint: disable=` comments (for policies that forbid them).")
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Check projects on N processes [default: the CPU count; 1: in this "
+                   "process, for debugging].")
+@click.option("--debug", is_flag=True,
+              help="Show tracebacks of internal errors, and which YAML parser is used.")
 def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
     """Check compose files and Dockerfiles under PATHS (default: the current directory)."""
     from dindlint.baseline import BaselineError
     from dindlint.config import ConfigError
 
+    if debug:
+        from dindlint.compose.yamlnodes import parser_description
+
+        click.echo(f"dindlint: YAML parser: {parser_description()}", err=True)
     try:
         code = _check(list(paths) or [Path(".")], CheckOptions(**options))  # type: ignore[arg-type]
     except (ConfigError, BaselineError) as error:
@@ -150,6 +158,7 @@ class CheckOptions:
     write_baseline: Path | None
     colour: str
     no_inline_suppressions: bool
+    jobs: int | None = None  # None: the CPU count; 0 counts as 1
 
 
 def _configuration(options: CheckOptions) -> Config:
@@ -178,8 +187,7 @@ def _configuration(options: CheckOptions) -> Config:
 
 
 def _check(paths: list[Path], options: CheckOptions) -> int:
-    from dindlint.engine import SEVERITY_RANK, run_checks
-    from dindlint.project import Loader, build_projects
+    from dindlint.engine import SEVERITY_RANK, Settings, check_discovered
 
     config = _configuration(options)
     discovered = _discover(paths)
@@ -188,10 +196,12 @@ def _check(paths: list[Path], options: CheckOptions) -> int:
     found = discovered.without(config.excluded)
     if not (found.compose_files or found.dockerfiles):
         click.echo("dindlint: no compose files or Dockerfiles found", err=True)
-    loader = Loader(environ=dict(os.environ) if options.use_env else None,
-                    env_files=config.env_files or None)
-    projects = build_projects(found, loader)
-    diagnostics = run_checks(projects, config, not options.no_inline_suppressions)
+    settings = Settings(config, environ=dict(os.environ) if options.use_env else None,
+                        env_files=config.env_files or None,
+                        inline_suppressions=not options.no_inline_suppressions)
+    outcome = check_discovered(found, settings,
+                               options.jobs or (1 if options.jobs == 0 else None))
+    diagnostics = outcome.diagnostics
     if options.write_baseline is not None:
         from dindlint.baseline import repository_root, write_baseline
 
@@ -205,9 +215,7 @@ def _check(paths: list[Path], options: CheckOptions) -> int:
         diagnostics, matched = without_baselined(diagnostics, known,
                                                  repository_root(Path.cwd()))
         click.echo(f"dindlint: {matched} finding(s) matched the baseline", err=True)
-    files = {f for p in projects for f in (p.compose.files if p.compose else ())}
-    files.update(df.path for p in projects for df in p.dockerfiles)
-    if not _emit(diagnostics, options, len(files)):
+    if not _emit(diagnostics, options, len(outcome.files)):
         return 2
     threshold = SEVERITY_RANK[config.fail_on or "warning"]
     failed = any(SEVERITY_RANK[d.severity] >= threshold

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from pathlib import Path
@@ -119,22 +119,51 @@ def _mentions_services(path: Path) -> bool:
 def _scan_directory(root: Path) -> tuple[list[Path], list[Path]]:
     compose: list[Path] = []
     dockerfiles: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _skip_dir(Path(folder), d))
-        for name in sorted(files):
-            path = Path(folder) / name
-            if not (is_compose_name(name) or is_dockerfile_name(name)) or not path.is_file():
+    for folder, files in _walk(str(root)):
+        for entry in files:
+            name = entry.name
+            if not (is_compose_name(name) or is_dockerfile_name(name)) or not _is_file(entry):
                 continue  # only regular files: reading a FIFO named compose.yaml would block
-            (compose if is_compose_name(name) else dockerfiles).append(path)
+            (compose if is_compose_name(name) else dockerfiles).append(Path(folder, name))
     ignored = git_ignored(root, compose + dockerfiles)
     return ([p for p in compose if p not in ignored], [p for p in dockerfiles if p not in ignored])
 
 
-def _skip_dir(parent: Path, name: str) -> bool:
-    if name in SKIPPED_DIRS:
-        return True
-    # Any virtual environment, whatever its name.
-    return (parent / name / "pyvenv.cfg").is_file()
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """``entry.is_file()``, False for a symlink loop (ELOOP) or a vanished entry."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _walk(root: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """Like ``os.walk`` (top-down, sorted, symlinked folders listed but not entered, unreadable
+    folders skipped), with the directory entries' cached types: no ``stat`` per file or folder.
+    Skipped: ``SKIPPED_DIRS`` and any folder holding a ``pyvenv.cfg`` (a virtual environment)."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        if folder != root and any(e.name == "pyvenv.cfg" and e.is_file() for e in entries):
+            continue  # any virtual environment, whatever its name
+        files: list[os.DirEntry[str]] = []
+        subdirs: list[str] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                files.append(entry)
+            elif entry.name not in SKIPPED_DIRS and not entry.is_symlink():
+                subdirs.append(entry.path)
+        yield folder, files
+        stack.extend(reversed(subdirs))
 
 
 def git_ignored(root: Path, candidates: list[Path]) -> set[Path]:

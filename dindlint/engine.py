@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dindlint.catalogue import catalogue
 from dindlint.checks import CHECKS, Context, Finding
 from dindlint.config import Config
-from dindlint.project import Project
-from dindlint.source import Span
-from dindlint.suppress import SuppressionIndex
+from dindlint.discover import Discovered
+from dindlint.project import (
+    Loader,
+    Project,
+    build_projects,
+    compose_project,
+    dockerfile_projects,
+    group_compose_files,
+    referenced_elsewhere,
+)
+from dindlint.source import Span, reading_once
+from dindlint.suppress import FileSuppressions, SuppressionIndex
 from dindlint.topology import build_topology
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -45,35 +56,60 @@ def run_checks(projects: list[Project], config: Config | None = None,
     several projects is reported once), with the configuration and inline suppressions applied.
     """
     config = config or Config()
+    findings = [project_findings(project, config) for project in projects]
+    return finish(findings, instruction_ranges(projects), analysed_files(projects), config,
+                  inline_suppressions)
+
+
+def project_findings(project: Project, config: Config) -> list[Finding]:
+    """The findings of one project's checks, in check order, less ``per-file-ignores``.
+
+    Independent of every other project: ``dindlint.parallel`` runs it in worker processes."""
+    ctx = Context(project, build_topology(project, config.host_docker_gid))
+    found: list[Finding] = []
+    for rule_id, check in CHECKS.items():
+        if not config.enabled(rule_id):
+            continue
+        for finding in check(ctx):
+            if not config.ignored_for(finding.span.path, rule_id):
+                found.append(finding)
+    return found
+
+
+def finish(per_project: list[list[Finding]], ranges: dict[Path, dict[int, int]],
+           analysed: list[Path], config: Config, inline_suppressions: bool = True,
+           parsed: dict[Path, FileSuppressions] | None = None) -> list[Diagnostic]:
+    """Merge the projects' findings (in project order; the first of equal findings is kept),
+    then apply inline suppressions, stamp severities and sort. ``ranges`` are the Dockerfiles'
+    instruction line ranges, ``analysed`` the files whose suppressions are judged (DIND004),
+    ``parsed`` the directives already read per file (by worker processes)."""
     rules = catalogue()
     selected = {r for r in (*CHECKS, *ENGINE_RULES) if config.enabled(r)}
     seen: set[tuple[str, Span, str]] = set()
     findings: list[Finding] = []
-    for project in projects:
-        ctx = Context(project, build_topology(project, config.host_docker_gid))
-        for rule_id, check in CHECKS.items():
-            if rule_id not in selected:
-                continue
-            for finding in check(ctx):
-                key = (finding.rule_id, finding.span, finding.message)
-                if key not in seen and not config.ignored_for(finding.span.path, rule_id):
-                    seen.add(key)
-                    findings.append(finding)
+    for project in per_project:
+        for finding in project:
+            key = (finding.rule_id, finding.span, finding.message)
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
     if not inline_suppressions:
         return sorted(_stamp(f, rules, config) for f in findings)
-    index = SuppressionIndex(_instruction_ranges(projects))
+    index = SuppressionIndex(ranges)
+    for path, found in (parsed or {}).items():
+        index.add(path, found)
     diagnostics = []
     for finding in findings:
         entry = index.match(finding.rule_id, finding.span)
         diagnostics.append(_stamp(finding, rules, config, None if entry is None else entry.reason))
     if UNUSED_SUPPRESSION in selected:
-        unused = _unused_suppressions(index, _analysed_files(projects), selected)
+        unused = _unused_suppressions(index, analysed, selected)
         diagnostics.extend(_stamp(f, rules, config) for f in unused
                            if not config.ignored_for(f.span.path, UNUSED_SUPPRESSION))
     return sorted(diagnostics)
 
 
-def _instruction_ranges(projects: list[Project]) -> dict[Path, dict[int, int]]:
+def instruction_ranges(projects: list[Project]) -> dict[Path, dict[int, int]]:
     ranges: dict[Path, dict[int, int]] = {}
     for project in projects:
         for dockerfile in project.dockerfiles:
@@ -86,7 +122,7 @@ def _instruction_ranges(projects: list[Project]) -> dict[Path, dict[int, int]]:
     return ranges
 
 
-def _analysed_files(projects: list[Project]) -> list[Path]:
+def analysed_files(projects: list[Project]) -> list[Path]:
     files: dict[Path, None] = {}
     for project in projects:
         if project.compose is not None:
@@ -133,3 +169,180 @@ def display_path(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+# ------------------------------------------------------------------------------------------------
+# Processes (``dindlint check --jobs N``)
+#
+# Load and check projects on a pool of processes (``dindlint check --jobs N``).
+#
+# The result is the same as one process's, whatever N (tests/test_jobs.py):
+#
+# 1. The compose groups (``group_compose_files``) are split into contiguous chunks. A worker loads
+#    each group of its chunk, attaches the Dockerfiles it builds, runs the checks and parses the
+#    suppression directives of the project's files; it sends back small, picklable results
+#    (findings, file lists, instruction ranges, directives), never the models.
+# 2. The main process merges the results in group order and applies what needs every project at
+#    once, exactly as ``project.build_projects`` does: a compose file that another project
+#    includes or extends is not a project of its own; Dockerfiles no project builds get projects
+#    (in this process: usually few). ``engine.finish`` then de-duplicates in project order,
+#    applies suppressions, stamps severities and sorts.
+#
+# Workers receive the configuration explicitly (``Settings``), and register its ``images`` entries
+# themselves: nothing depends on globals inherited through ``fork``, so ``spawn`` works as well.
+# With ``--jobs 1``, or fewer than ``MIN_PARALLEL`` compose groups (a pre-commit run), everything
+# runs in this process, without a pool's start-up cost.
+# ------------------------------------------------------------------------------------------------
+
+# Fewer compose groups than this run in this process: a pool costs more than it saves.
+MIN_PARALLEL = 4
+# Chunks per worker: enough to even out unequal projects, few enough that a file shared by
+# many projects (an `extends` base) is parsed only a few times per worker.
+CHUNKS_PER_WORKER = 4
+# multiprocessing start method (None: the platform's default; tests also run 'spawn').
+START_METHOD: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a worker needs besides its chunk: the configuration and the loader's inputs."""
+
+    config: Config
+    environ: Mapping[str, str] | None = None
+    env_files: tuple[Path, ...] | None = None
+    inline_suppressions: bool = True
+
+    def loader(self) -> Loader:
+        return Loader(environ=self.environ, env_files=self.env_files)
+
+
+@dataclass
+class Outcome:
+    """The diagnostics of a run and every file its projects read (for the report's summary)."""
+
+    diagnostics: list[Diagnostic]
+    files: set[Path] = field(default_factory=set)
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def check_discovered(found: Discovered, settings: Settings,
+                     jobs: int | None = None) -> Outcome:
+    """Load the projects of ``found`` and check them, on ``jobs`` processes (default: the CPU
+    count). Each file is read and parsed once per process (``reading_once``)."""
+    jobs = default_jobs() if jobs is None else jobs
+    with reading_once():
+        groups = group_compose_files(found.compose_files)
+        if jobs <= 1 or len(groups) < MIN_PARALLEL:
+            projects = build_projects(found, settings.loader())
+            return Outcome(run_checks(projects, settings.config, settings.inline_suppressions),
+                           project_files(projects))
+        return _check_in_pool(found, groups, settings, jobs)
+
+
+def project_files(projects: list[Project]) -> set[Path]:
+    """Compose files (with their ``.env``, included and extended files) and Dockerfiles."""
+    files = {f for p in projects for f in (p.compose.files if p.compose else ())}
+    files.update(df.path for p in projects for df in p.dockerfiles)
+    return files
+
+
+@dataclass
+class _GroupResult:
+    """One compose group's project, as a worker reports it."""
+
+    compose_files: tuple[Path, ...]
+    built: tuple[Path, ...]
+    findings: list[Finding]
+    ranges: dict[Path, dict[int, int]]
+    analysed: list[Path]
+    directives: dict[Path, FileSuppressions]
+
+
+def _check_in_pool(found: Discovered, groups: list[tuple[Path, ...]], settings: Settings,
+                   jobs: int) -> Outcome:
+    import multiprocessing  # here: a pre-commit run (inline) does not pay for these imports
+    from concurrent.futures import ProcessPoolExecutor
+
+    count = min(len(groups), jobs * CHUNKS_PER_WORKER)
+    size, extra = divmod(len(groups), count)
+    chunks, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < extra else 0)
+        chunks.append(groups[start:end])
+        start = end
+    with ProcessPoolExecutor(max_workers=min(jobs, count), initializer=_start_worker,
+                             initargs=(settings,),
+                             mp_context=multiprocessing.get_context(START_METHOD)) as pool:
+        results = [r for chunk in pool.map(_check_groups, chunks) for r in chunk]
+
+    # as build_projects: a file another project includes or extends is linted inside that one
+    dropped = referenced_elsewhere([r.compose_files for r in results])
+    kept = [r for r, drop in zip(results, dropped) if not drop]
+    built = {path for r in kept for path in r.built}
+    seen = {r.compose_files[0] for r in kept}
+    others = dockerfile_projects(found.dockerfiles, built, seen, settings.loader())
+
+    per_project = [r.findings for r in kept]
+    per_project.extend(project_findings(p, settings.config) for p in others)
+    ranges: dict[Path, dict[int, int]] = {}
+    analysed: dict[Path, None] = {}
+    directives: dict[Path, FileSuppressions] = {}
+    files: set[Path] = set()
+    for r in kept:
+        ranges.update(r.ranges)
+        analysed.update(dict.fromkeys(r.analysed))
+        for path, found_here in r.directives.items():
+            directives.setdefault(path, found_here)
+        files.update(r.compose_files)
+        files.update(r.built)
+    ranges.update(instruction_ranges(others))
+    analysed.update(dict.fromkeys(analysed_files(others)))
+    files |= project_files(others)
+    diagnostics = finish(per_project, ranges, list(analysed), settings.config,
+                         settings.inline_suppressions, directives)
+    return Outcome(diagnostics, files)
+
+
+# ------------------------------------------------------------------------- worker side
+
+_settings: Settings | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    """Pool initializer: keep the settings and register the configured image entries."""
+    from dindlint.images.knowledge import set_extra_knowledge
+
+    global _settings
+    _settings = settings
+    set_extra_knowledge(settings.config.images)
+
+
+def _check_groups(groups: list[tuple[Path, ...]]) -> list[_GroupResult]:
+    assert _settings is not None, "worker started without settings"
+    settings = _settings
+    out: list[_GroupResult] = []
+    with reading_once():
+        for files in groups:
+            # a loader per project: nothing of a project is held once its result is made (files
+            # and Dockerfiles several projects share are kept by ``remembered``)
+            project = compose_project(files, settings.loader())
+            ranges = instruction_ranges([project])
+            analysed = analysed_files([project])
+            directives: dict[Path, FileSuppressions] = {}
+            if settings.inline_suppressions:
+                index = SuppressionIndex(ranges)
+                directives = {path: index.of(path) for path in analysed}
+            assert project.compose is not None
+            out.append(_GroupResult(
+                compose_files=project.compose.files,
+                built=tuple(df.path for df in project.dockerfiles),
+                findings=project_findings(project, settings.config),
+                ranges=ranges, analysed=analysed, directives=directives))
+    return out

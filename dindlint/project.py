@@ -17,10 +17,12 @@ from dindlint.discover import (
     OVERRIDE_NAMES,
     Discovered,
     compose_files_upward,
+    find_git_root,
     is_override_name,
 )
 from dindlint.dockerfile import load_dockerfile
 from dindlint.model import ComposeProject, Dockerfile
+from dindlint.source import read_input, remembered, run_memo
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,10 @@ class Loader:
     def dockerfile(self, path: Path, build_args: Mapping[str, str] | None = None) -> Dockerfile:
         key = (path, tuple(sorted((build_args or {}).items())))
         if key not in self._dockerfiles:
-            self._dockerfiles[key] = load_dockerfile(path, build_args=dict(build_args or {}))
+            # shared across loaders within a run (the workers of --jobs use one per project)
+            self._dockerfiles[key] = remembered(
+                ("dockerfile", key),
+                lambda: load_dockerfile(path, build_args=dict(build_args or {})))
         return self._dockerfiles[key]
 
 
@@ -119,27 +124,60 @@ def build_projects(found: Discovered, loader: Loader) -> list[Project]:
     composes = _drop_referenced(composes)
     projects = [_attach_builds(c, loader) for c in composes]
     built = {df.path for p in projects for df in p.dockerfiles}
-    for path in found.dockerfiles:
+    seen = {c.files[0] for c in composes}
+    projects.extend(dockerfile_projects(found.dockerfiles, built, seen, loader))
+    return projects
+
+
+def dockerfile_projects(dockerfiles: tuple[Path, ...], built: set[Path], seen: set[Path],
+                        loader: Loader) -> list[Project]:
+    """Projects for the Dockerfiles no compose project builds (``built``): the compose projects
+    found upward that build one (and are not among ``seen``, the base files of the projects
+    already made), else the Dockerfile on its own. ``built`` and ``seen`` are updated."""
+    projects: list[Project] = []
+    for path in dockerfiles:
         if path in built:
             continue
-        owners = _compose_projects_building(path, loader, exclude=composes)
+        owners = _compose_projects_building(path, loader, seen)
         if owners:
             for compose in owners:
                 project = _attach_builds(compose, loader)
                 projects.append(project)
                 built.update(df.path for df in project.dockerfiles)
-                composes.append(compose)
+                seen.add(compose.files[0])
         else:
             projects.append(Project(compose=None, dockerfiles=(loader.dockerfile(path),)))
     return projects
 
 
+def compose_project(files: tuple[Path, ...], loader: Loader) -> Project:
+    """The project of one compose group (``group_compose_files``) with the Dockerfiles it builds."""
+    return _attach_builds(loader.compose(files), loader)
+
+
 def _drop_referenced(composes: list[ComposeProject]) -> list[ComposeProject]:
-    """A file that another project includes or extends is linted as part of that project."""
-    referenced: set[Path] = set()
-    for compose in composes:
-        referenced.update(f for f in compose.files[1:])
-    return [c for c in composes if c.files[0] not in referenced]
+    """A file that another project includes or extends is linted as part of that project.
+
+    Not when that project is in turn read by this one (an include cycle): dropping both would
+    lint neither, silently."""
+    dropped = referenced_elsewhere([c.files for c in composes])
+    return [c for c, drop in zip(composes, dropped) if not drop]
+
+
+def referenced_elsewhere(file_lists: list[tuple[Path, ...]]) -> list[bool]:
+    """For each project's files (its own file first): whether another project reads its first
+    file (includes or extends it) without being read by it in turn. Linear in the number of
+    files, through an index of who reads what (a pairwise comparison is quadratic)."""
+    readers: dict[Path, list[int]] = {}
+    for index, files in enumerate(file_lists):
+        for path in dict.fromkeys(files[1:]):
+            readers.setdefault(path, []).append(index)
+    flags = []
+    for index, files in enumerate(file_lists):
+        own = set(files)
+        flags.append(any(other != index and file_lists[other][0] not in own
+                         for other in readers.get(files[0], ())))
+    return flags
 
 
 def _attach_builds(compose: ComposeProject, loader: Loader) -> Project:
@@ -157,12 +195,11 @@ def _attach_builds(compose: ComposeProject, loader: Loader) -> Project:
 
 
 def _compose_projects_building(
-    dockerfile: Path, loader: Loader, exclude: list[ComposeProject]
+    dockerfile: Path, loader: Loader, seen: set[Path]
 ) -> list[ComposeProject]:
     """Compose projects, found upward from the Dockerfile, that build it."""
-    seen = {c.files[0] for c in exclude}
     owners: list[ComposeProject] = []
-    for files in group_compose_files(tuple(compose_files_upward(dockerfile))):
+    for files in _upward_groups(dockerfile):
         if files[0] in seen or not any(_mentions_build(f) for f in files):
             continue
         compose = loader.compose(files)
@@ -174,11 +211,25 @@ def _compose_projects_building(
     return owners
 
 
+def _upward_groups(dockerfile: Path) -> list[tuple[Path, ...]]:
+    """``group_compose_files`` of ``compose_files_upward``: in a git work tree the same for every
+    Dockerfile of the repository, so computed once per run (``reading_once``), not per file."""
+    memo = run_memo()
+    root = find_git_root(dockerfile.parent)
+    key = ("upward-groups", str(root or dockerfile.parent))
+    if memo is not None and key in memo:
+        return memo[key]  # type: ignore[return-value]
+    groups = group_compose_files(tuple(compose_files_upward(dockerfile)))
+    if memo is not None:
+        memo[key] = groups
+    return groups
+
+
 def _mentions_build(path: Path) -> bool:
     """Cheap filter before a full load: a compose file that never says `build` builds nothing
     (extends and include may bring a build in, so those count too)."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_input(path).decode("utf-8", errors="replace")
     except OSError:
         return False
     return "build" in text or "extends" in text or "include" in text

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dindlint.discover import is_dockerfile_name
-from dindlint.source import Span
+from dindlint.source import Span, read_input
 
 _DIRECTIVE = re.compile(
     r"(?:^|\s)#\s*dindlint:\s*(?P<kind>disable-file|disable)\s*=\s*(?P<ids>[A-Za-z0-9_, ]*?)"
@@ -108,11 +108,15 @@ class SuppressionIndex:
     def of(self, path: Path) -> FileSuppressions:
         if path not in self._files:
             try:
-                lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+                lines = read_input(path).decode("utf-8-sig", errors="replace").splitlines()
             except OSError:
                 lines = []
             self._files[path] = parse_suppressions(path, lines, self._instructions.get(path))
         return self._files[path]
+
+    def add(self, path: Path, found: FileSuppressions) -> None:
+        """Directives of ``path`` parsed elsewhere (a worker process of ``--jobs``)."""
+        self._files.setdefault(path, found)
 
     def match(self, rule_id: str, span: Span) -> Suppression | None:
         return self.of(span.path).match(rule_id, span.line)

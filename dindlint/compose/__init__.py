@@ -9,6 +9,7 @@ raises on bad input: problems become DIND001/002/003 ``Problem`` objects.
 from __future__ import annotations
 
 import os.path
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from dindlint.compose.yamlnodes import (
     YNode,
     YScalar,
     YSeq,
+    is_too_deep,
     make_yaml,
     parse_file,
     read_text,
@@ -58,6 +60,8 @@ def is_compose_document(path: Path) -> bool:
     try:
         text = read_text(Path(path), [])
         if text is None:
+            return False
+        if is_too_deep(text):
             return False
         node = make_yaml().compose(text)
     except Exception:  # any parser failure just means "not a compose document"
@@ -124,6 +128,9 @@ class _ProjectLoader:
             loaded = load_env_file(env_path, {**values, **self.environ}, self.problems)
             values.update(loaded or {})
         values.update(self.environ)  # the process environment wins over .env (compose)
+        # compose-go sets COMPOSE_PROJECT_NAME for interpolation when nothing else does; here
+        # from the project directory (a top-level `name:` is not looked at for this)
+        values.setdefault("COMPOSE_PROJECT_NAME", default_project_name(directory))
         self.env = values
 
     # ---------------------------------------------------------------- files
@@ -291,7 +298,7 @@ class _ProjectLoader:
         node = top.get("services")
         if not isinstance(node, YMap):
             return {}
-        builder = ModelBuilder(self.problems, self._base_dir_of)
+        builder = ModelBuilder(self.problems, self._base_dir_of, self.env)
         services: dict[str, Service] = {}
         for name, (key_span, value) in node.entries.items():
             service = builder.service(name, key_span, value)
@@ -315,6 +322,13 @@ class _ProjectLoader:
         if isinstance(node, YScalar) and not node.is_null and node.value:
             return node.value
         return directory.name.lower()
+
+
+def default_project_name(directory: Path) -> str:
+    """compose's project name for a folder: its name lower-cased, keeping only ``a-z0-9_-``
+    and starting with a letter or digit (compose-go NormalizeProjectName)."""
+    name = re.sub(r"[^a-z0-9_-]", "", directory.name.lower())
+    return name.lstrip("_-")
 
 
 def _without(node: YMap, key: str) -> YMap:

@@ -7,7 +7,7 @@ reject; the value is then left unknown (None / skipped) and the rest of the serv
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from dindlint.compose.interpolate import UNKNOWN
@@ -32,9 +32,13 @@ _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 class ModelBuilder:
     """Builds services; ``base_dir_of(file)`` gives the folder relative paths of that file use."""
 
-    def __init__(self, problems: list[Problem], base_dir_of: Callable[[Path], Path]) -> None:
+    def __init__(self, problems: list[Problem], base_dir_of: Callable[[Path], Path],
+                 env: Mapping[str, str] | None = None) -> None:
         self.problems = problems
         self.base_dir_of = base_dir_of
+        # the interpolation variables (.env, and the process environment with --use-env): an
+        # `environment` or `build.args` key given without a value takes its value from them
+        self.env = env or {}
 
     # ---------------------------------------------------------------- helpers
 
@@ -125,7 +129,10 @@ class ModelBuilder:
             return {}
         result: dict[str, Located[str | None]] = {}
         for key, (key_span, value) in node.entries.items():
-            if isinstance(value, YScalar):
+            if isinstance(value, YScalar) and value.is_null and key in self.env:
+                # `- KEY` / `KEY:` is resolved like compose-go does (resolveEnvironment)
+                result[key] = Located(self.env[key], value.span, (), True)
+            elif isinstance(value, YScalar):
                 result[key] = Located(None if value.is_null else value.value, value.span,
                                       value.unresolved, "$" in value.raw)
             else:

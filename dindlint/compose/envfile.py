@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dindlint.compose.interpolate import interpolate
-from dindlint.source import Problem, Span
+from dindlint.source import Problem, Span, read_input
 
 _KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=|:)?\s*")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "\\$"}
@@ -115,7 +115,7 @@ def load_env_file(path: Path, environ: Mapping[str, str],
                   problems: list[Problem]) -> dict[str, str] | None:
     """Read and parse an env file; None (with DIND001) when it cannot be read as UTF-8 text."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_input(path).decode("utf-8")
     except OSError as exc:
         problems.append(Problem("DIND001", f"Cannot read `{path}`: {exc.strerror or exc}",
                                 Span(path, 1)))

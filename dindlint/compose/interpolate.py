@@ -78,8 +78,10 @@ def _one(text: str, j: int, env: Mapping[str, str], out: Interpolated) -> int:
             raise _Invalid(f"Unterminated `${{` in `{_excerpt(text, j)}`")
         _braced(text[j + 2 : close], env, out, text)
         return close + 1
-    raise _Invalid(f"Invalid interpolation `{_excerpt(text, j)}`: compose rejects it "
-                   "(write `$$` for a literal `$`)")
+    # a `$` that starts neither a name nor `${` is kept as written (compose v2.40: `$2a$14$…`
+    # bcrypt hashes, `a$`, `$-x` load as they are; only a bad `${…}` is an error)
+    _emit(out, "$")
+    return j + 1
 
 
 def _excerpt(text: str, start: int, width: int = 30) -> str:

@@ -27,8 +27,9 @@ class Merger:
 
     def __init__(self) -> None:
         # memo values hold their input nodes too, so an id() is never reused while memoised
-        self._clean: dict[tuple[int, Path_], tuple[YNode, YNode | None]] = {}
-        self._pairs: dict[tuple[int, int, Path_], tuple[YNode, YNode, YNode | None]] = {}
+        self._clean: dict[tuple[int, tuple[object, ...]], tuple[YNode, YNode | None]] = {}
+        self._pairs: dict[tuple[int, int, tuple[object, ...]],
+                          tuple[YNode, YNode, YNode | None]] = {}
 
     def merge(self, base: YNode | None, over: YNode, path: Path_ = ()) -> YNode | None:
         """``over`` laid on ``base``; None when the result is removed (``!reset``)."""
@@ -36,7 +37,7 @@ class Merger:
             return None
         if base is None or over.mark == "override":
             return self.clean(over, path)
-        memo_key = (id(base), id(over), path)
+        memo_key = (id(base), id(over), _memo_path(path))
         if memo_key not in self._pairs:
             self._pairs[memo_key] = (base, over, self._merge(base, over, path))
         return self._pairs[memo_key][2]
@@ -78,7 +79,7 @@ class Merger:
             return None
         # keyed by path too: the same node is normalised differently at different paths
         # (a `build: dir` scalar becomes `{context: dir}` only at the `build` key)
-        key = (id(node), path)
+        key = (id(node), _memo_path(path))
         if key not in self._clean:
             self._clean[key] = (node, node)  # placeholder while walking
             self._clean[key] = (node, self._clean_uncached(_normalize(node, path), path))
@@ -98,6 +99,18 @@ class Merger:
             items = [x for x in node.items if x.mark != "reset"]
             return YSeq(items, node.span) if len(items) != len(node.items) else node
         return node
+
+
+def _memo_path(path: Path_) -> tuple[object, ...]:
+    """What of ``path`` a merge or clean result depends on, for the memo keys.
+
+    Only the first four keys (``services.<name>.<field>[.test]``) change how a node is merged;
+    deeper, only whether the path ends in ``healthcheck`` / ``healthcheck.test`` does. Keying
+    deep nodes by their whole path would defeat the memo on an alias bomb of mappings (each
+    copy is reached by another path), and cleaning would take exponential time."""
+    if len(path) <= 4:
+        return path
+    return (None, path[-1] == "healthcheck", path[-2:] == ("healthcheck", "test"))
 
 
 def _service_field(path: Path_) -> str | None:

@@ -9,6 +9,7 @@ YAML 1.1 merge and go-yaml v3). ``!reset`` / ``!override`` tags are kept as ``ma
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -16,13 +17,25 @@ from typing import Any, Union
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from dindlint.source import Problem, Span
+from dindlint.source import Problem, Span, read_input, remembered
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 NULL_TAG = "tag:yaml.org,2002:null"
 CUSTOM_MARKS = {"!reset": "reset", "!override": "override"}
 # Plain scalars that YAML resolves to null (1.1 and 1.2 core schema agree on these).
 NULL_WORDS = {"", "~", "null", "Null", "NULL"}
+# Deepest nesting analysed: real compose files nest under 10 levels; deeper input is refused
+# (DIND001) before the recursive stages (interpolate, merge, model) could exhaust the stack.
+MAX_DEPTH = 200
+# Above this bound on the nesting, the pure-Python composer is used: ruamel's C composer recurses
+# on the C stack and crashes the interpreter (SIGSEGV) near 100 000 levels; the pure one raises
+# RecursionError, which becomes DIND001.
+_C_COMPOSER_MAX_NESTING = 1000
+_TOO_DEEP = f"YAML nested deeper than {MAX_DEPTH} levels: not analysed"
+
+
+class _TooDeep(Exception):
+    pass
 
 
 @dataclass(eq=False)
@@ -88,6 +101,14 @@ def make_yaml(pure: bool = False) -> YAML:
         return YAML(typ="safe", pure=True)
 
 
+def parser_description() -> str:
+    """Which YAML parser ``make_yaml`` gives on this interpreter (shown by ``--debug``)."""
+    if "CParser" in getattr(make_yaml().Parser, "__name__", ""):
+        return "C (ruamel.yaml.clib)"
+    return ("pure Python: ruamel.yaml.clib is not installed, so parsing is several times "
+            "slower (pip install ruamel.yaml.clib)")
+
+
 def span_of(path: Path, node: Any) -> Span:
     """ruamel marks count from 0 and the end mark is exclusive; Span counts from 1, inclusive."""
     start, end = node.start_mark, node.end_mark
@@ -104,7 +125,7 @@ def span_of(path: Path, node: Any) -> Span:
 def read_text(path: Path, problems: list[Problem]) -> str | None:
     """The file's text, or None with a DIND001 when it cannot be read or is not UTF-8."""
     try:
-        data = path.read_bytes()
+        data = read_input(path)
     except OSError as exc:
         problems.append(Problem("DIND001", f"Cannot read `{path}`: {exc.strerror or exc}",
                                 Span(path, 1)))
@@ -125,6 +146,10 @@ def parse_text(path: Path, text: str, problems: list[Problem], *,
     nothing (compose refuses the whole file)."""
     result = ParsedFile(path)
     raw_docs: list[Any] = []
+    if not pure and is_too_deep(text):
+        problems.append(Problem("DIND001", _TOO_DEEP, Span(path, 1)))
+        result.ok = False
+        return result
     try:
         for doc in make_yaml(pure).compose_all(text):
             raw_docs.append(doc)
@@ -138,13 +163,23 @@ def parse_text(path: Path, text: str, problems: list[Problem], *,
         problems.append(_syntax_problem(path, text, exc))
         result.ok = False
         return result
-    except (YAMLError, ValueError, RecursionError) as exc:
+    except RecursionError:
+        problems.append(Problem("DIND001", _TOO_DEEP, Span(path, 1)))
+        result.ok = False
+        return result
+    except (YAMLError, ValueError) as exc:
         problems.append(Problem("DIND001", f"YAML syntax error: {exc}", Span(path, 1)))
         result.ok = False
         return result
     converter = _Converter(path, problems)
     for doc in raw_docs:
-        node = converter.convert(doc)
+        try:
+            node = converter.convert(doc)
+        except (_TooDeep, RecursionError):
+            problems.append(Problem("DIND001", _TOO_DEEP, Span(path, 1)))
+            result.ok = False
+            result.documents.clear()
+            return result
         # an empty document (e.g. a trailing `---`) is skipped, as compose-go does
         if isinstance(node, YScalar) and node.is_null:
             continue
@@ -183,8 +218,65 @@ def describe_syntax_error(text: str, exc: MarkedYAMLError) -> tuple[int, int, st
     return line, col, f"{what}{context}"
 
 
+def _nesting_bound(text: str) -> int:
+    """A cheap upper bound on the nesting depth of ``text``: flow collections cannot nest deeper
+    than the number of ``[`` and ``{``, block ones deeper than the longest run of indentation and
+    ``- ``/``? ``/``: `` indicators that opens a line."""
+    flow = text.count("[") + text.count("{")
+    block = max((len(m) for m in _LINE_OPENING.findall(text)), default=0)
+    return max(flow, block)
+
+
+_LINE_OPENING = re.compile(r"^[ \t?:-]+", re.MULTILINE)
+
+
+def _event_depth(text: str, pure: bool) -> tuple[int, bool]:
+    """The deepest collection nesting of ``text`` (stopping past ``MAX_DEPTH``), from the
+    parser's events (both parsers are iterative, unlike the composers), and whether the parser
+    stopped on a syntax error (then the depth is that of the text before the error)."""
+    depth = deepest = 0
+    try:
+        for event in make_yaml(pure).parse(text):
+            kind = type(event).__name__
+            if kind in ("SequenceStartEvent", "MappingStartEvent"):
+                depth += 1
+                deepest = max(deepest, depth)
+                if deepest > MAX_DEPTH:
+                    break
+            elif kind in ("SequenceEndEvent", "MappingEndEvent"):
+                depth -= 1
+    except (YAMLError, ValueError, RecursionError):
+        return deepest, True
+    return deepest, False
+
+
+def is_too_deep(text: str) -> bool:
+    """True when ``text`` nests deeper than ``MAX_DEPTH``: then it must not reach a composer.
+
+    Checked cheaply first; then with libyaml's events; when libyaml stops on a construct it
+    rejects but the YAML 1.2 parser accepts (``[a:/b]``), with the pure parser's events."""
+    if _nesting_bound(text) <= _C_COMPOSER_MAX_NESTING:
+        return False
+    deepest, errored = _event_depth(text, pure=False)
+    if deepest <= MAX_DEPTH and errored:
+        deepest, _ = _event_depth(text, pure=True)
+    return deepest > MAX_DEPTH
+
+
 def parse_file(path: Path, problems: list[Problem]) -> ParsedFile:
-    """Read and compose ``path``; never raises."""
+    """Read and compose ``path``; never raises. Within ``reading_once()`` a file that several
+    projects read is parsed at most twice per run (``remembered``; the trees are never modified
+    afterwards: interpolation and merging copy)."""
+    def parse() -> tuple[ParsedFile, list[Problem]]:
+        found: list[Problem] = []
+        return _parse_file(path, found), found
+
+    parsed, found = remembered(("yaml", str(path)), parse)
+    problems.extend(found)
+    return parsed
+
+
+def _parse_file(path: Path, problems: list[Problem]) -> ParsedFile:
     text = read_text(path, problems)
     if text is None:
         return ParsedFile(path, ok=False)
@@ -199,6 +291,7 @@ class _Converter:
         self.problems = problems
         self.memo: dict[int, YNode] = {}
         self.active: set[int] = set()
+        self.depth = 0
 
     def convert(self, node: Any) -> YNode:
         key = id(node)
@@ -209,11 +302,15 @@ class _Converter:
             span = span_of(self.path, node)
             self.problems.append(Problem("DIND002", "Recursive alias", span))
             return YScalar("", span, is_null=True)
+        if self.depth >= MAX_DEPTH:
+            raise _TooDeep
         self.active.add(key)
+        self.depth += 1
         try:
             result = self._convert(node)
         finally:
             self.active.discard(key)
+            self.depth -= 1
         self.memo[key] = result
         return result
 

@@ -24,7 +24,7 @@ from dindlint.dockerfile.heredoc import Heredoc, find_markers, read_bodies, stri
 from dindlint.dockerfile.shell import Source, commands_from_argv, split_source
 from dindlint.dockerfile.substitute import substitute
 from dindlint.model import Dockerfile, Instruction, ShellCommand, Stage
-from dindlint.source import Located, Problem, Span
+from dindlint.source import Located, Problem, Span, read_input
 
 RULE = "DIND001"
 _BOM = b"\xef\xbb\xbf"
@@ -46,6 +46,8 @@ _EXEC_FORM = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
 _EXPANDED = frozenset({"ADD", "COPY", "EXPOSE", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"})
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
+# Times the instruction structure is recomputed after heredocs (each pass reads the whole file).
+_MAX_REPARSES = 20
 
 
 @dataclass
@@ -108,7 +110,7 @@ def _read_lines(path: Path) -> tuple[tuple[str, ...], Problem | None]:
     if path.is_dir():
         return (), Problem(RULE, f"{path.name} is a directory, not a Dockerfile", Span(path, 1))
     try:
-        data = path.read_bytes()
+        data = read_input(path)
     except OSError as exc:
         return (), Problem(RULE, f"cannot read Dockerfile: {exc.strerror or exc}", Span(path, 1))
     if data.startswith(_BOM):
@@ -234,7 +236,7 @@ def _locate(lines: Sequence[str]) -> tuple[list[_Raw], str]:
     hidden: set[int] = set()
     heredocs: dict[int, tuple[list[Heredoc], int]] = {}
     structure = _structure(_feed(lines, directives, hidden))
-    index = 0
+    index = reparses = 0
     while index < len(structure):
         keyword, start, end = structure[index]
         index += 1
@@ -247,13 +249,19 @@ def _locate(lines: Sequence[str]) -> tuple[list[_Raw], str]:
         bodies, last = read_bodies(lines, end + 1, markers)
         heredocs[start] = (bodies, last)
         hidden.update(range(end + 1, last + 1))
-        later = structure[index:]
-        if any(s <= last < e for _, s, e in later):
+        # the instructions dockerfile-parse saw inside the body: they start at or before `last`
+        # (structure is in file order; a linear scan, not one over every later instruction)
+        stop = index
+        while stop < len(structure) and structure[stop][1] <= last:
+            stop += 1
+        if any(last < e for _, _, e in structure[index:stop]) and reparses < _MAX_REPARSES:
             # A bogus instruction ran past the body (a body line ending in "\"): the grouping
-            # of the lines after the heredoc may change, so let dockerfile-parse look again.
+            # of the lines after the heredoc may change, so let dockerfile-parse look again
+            # (a bounded number of times: each look reads the whole file).
+            reparses += 1
             structure = _structure(_feed(lines, directives, hidden))
         else:
-            structure = structure[:index] + [item for item in later if item[1] > last]
+            del structure[index:stop]
     raws: list[_Raw] = []
     for _keyword, start, end in structure:
         keyword, source = _instruction_source(lines, start, end, escape, hidden)

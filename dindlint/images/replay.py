@@ -43,16 +43,32 @@ class Replayer:
     def __init__(self, dockerfile: Dockerfile) -> None:
         self.dockerfile = dockerfile
         self.cache: dict[int, StageResult] = {}
+        # first stage of each name (a lookup per stage, not a scan: files may hold many stages)
+        self.named: dict[str, int] = {}
+        for stage in dockerfile.stages:
+            if stage.name:
+                self.named.setdefault(stage.name.lower(), stage.index)
 
     def parent_index(self, stage: Stage) -> int | None:
         """The earlier stage ``FROM name`` refers to (names are case-insensitive)."""
-        wanted = stage.base.value.lower()
-        for earlier in self.dockerfile.stages[: stage.index]:
-            if earlier.name and earlier.name.lower() == wanted:
-                return earlier.index
-        return None
+        found = self.named.get(stage.base.value.lower())
+        return found if found is not None and found < stage.index else None
 
     def stage(self, index: int) -> StageResult:
+        if index in self.cache:
+            return self.cache[index]
+        # replay the ancestors not yet replayed first, root first: a chain of thousands of
+        # `FROM previous` stages must not recurse once per stage
+        pending: list[int] = []
+        current: int | None = index
+        while current is not None and current not in self.cache:
+            pending.append(current)
+            current = self.parent_index(self.dockerfile.stages[current])
+        for ancestor in reversed(pending[1:]):
+            self._replay(ancestor)
+        return self._replay(index)
+
+    def _replay(self, index: int) -> StageResult:
         if index in self.cache:
             return self.cache[index]
         stage = self.dockerfile.stages[index]

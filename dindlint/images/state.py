@@ -125,10 +125,14 @@ def state_from_known(image: KnownImage, ref: str) -> WState:
         state.groups[group.name] = WGroup(group.name, group.gid, set(group.members))
     for user in image.users:
         state.users[user.name] = WUser(user.name, user.uid, user.gid)
+    by_gid: dict[int | None, str] = {}  # the first group with each GID, as group_with_gid
+    for wgroup in state.groups.values():
+        by_gid.setdefault(wgroup.gid, wgroup.name)
+    by_gid.pop(None, None)
     for user in state.users.values():
-        group = state.group_with_gid(user.gid)
-        if group is not None:
-            user.primary = group.name
+        primary = by_gid.get(user.gid)
+        if primary is not None:
+            user.primary = primary
         elif user.gid is None and user.name in state.groups:
             user.primary = user.name  # auto-assigned own group (dockremap)
     return state

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dindlint.catalogue import RuleDoc
 from dindlint.engine import Diagnostic
+from dindlint.source import read_input
 
 DEFAULT_HELP_URI_BASE = "https://github.com/dindlint/dindlint/blob/main/rules/"
 SEVERITIES = ("error", "warning", "info")
@@ -124,7 +125,8 @@ class SourceLines:
     def lines(self, path: Path) -> list[str]:
         if path not in self._cache:
             try:
-                text = path.read_text(encoding="utf-8-sig", errors="replace")
+                # a file over the input size limit is never read (DIND001 says so)
+                text = read_input(path).decode("utf-8-sig", errors="replace")
             except OSError:
                 text = ""
             self._cache[path] = text.splitlines()

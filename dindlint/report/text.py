@@ -6,6 +6,9 @@ import re
 from pathlib import Path
 
 from dindlint.engine import Diagnostic, display_path
+from dindlint.source import read_input
+
+_MAX_SHOWN = 400  # characters of a source line shown under a finding
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -20,11 +23,15 @@ def neutralise(text: str) -> str:
 def _source_line(path: Path, line: int, cache: dict[Path, list[str]]) -> str | None:
     if path not in cache:
         try:
-            cache[path] = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+            # never a file over the input size limit (DIND001 says it was not read)
+            cache[path] = read_input(path).decode("utf-8-sig", errors="replace").splitlines()
         except OSError:
             cache[path] = []
     lines = cache[path]
-    return lines[line - 1] if 0 < line <= len(lines) else None
+    if not 0 < line <= len(lines):
+        return None
+    text = lines[line - 1]
+    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
 
 
 def render(diagnostics: list[Diagnostic], base: Path, colour: bool,

@@ -1,0 +1,218 @@
+"""Never a traceback (issue 7, part 1): generated compose files and Dockerfiles — valid,
+near-valid and garbage — and mutated corpus files all end in a model with findings or
+DIND001/DIND002/DIND003 problems, never in an exception nor in a loader's last-resort net.
+
+Profiles (tests/conftest.py): ``ci`` (default, derandomized) runs ``max_examples`` inputs per
+test, ``long`` many more: ``pytest tests/robustness --hypothesis-profile long``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dindlint.compose import load_project  # noqa: E402
+from dindlint.config import Config  # noqa: E402
+from dindlint.discover import discover  # noqa: E402
+from dindlint.dockerfile import load_dockerfile  # noqa: E402
+from dindlint.engine import run_checks  # noqa: E402
+from dindlint.project import Loader, build_projects  # noqa: E402
+from dindlint.report import sarif, text  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+LOADER_RULES = {"DIND001", "DIND002", "DIND003"}
+# the messages of the loaders' last-resort nets: reaching one is a dindlint bug
+NETS = ("Could not load the project", "cannot parse Dockerfile:")
+
+# ------------------------------------------------------------------ compose documents
+
+_words = st.sampled_from([
+    "docker:27-dind", "docker:cli", "/var/run/docker.sock", "/var/run/docker.sock:/var/run/docker.sock",
+    "/var/run/docker.sock:/var/run/docker.sock:ro", "./sock:/run", "dind-run:/var/run", "1000",
+    "1000:999", "root", "docker", "999", "true", "false", "yes", "~", "null", "", ".", "..",
+    "${UNSET}", "${SOCK:-/var/run/docker.sock}", "${X:?required}", "$$", "$(date)", "${",
+    "unix:///var/run/docker.sock", "tcp://dind:2376", "8080:80", "127.0.0.1:8000-8010:80",
+    "service:dind", "container:x:ro", "a\u00e9\u4e2d", "\x1b[31m", "0x10", "1e3", "-1",
+])
+_scalars = st.one_of(_words, st.text(max_size=12), st.integers(-5, 70000), st.booleans(),
+                     st.none())
+_yaml_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.one_of(_words, st.text(max_size=6)), inner,
+                                            max_size=4)),
+    max_leaves=12,
+)
+_SERVICE_KEYS = ["image", "build", "user", "group_add", "volumes", "volumes_from", "environment",
+                 "privileged", "command", "entrypoint", "ports", "extends", "runtime",
+                 "hostname", "networks", "use_api_socket", "container_name", "env_file"]
+_service = st.dictionaries(st.sampled_from(_SERVICE_KEYS), _yaml_values, max_size=6)
+_TOP_KEYS = ["services", "volumes", "include", "name", "x-common", "networks", "version"]
+_document = st.fixed_dictionaries(
+    {"services": st.dictionaries(st.sampled_from(["dind", "client", "s", "a b", "x"]),
+                                 st.one_of(_service, _scalars), max_size=3)},
+    optional={k: _yaml_values for k in _TOP_KEYS if k != "services"},
+)
+
+
+def _dump(value: object) -> str:
+    """Plain YAML through JSON (a YAML subset); keys are strings."""
+    import json
+
+    def keys(v: object) -> object:
+        if isinstance(v, dict):
+            return {str(k): keys(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [keys(x) for x in v]
+        return v
+
+    return json.dumps(keys(value), ensure_ascii=False)
+
+
+_near_valid_edits = st.sampled_from([
+    lambda t: t.replace(",", "\n", 1), lambda t: t.replace("{", "", 1),
+    lambda t: t.replace('"', "'", 3), lambda t: "\t" + t, lambda t: t + "\n---\n" + t,
+    lambda t: t.replace(":", ": &a", 1) + "\nx: *a", lambda t: t.replace(":", ":: ", 1),
+    lambda t: "\ufeff" + t, lambda t: t.replace("\n", "\r\n"), lambda t: t[: len(t) // 2],
+    lambda t: t, lambda t: "%YAML 1.1\n---\n" + t, lambda t: t.replace('"', "!reset ", 1),
+])
+
+
+def _check_compose(project) -> None:  # type: ignore[no-untyped-def]
+    for problem in project.problems:
+        assert problem.rule_id in LOADER_RULES, problem
+        assert not problem.message.startswith(NETS), problem.message
+
+
+_TMP = Path(tempfile.mkdtemp(prefix="dindlint-props-"))
+
+
+def _write(name: str, data: bytes | str) -> Path:
+    path = _TMP / name
+    if isinstance(data, str):
+        data = data.encode("utf-8", errors="surrogatepass")
+    path.write_bytes(data)
+    return path
+
+
+@given(_document, _near_valid_edits)
+def test_generated_compose_documents_load(document: dict, edit) -> None:  # type: ignore[no-untyped-def]
+    try:
+        text_ = edit(_dump(document))
+    except Exception:
+        text_ = _dump(document)
+    path = _write("compose.yaml", text_.encode("utf-8", errors="replace"))
+    _check_compose(load_project([path]))
+
+
+@given(st.binary(max_size=400) | st.text(max_size=300).map(lambda t: t.encode("utf-8", "replace")))
+def test_garbage_compose_files_load(data: bytes) -> None:
+    _check_compose(load_project([_write("compose.yaml", data)]))
+
+
+# ------------------------------------------------------------------ Dockerfiles
+
+_df_lines = st.sampled_from([
+    "FROM docker:27-dind", "FROM alpine:3.20 AS base", "FROM base", "FROM ${BASE:-debian}",
+    "ARG BASE=alpine", "ARG GID", "ARG GID=999", "USER 1000:999", "USER app", "USER ${UID}",
+    "RUN addgroup -g 999 docker && adduser -D -G docker app",
+    "RUN groupadd -g ${GID} docker && useradd -m -G docker app || true",
+    "RUN usermod -aG docker app", 'RUN ["sh", "-c", "addgroup -S docker"]', "RUN [broken",
+    "RUN <<EOF\nset -e\naddgroup -g 1 x\nEOF", "RUN <<-EOT bash\n\tgroupadd g\n\tEOT",
+    "COPY --chown=app:app . /app", "COPY <<EOF /x\nhello\nEOF", "ENV DOCKER_HOST=unix:///s",
+    "ENTRYPOINT [\"dockerd-entrypoint.sh\"]", "CMD dockerd", "RUN echo a \\", "  && echo b",
+    "# syntax=docker/dockerfile:1", "# escape=`", "RUN echo `", "# comment", "",
+    "ONBUILD RUN adduser -D x", "HEALTHCHECK CMD true", "SHELL [\"/bin/bash\", \"-c\"]",
+    "RUN if [ -n \"$X\" ]; then addgroup -g 5 g; fi", "RUN $(echo adduser) -D u", "MAINTAINER x",
+    "WORKDIR /app", "RUN (( cd /; addgroup -g 7 y ))", "FOO bar", "RUN echo 'unterminated",
+])
+_dockerfiles = st.lists(st.one_of(_df_lines, st.text(max_size=20)), max_size=14).map("\n".join)
+
+
+@given(_dockerfiles, st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_generated_dockerfiles_load(body: str, newline: str, bom: bool) -> None:
+    data = (("\ufeff" if bom else "") + body.replace("\n", newline)).encode("utf-8", "replace")
+    dockerfile = load_dockerfile(_write("Dockerfile", data), build_args={"GID": "998"})
+    for problem in dockerfile.problems:
+        assert problem.rule_id == "DIND001" and not problem.message.startswith(NETS), problem
+
+
+@given(st.binary(max_size=400))
+def test_garbage_dockerfiles_load(data: bytes) -> None:
+    dockerfile = load_dockerfile(_write("Dockerfile", data))
+    assert all(not p.message.startswith(NETS) for p in dockerfile.problems)
+
+
+# ------------------------------------------------------------------ corpus mutations
+
+
+def _corpus_files() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    found = discover([CORPUS])
+    return sorted(found.compose_files)[:200] + sorted(found.dockerfiles)[:200]
+
+
+_CORPUS_FILES = _corpus_files()
+
+
+@st.composite
+def _mutation(draw: st.DrawFn) -> tuple[Path, bytes]:
+    source = draw(st.sampled_from(_CORPUS_FILES))
+    data = bytearray(source.read_bytes()[:20000])  # read in place, never copied to the repo
+    for _ in range(draw(st.integers(1, 4))):
+        if not data:
+            break
+        at = draw(st.integers(0, len(data) - 1))
+        kind = draw(st.integers(0, 4))
+        if kind == 0:
+            del data[at: at + draw(st.integers(1, 40))]
+        elif kind == 1:
+            data[at:at] = draw(st.sampled_from(
+                [b"\t", b"\x00", b"\xff\xfe", b"{", b"[", b"*a", b"&a ", b"\n---\n", b"${", b"\\",
+                 b"<<EOF", b": ", b"- ", b"\r", b"'", b'"', b"\x1b[2J", b"!!python/object:os.system"]))
+        elif kind == 2:
+            data[at: at + 1] = bytes([draw(st.integers(0, 255))])
+        elif kind == 3:
+            end = min(len(data), at + draw(st.integers(1, 200)))
+            data[at:at] = data[at:end]
+        else:
+            data = data[:at]
+    return source, bytes(data)
+
+
+@pytest.mark.skipif(not _CORPUS_FILES, reason="../shared/corpus is not present")
+@given(_mutation())
+def test_mutated_corpus_files_load(mutation: tuple[Path, bytes]) -> None:
+    source, data = mutation
+    if source.name.lower().endswith((".yml", ".yaml")):
+        _check_compose(load_project([_write("compose.yaml", data)]))
+    else:
+        dockerfile = load_dockerfile(_write("Dockerfile", data))
+        assert all(not p.message.startswith(NETS) for p in dockerfile.problems)
+
+
+# ------------------------------------------------------------------ the whole pipeline
+
+
+@given(_document, _dockerfiles)
+def test_pipeline_and_reports_never_raise(document: dict, dockerfile: str) -> None:
+    folder = _TMP / "project"
+    folder.mkdir(exist_ok=True)
+    services = document.get("services") or {}
+    if isinstance(services, dict) and services:
+        first = next(iter(services))
+        if isinstance(services[first], dict):
+            services[first]["build"] = "."
+    (folder / "compose.yaml").write_text(_dump(document), encoding="utf-8")
+    (folder / "Dockerfile").write_text(dockerfile, encoding="utf-8", errors="replace")
+    projects = build_projects(discover([folder]), Loader())
+    diagnostics = run_checks(projects, Config())
+    text.render(diagnostics, _TMP, False, 2)
+    sarif.render(diagnostics, _TMP)

@@ -1,0 +1,125 @@
+"""The fast path (ADR 006): C parser where installed, lazy imports, files read once, and the
+benchmark's generator (a smoke run, no timing asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dindlint.cli import main
+from dindlint.compose.yamlnodes import make_yaml, parser_description
+from tests.conftest import REPO
+
+BENCH = REPO / "bench"
+
+
+def _load(name: str):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH))
+    return module
+
+
+def test_compose_files_use_the_c_parser_when_installed() -> None:
+    pytest.importorskip("_ruamel_yaml")  # ruamel.yaml.clib
+    assert make_yaml().Parser.__name__ == "CParser"
+    assert parser_description().startswith("C ")
+
+
+def test_debug_says_which_parser(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--debug", "--no-config", str(tmp_path)])
+    assert "YAML parser: " in result.output
+
+
+def test_images_yaml_reads_the_same_with_both_parsers() -> None:
+    """images.yaml is loaded with the C loader (YAML 1.1 resolver): it must mean what the pure
+    (YAML 1.2) one reads, or an entry would silently change (a `no`, an octal-looking GID)."""
+    from importlib import resources
+
+    from ruamel.yaml import YAML
+
+    text = resources.files("dindlint").joinpath("data/images.yaml").read_text(encoding="utf-8")
+    assert YAML(typ="safe", pure=False).load(text) == YAML(typ="safe", pure=True).load(text)
+
+
+def test_startup_imports_nothing_it_does_not_need() -> None:
+    """`dindlint check` on a file must not pay for jsonschema (only a configuration file is
+    validated) nor for the report formats it does not write."""
+    code = ("import sys\nfrom dindlint.cli import main\n"
+            "try:\n    main(['check', '--no-config', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('jsonschema', 'dindlint') and ('jsonschema' in m or 'graph' in m)))")
+    proc = subprocess.run([sys.executable, "-c", code, str(REPO / "examples/broken-dind")],
+                          capture_output=True, text=True, cwd=REPO, check=False)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
+
+
+def test_a_file_shared_by_projects_is_read_once(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from dindlint import source
+
+    (tmp_path / "common.yml").write_text("services:\n  base:\n    image: alpine:3.20\n")
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "compose.yaml").write_text(
+            "services:\n  app:\n    extends: {file: ../common.yml, service: base}\n")
+    reads: list[str] = []
+    real = source._read_input
+    monkeypatch.setattr(source, "_read_input", lambda p, limit: reads.append(str(p)) or
+                        real(p, limit))
+    result = CliRunner().invoke(main, ["check", "--no-config", "--jobs", "1", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert reads.count(str(tmp_path / "common.yml")) == 1
+    assert len(reads) == len(set(reads))
+
+
+def test_benchmark_generator_and_dindlint_on_the_smallest_tree(tmp_path: Path) -> None:
+    generate = _load("generate")
+    files = generate.generate(tmp_path / "tree", 10)
+    assert len(files) >= 10
+    assert any(f.name.endswith(("compose.yaml", ".yml")) for f in files)
+    assert any("ockerfile" in f.name for f in files)
+    for jobs in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "dindlint", "check", "--no-config", "--jobs", jobs, "."],
+            capture_output=True, text=True, cwd=tmp_path / "tree", check=False,
+            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+        assert proc.returncode == 1, proc.stderr  # the templates carry known problems
+        assert "internal error" not in proc.stderr and "DIND00" not in proc.stdout
+
+
+def test_benchmark_script_runs_on_the_smallest_size(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench.py"), "--sizes", "10", "--repeat", "1",
+         "--no-peers", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, cwd=REPO, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "| tree 10 |" in proc.stdout and "| pre-commit |" in proc.stdout
+
+
+def test_rule_front_matter_fast_path_reads_what_yaml_reads() -> None:
+    import re
+
+    from ruamel.yaml import YAML
+
+    from dindlint.catalogue import _documents, simple_front_matter
+
+    for name, text in _documents():
+        front = re.match(r"\A---\n(.*?)\n---\n", text, re.DOTALL)
+        assert front is not None, name
+        fast = simple_front_matter(front.group(1))
+        assert fast is not None, name  # every shipped document takes the fast path
+        assert fast == YAML(typ="safe").load(front.group(1)), name
+    assert simple_front_matter("id: DIND101\nsince: 0.10\n") is None  # a YAML float
+    assert simple_front_matter("id: DIND101\nflag: yes\n") is None
+    assert simple_front_matter("id: DIND101\nname: 'quoted'\n") is None
