@@ -190,8 +190,10 @@ def find_tools(args: argparse.Namespace) -> Tools:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     try:
+        # from a neutral folder: `python -m` would import a `dindlint` package in the cwd
         helptext = subprocess.run([*dindlint, "check", "--help"], env=env, capture_output=True,
-                                  text=True, timeout=60, check=False).stdout
+                                  text=True, timeout=60, check=False,
+                                  cwd=tempfile.gettempdir()).stdout
     except OSError:
         notes.append(f"dindlint ({' '.join(dindlint)}) cannot be run: skipped")
         return Tools(None, env, False, hadolint, compose_lint, docker_compose, notes)
@@ -205,9 +207,10 @@ def setup_venv(path: Path) -> None:
     subprocess.run([str(path / "bin" / "pip"), "install", "--quiet", *PEER_PACKAGES], check=True)
 
 
-def version_of(command: list[str]) -> str:
+def version_of(command: list[str], env: dict[str, str] | None = None) -> str:
     try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+        out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False,
+                             env=env, cwd=tempfile.gettempdir())
     except OSError:
         return "?"
     text = (out.stdout or out.stderr).strip().splitlines()
@@ -377,7 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
 
     print(f"Machine: {machine()}")
-    print(f"dindlint: {version_of([*tools.dindlint, '--version']) if tools.dindlint else '—'} "
+    version = (version_of([*tools.dindlint, "--version"], tools.dindlint_env)
+               if tools.dindlint else "—")
+    print(f"dindlint: {version} "
           f"({' '.join(tools.dindlint or ['missing'])}); --jobs "
           f"{'supported' if tools.dindlint_jobs else 'not supported: trees run on one process'}")
     for name, path, flag in (("hadolint", tools.hadolint, "--version"),

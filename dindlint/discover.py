@@ -175,7 +175,10 @@ def git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
         return set()
     try:
         proc = subprocess.run(
-            ["git", "-C", str(root), "check-ignore", "-z", "--stdin"],
+            # core.fsmonitor off: a repository's own .git/config could name a command that git
+            # runs when it reads the index; nothing from the scanned tree may be executed
+            ["git", "-C", str(root), "-c", "core.fsmonitor=false", "check-ignore", "-z",
+             "--stdin"],
             input="\0".join(str(p) for p in candidates) + "\0",
             capture_output=True, text=True, timeout=30, check=False,
         )

@@ -112,6 +112,9 @@ class Span:
         if self.end_line < self.line:
             object.__setattr__(self, "end_line", self.line)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Span:
+        return self  # immutable: a deep copy of a replay state shares its spans (and paths)
+
 
 @dataclass(frozen=True)
 class Located(Generic[T]):

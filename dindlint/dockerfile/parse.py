@@ -46,6 +46,8 @@ _EXEC_FORM = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
 _EXPANDED = frozenset({"ADD", "COPY", "EXPOSE", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"})
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
+# Most stages analysed: real Dockerfiles have a handful; more is refused (DIND001).
+MAX_STAGES = 256
 # Times the instruction structure is recomputed after heredocs (each pass reads the whole file).
 _MAX_REPARSES = 20
 
@@ -99,7 +101,12 @@ def load_dockerfile(path: Path, *, build_args: Mapping[str, str] | None = None) 
     if problem is not None:
         return Dockerfile(path, (), {}, lines, (problem,))
     try:
-        return _Loader(path, lines, dict(build_args or {})).load()
+        dockerfile = _Loader(path, lines, dict(build_args or {})).load()
+        if len(dockerfile.stages) > MAX_STAGES:
+            # replaying a chain of stages copies the users and groups once per stage
+            message = f"more than {MAX_STAGES} build stages ({len(dockerfile.stages)}): not analysed"
+            return Dockerfile(path, (), {}, lines, (Problem(RULE, message, Span(path, 1)),))
+        return dockerfile
     except Exception as exc:  # noqa: BLE001 - the contract: a bad file never stops the run
         message = f"cannot parse Dockerfile: {type(exc).__name__}: {exc}"
         return Dockerfile(path, (), {}, lines, (Problem(RULE, message, Span(path, 1)),))

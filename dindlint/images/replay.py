@@ -37,12 +37,19 @@ class StageResult:
     chain: tuple[int, ...]  # stage indexes from the chain's root to this stage
 
 
+# Identity commands (addgroup, useradd, …) replayed per Dockerfile at most: lookups scan the
+# users and groups, and each chained stage copies them, so an adversarial file with hundreds of
+# thousands of them would take hours. Real Dockerfiles have a few dozen.
+MAX_REPLAYED_COMMANDS = 2000
+
+
 class Replayer:
     """Replays the stages of one Dockerfile, each at most once (results are cached)."""
 
     def __init__(self, dockerfile: Dockerfile) -> None:
         self.dockerfile = dockerfile
         self.cache: dict[int, StageResult] = {}
+        self.replayed = 0  # identity commands replayed so far (MAX_REPLAYED_COMMANDS)
         # first stage of each name (a lookup per stage, not a scan: files may hold many stages)
         self.named: dict[str, int] = {}
         for stage in dockerfile.stages:
@@ -170,6 +177,11 @@ class StageReplay:
                 continue
             handler = HANDLERS.get(tool)
             if handler is not None:
+                if self.owner.replayed >= MAX_REPLAYED_COMMANDS:
+                    # past the budget the users and groups are no longer followed: unknown
+                    self.state.known = False
+                    continue
+                self.owner.replayed += 1
                 handler(ctx, args)
 
     def on_user(self, instruction: Instruction) -> None:
