@@ -104,7 +104,8 @@ def load_dockerfile(path: Path, *, build_args: Mapping[str, str] | None = None) 
         dockerfile = _Loader(path, lines, dict(build_args or {})).load()
         if len(dockerfile.stages) > MAX_STAGES:
             # replaying a chain of stages copies the users and groups once per stage
-            message = f"more than {MAX_STAGES} build stages ({len(dockerfile.stages)}): not analysed"
+            count = len(dockerfile.stages)
+            message = f"more than {MAX_STAGES} build stages ({count}): not analysed"
             return Dockerfile(path, (), {}, lines, (Problem(RULE, message, Span(path, 1)),))
         return dockerfile
     except Exception as exc:  # noqa: BLE001 - the contract: a bad file never stops the run

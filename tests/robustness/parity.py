@@ -51,7 +51,7 @@ def oracle_binary() -> Path | None:
 
 def run_oracle(binary: Path, files: tuple[Path, ...]) -> tuple[dict[str, Any] | None, str]:
     """``docker compose config --format json`` for ``files``; (None, reason) when it refuses."""
-    with tempfile.TemporaryDirectory() as home:
+    with tempfile.TemporaryDirectory(prefix="oracle-pwd-") as home:  # its cwd, so its $PWD
         # no HOME either: dindlint does not read it ($HOME is unset for both)
         env = {"PATH": "/usr/bin:/bin", "DOCKER_CONFIG": home}
         args = [str(binary)]
@@ -65,7 +65,7 @@ def run_oracle(binary: Path, files: tuple[Path, ...]) -> tuple[dict[str, Any] | 
         except subprocess.TimeoutExpired:
             return None, "timeout"
     if proc.returncode != 0:
-        return None, (proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
+        return None, (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
     return json.loads(proc.stdout), ""
 
 
@@ -117,7 +117,7 @@ def _expand_ports(entries: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 def _volumes_from(text: str) -> str:
-    return text[:-3] if text.endswith(":rw") else text
+    return text.removesuffix(":rw")
 
 
 def normalise_oracle(service: dict[str, Any]) -> dict[str, Any]:
@@ -223,7 +223,7 @@ def intended(key: str, ours: Any, theirs: Any, directory: Path) -> str | None:
         extra = {k for k in theirs if k not in ours}
         if extra and all(ours.get(k) == theirs.get(k) for k in ours if k not in extra):
             return "env_file not read"
-    if "/tmp/" in repr(theirs) and ("'/workspace" in repr(ours)):
+    if "oracle-pwd-" in repr(theirs) and "oracle-pwd-" not in repr(ours):
         return "$PWD is process environment"
     return None
 

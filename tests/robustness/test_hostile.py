@@ -102,7 +102,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
 
 def test_unreadable_files_as_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Permission denied, simulated (root ignores modes): a DIND001, not a crash."""
-    import dindlint.source as source
+    from dindlint import source
 
     real = source.os.open
 
@@ -146,7 +146,7 @@ def test_paths_with_spaces_and_non_ascii_names(tmp_path: Path) -> None:
     write(folder / "compose.yaml", "services:\n  runner:\n    build: ./ctx dir\n    user: app\n"
                                    "    volumes: ['./s p\u00e4ce:/var/run']\n")
     write(folder / "ctx dir" / "Dockerfile", "FROM alpine\nRUN adduser -D app\nUSER app\n")
-    code, output = check(folder)
+    code, _ = check(folder)
     assert code in (0, 1)
 
 
@@ -176,7 +176,8 @@ def test_control_characters_are_neutralised_in_text_output(tmp_path: Path) -> No
 def test_include_and_extends_cycles(tmp_path: Path) -> None:
     write(tmp_path / "compose.yaml", "include: [b/compose.yaml]\nservices:\n  a:\n"
                                      "    extends: {file: x.yaml, service: x}\n")
-    write(tmp_path / "b" / "compose.yaml", "include: [../compose.yaml]\nservices: {b: {image: x}}\n")
+    write(tmp_path / "b" / "compose.yaml",
+          "include: [../compose.yaml]\nservices: {b: {image: x}}\n")
     write(tmp_path / "x.yaml", "services:\n  x: {extends: {file: compose.yaml, service: a}}\n"
                                "  y: {extends: y}\n")
     _, output = check(tmp_path)
@@ -184,7 +185,7 @@ def test_include_and_extends_cycles(tmp_path: Path) -> None:
 
 
 def test_a_crash_in_a_check_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dindlint.engine as engine
+    from dindlint import engine
 
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")

@@ -74,8 +74,9 @@ def test_compose_project_name_variable(tmp_path: Path) -> None:
 
 
 def test_mutual_includes_are_still_linted(tmp_path: Path) -> None:
-    write(tmp_path / "a" / "compose.yaml", "include: [../b/compose.yaml]\nservices: {a: {image: x}}\n")
-    write(tmp_path / "b" / "compose.yaml", "include: [../a/compose.yaml]\nservices: {b: {image: x}}\n")
+    for this, other in (("a", "b"), ("b", "a")):
+        write(tmp_path / this / "compose.yaml",
+              f"include: [../{other}/compose.yaml]\nservices: {{{this}: {{image: x}}}}\n")
     projects = build_projects(discover([tmp_path]), Loader())
     assert projects, "both projects were dropped as 'referenced': nothing was linted"
 

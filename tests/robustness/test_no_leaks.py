@@ -59,7 +59,8 @@ def test_with_use_env_the_environment_is_read(project: Path) -> None:
                                                   env=env)
 
 
-def test_nothing_is_written_but_the_output(project: Path, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_written_but_the_output(
+        project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     def snapshot(root: Path) -> dict[str, tuple[int, int]]:
         return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
                 for p in root.rglob("*")}
