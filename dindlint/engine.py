@@ -190,12 +190,13 @@ def display_path(path: Path, base: Path) -> str:
 #
 # Workers receive the configuration explicitly (``Settings``), and register its ``images`` entries
 # themselves: nothing depends on globals inherited through ``fork``, so ``spawn`` works as well.
-# With ``--jobs 1``, or fewer than ``MIN_PARALLEL`` compose groups (a pre-commit run), everything
-# runs in this process, without a pool's start-up cost.
+# With ``--jobs 1``, or fewer than ``MIN_PARALLEL`` compose groups (a pre-commit run, a small
+# repository), everything runs in this process, without a pool's start-up cost.
 # ------------------------------------------------------------------------------------------------
 
-# Fewer compose groups than this run in this process: a pool costs more than it saves.
-MIN_PARALLEL = 4
+# Fewer compose groups than this run in this process: starting a pool (~50 ms on the reference
+# machine) costs more than it saves below about this many (bench/bench.py, trees of 10 and 100).
+MIN_PARALLEL = 48
 # Chunks per worker: enough to even out unequal projects, few enough that a file shared by
 # many projects (an `extends` base) is parsed only a few times per worker.
 CHUNKS_PER_WORKER = 4

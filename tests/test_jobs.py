@@ -71,10 +71,15 @@ def test_configuration_reaches_spawned_workers(tmp_path: Path,
         "    groups: [{name: runner, gid: 1001, members: [runner]}]\n"
         "    source: test\n")
     monkeypatch.setattr(engine, "START_METHOD", "spawn")
+    monkeypatch.setattr(engine, "MIN_PARALLEL", 2)
+    pools = []
+    real = engine._check_in_pool
+    monkeypatch.setattr(engine, "_check_in_pool", lambda *a: pools.append(a) or real(*a))
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     one = runner.invoke(main, ["check", "--jobs", "1", "--color", "never", "."])
     two = runner.invoke(main, ["check", "--jobs", "2", "--color", "never", "."])
+    assert len(pools) == 1
     assert "internal error" not in two.output, two.output
     assert (one.exit_code, one.output) == (two.exit_code, two.output)
     assert "stack1/compose.yaml" in two.output and "DIND301" in two.output  # images entry
