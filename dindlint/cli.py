@@ -162,9 +162,8 @@ class CheckOptions:
 
 
 def _configuration(options: CheckOptions) -> Config:
-    from dindlint.checks import CHECKS
     from dindlint.config import ConfigError, resolve, with_overrides
-    from dindlint.engine import ENGINE_RULES
+    from dindlint.engine import names_a_rule
     from dindlint.images.knowledge import set_extra_knowledge
 
     config = resolve(options.config_file, options.no_config, Path.cwd())
@@ -175,9 +174,8 @@ def _configuration(options: CheckOptions) -> Config:
         fail_on=options.fail_on,
         env_files=tuple(p.resolve() for p in options.env_file) or None,
     )
-    known = {*CHECKS, *ENGINE_RULES}
     for selector in (*(config.select or ()), *config.ignore):
-        if not any(rule.startswith(selector) for rule in known):
+        if not names_a_rule(selector):
             raise ConfigError(f"unknown rule id `{selector}` in --select/--ignore")
     for env_file in config.env_files:
         if not env_file.is_file():

@@ -196,10 +196,8 @@ def _validate(path: Path, data: Any, locate: Any) -> None:
 
 def _check_rule_ids(path: Path, data: dict[str, Any], locate: Any) -> None:
     """A selector must name at least one rule: a typo must not silently select nothing."""
-    from dindlint.checks import CHECKS
-    from dindlint.engine import ENGINE_RULES
+    from dindlint.engine import names_a_rule
 
-    known = set(CHECKS) | set(ENGINE_RULES)
     places: list[tuple[list[Any], str]] = []
     for key in ("select", "ignore"):
         places += [([key, i], s) for i, s in enumerate(data.get(key, []))]
@@ -207,7 +205,7 @@ def _check_rule_ids(path: Path, data: dict[str, Any], locate: Any) -> None:
     for glob, selectors in data.get("per-file-ignores", {}).items():
         places += [(["per-file-ignores", glob, i], s) for i, s in enumerate(selectors)]
     for keys, selector in places:
-        if not any(rule.startswith(selector) for rule in known):
+        if not names_a_rule(selector):
             key = ".".join(str(k) for k in keys)
             raise ConfigError(f"{path}:{locate(keys)}: {key}: unknown rule id `{selector}`")
 

@@ -32,6 +32,16 @@ UNUSED_SUPPRESSION = "DIND004"
 ENGINE_RULES = (UNUSED_SUPPRESSION,)
 
 
+def rule_ids() -> frozenset[str]:
+    """Every rule id dindlint can report: the checks' and the engine's own."""
+    return frozenset((*CHECKS, *ENGINE_RULES))
+
+
+def names_a_rule(selector: str) -> bool:
+    """A selector (id or prefix) that matches at least one rule: a typo selects nothing."""
+    return any(rule.startswith(selector) for rule in rule_ids())
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """A finding ready for reporting. Ordered by path, line, column, rule id.
@@ -84,7 +94,7 @@ def finish(per_project: list[list[Finding]], ranges: dict[Path, dict[int, int]],
     instruction line ranges, ``analysed`` the files whose suppressions are judged (DIND004),
     ``parsed`` the directives already read per file (by worker processes)."""
     rules = catalogue()
-    selected = {r for r in (*CHECKS, *ENGINE_RULES) if config.enabled(r)}
+    selected = {r for r in rule_ids() if config.enabled(r)}
     seen: set[tuple[str, Span, str]] = set()
     findings: list[Finding] = []
     for project in per_project:
@@ -134,7 +144,7 @@ def analysed_files(projects: list[Project]) -> list[Path]:
 def _unused_suppressions(index: SuppressionIndex, files: list[Path],
                          selected: set[str]) -> list[Finding]:
     """DIND004: directives that suppress nothing, or name a rule that does not exist."""
-    known = set(CHECKS) | set(ENGINE_RULES)
+    known = rule_ids()
     unused: list[Finding] = []
     stale = index.unused(files)
     # a directive that also names DIND004 is allowed to match nothing (and that entry with it)
@@ -285,7 +295,7 @@ def _check_in_pool(found: Discovered, groups: list[tuple[Path, ...]], settings: 
 
     # as build_projects: a file another project includes or extends is linted inside that one
     dropped = referenced_elsewhere([r.compose_files for r in results])
-    kept = [r for r, drop in zip(results, dropped) if not drop]
+    kept = [r for r, drop in zip(results, dropped, strict=True) if not drop]
     built = {path for r in kept for path in r.built}
     seen = {r.compose_files[0] for r in kept}
     others = dockerfile_projects(found.dockerfiles, built, seen, settings.loader())

@@ -161,7 +161,7 @@ def _drop_referenced(composes: list[ComposeProject]) -> list[ComposeProject]:
     Not when that project is in turn read by this one (an include cycle): dropping both would
     lint neither, silently."""
     dropped = referenced_elsewhere([c.files for c in composes])
-    return [c for c, drop in zip(composes, dropped) if not drop]
+    return [c for c, drop in zip(composes, dropped, strict=True) if not drop]
 
 
 def referenced_elsewhere(file_lists: list[tuple[Path, ...]]) -> list[bool]:

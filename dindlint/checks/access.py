@@ -9,6 +9,7 @@ passwd entry gets GID 0 and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dindlint.images import resolve_user
@@ -107,6 +108,16 @@ def _docker_gid_unknown(user: ResolvedUser, client: Client) -> bool:
 def _explicit_group_is_numeric(client: Client) -> bool:
     spec = client.identity.spec or ""
     return spec.partition(":")[2].isdigit()
+
+
+def distinct_sockets(reaches: tuple[Reach, ...]) -> Iterator[Reach]:
+    """One finding per cause: a socket mounted twice into a client is judged once."""
+    seen: set[tuple[str, str | None, str]] = set()
+    for reach in reaches:
+        key = (reach.socket.kind, reach.socket.daemon, reach.socket.path)
+        if key not in seen:
+            seen.add(key)
+            yield reach
 
 
 def verdict(client: Client, reach: Reach) -> Verdict:

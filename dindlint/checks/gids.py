@@ -6,7 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dindlint.checks import Context, Finding, dockerfile_events
-from dindlint.checks.access import GID_MISMATCH, describe_user, socket_owner, verdict
+from dindlint.checks.access import (
+    GID_MISMATCH,
+    describe_user,
+    distinct_sockets,
+    socket_owner,
+    verdict,
+)
 from dindlint.images import identity_for_build, replay_all_stages
 from dindlint.model import Dockerfile
 
@@ -53,7 +59,7 @@ def _known_socket_gid(ctx: Context, path: Path) -> tuple[int, str] | None:
 def docker_gid_mismatch(ctx: Context) -> Iterator[Finding]:
     """DIND202: the client expects access through a GID that is not the socket's."""
     for name, client in ctx.topology.clients.items():
-        for reach in _first_per_socket(client.reaches):
+        for reach in distinct_sockets(client.reaches):
             result = verdict(client, reach)
             if result.cause != GID_MISMATCH:
                 continue
@@ -69,16 +75,6 @@ def docker_gid_mismatch(ctx: Context) -> Iterator[Finding]:
                 "connect() fails with `permission denied`",
                 span, tuple(related),
             )
-
-
-def _first_per_socket(reaches):  # type: ignore[no-untyped-def]
-    """One finding per cause: a socket mounted twice into a client is judged once."""
-    seen = set()
-    for reach in reaches:
-        key = (reach.socket.kind, reach.socket.daemon, reach.socket.path)
-        if key not in seen:
-            seen.add(key)
-            yield reach
 
 
 def id_or_name_in_use(ctx: Context) -> Iterator[Finding]:

@@ -11,9 +11,9 @@ from dindlint.checks.access import (
     NOT_MEMBER,
     socket_owner,
     describe_user,
+    distinct_sockets,
     verdict,
 )
-from dindlint.checks.gids import _first_per_socket
 from dindlint.model import IdentityEvent
 from dindlint.source import Span
 from dindlint.topology import Client, Reach
@@ -21,7 +21,7 @@ from dindlint.topology import Client, Reach
 
 def _denials(ctx: Context, cause: str) -> Iterator[tuple[str, Client, Reach]]:
     for name, client in ctx.topology.clients.items():
-        for reach in _first_per_socket(client.reaches):
+        for reach in distinct_sockets(client.reaches):
             if verdict(client, reach).cause == cause:
                 yield name, client, reach
                 break  # one finding per cause and client
