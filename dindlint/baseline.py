@@ -9,7 +9,6 @@ Identical findings in one context are told apart by their order.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
@@ -95,7 +94,9 @@ def fingerprint_keys(diagnostics: list[Diagnostic], root: Path) -> list[tuple[st
 
 def fingerprint_of(key: str, occurrence: int) -> str:
     """The baseline fingerprint of a key and its occurrence number (docs/adr/005)."""
-    return hashlib.sha256(f"{key}\0{occurrence}".encode()).hexdigest()
+    from hashlib import sha256  # here, not at import: `check` imports this module on every run
+
+    return sha256(f"{key}\0{occurrence}".encode()).hexdigest()
 
 
 def fingerprints(diagnostics: list[Diagnostic], root: Path) -> list[str]:

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 
 
-@dataclass(frozen=True)
-class RuleDoc:
+class RuleDoc(NamedTuple):
     id: str
     name: str
     severity: str
@@ -32,9 +29,15 @@ class RuleDoc:
 
 
 def _documents() -> list[tuple[str, str]]:
-    source_tree = Path(__file__).resolve().parent.parent / "rules"
-    if source_tree.is_dir():
-        return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(source_tree.glob("*.md"))]
+    here = Path(__file__).resolve().parent
+    # an installed wheel, then a source checkout (never the other way round: the folder next to
+    # an installed package is site-packages, where `rules/` could belong to anything)
+    for folder in (here / "_catalogue", here.parent / "rules"):
+        if folder.is_dir():
+            return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.md"))]
+    # a wheel imported from a zip archive (importlib.resources is not imported on every run)
+    from importlib import resources
+
     folder = resources.files("dindlint._catalogue")
     return sorted(
         (entry.name, entry.read_text(encoding="utf-8"))

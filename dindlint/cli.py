@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -37,6 +35,8 @@ def main() -> None:
 def _internal_error(error: Exception, debug: bool) -> int:
     """One line for the user; the traceback only with --debug."""
     if debug:
+        import traceback  # only here: importing it costs a pre-commit run several ms
+
         traceback.print_exc()
     click.echo(f"dindlint: internal error: {type(error).__name__}: {error} "
                "(run with --debug for details)", err=True)
@@ -140,8 +140,7 @@ def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
     sys.exit(code)
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(NamedTuple):
     output_format: tuple[Output, ...]  # --format, parsed by _outputs
     output: Path | None
     help_uri_base: str | None
@@ -251,7 +250,7 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
         colour = output.format == "text" and (options.colour == "always" or (
             options.colour == "auto" and output.path is None and sys.stdout.isatty()
             and "NO_COLOR" not in os.environ))
-        report = render(output.format, diagnostics, replace(context, colour=colour))
+        report = render(output.format, diagnostics, context._replace(colour=colour))
         written = _write(report, output.path, colour) and written
     return written
 

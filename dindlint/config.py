@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from dindlint.discover import find_git_root
 
@@ -25,19 +23,30 @@ class ConfigError(Exception):
     """A configuration problem, already phrased as ``file:line: key: what is wrong``."""
 
 
-@dataclass(frozen=True)
-class Config:
+class _ConfigFields(NamedTuple):
+    """The fields of :class:`Config` (the class itself fills in ``root``)."""
+
     select: tuple[str, ...] | None = None  # None: every rule
     ignore: tuple[str, ...] = ()
-    severity: dict[str, str] = field(default_factory=dict)
+    severity: dict[str, str] = {}
     fail_on: str | None = None
     exclude: tuple[str, ...] = ()
-    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    per_file_ignores: dict[str, tuple[str, ...]] = {}
     host_docker_gid: int | None = None
     images: tuple[dict[str, Any], ...] = ()
     env_files: tuple[Path, ...] = ()
-    root: Path = field(default_factory=Path.cwd)  # globs and paths are relative to it
+    root: Path = None  # type: ignore[assignment]  # globs and paths are relative to it
     source: Path | None = None
+
+
+class Config(_ConfigFields):
+    """The configuration in force. ``root`` defaults to the current directory when it is made."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Config:
+        config = _ConfigFields.__new__(cls, *args, **kwargs)
+        return config if config.root is not None else config._replace(root=Path.cwd())
 
     def enabled(self, rule_id: str) -> bool:
         """flake8/ruff semantics: the most specific matching selector decides; ties ignore."""
@@ -176,8 +185,7 @@ def _from_pyproject(path: Path, text: str) -> tuple[Any, Any]:
 def _validate(path: Path, data: Any, locate: Any) -> None:
     import jsonschema
 
-    schema = json.loads(
-        resources.files("dindlint").joinpath("data/config.schema.json").read_text())
+    schema = json.loads((Path(__file__).parent / "data" / "config.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
@@ -254,4 +262,4 @@ def resolve(explicit: Path | None, no_config: bool, start: Path) -> Config:
 
 def with_overrides(config: Config, **changes: Any) -> Config:
     """The configuration with command-line values laid over it (None: keep the file's)."""
-    return replace(config, **{k: v for k, v in changes.items() if v is not None})
+    return config._replace(**{k: v for k, v in changes.items() if v is not None})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from dindlint.catalogue import catalogue
-from dindlint.checks import CHECKS, Context, Finding
+from dindlint.checks import CHECKS, Check, Context, Finding
 from dindlint.config import Config
 from dindlint.discover import Discovered
 from dindlint.project import (
@@ -42,8 +44,7 @@ def names_a_rule(selector: str) -> bool:
     return any(rule.startswith(selector) for rule in rule_ids())
 
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """A finding ready for reporting. Ordered by path, line, column, rule id.
 
     ``suppressed`` is the justification of the inline suppression that covers it ("" when the
@@ -77,13 +78,24 @@ def project_findings(project: Project, config: Config) -> list[Finding]:
     Independent of every other project: ``dindlint.parallel`` runs it in worker processes."""
     ctx = Context(project, build_topology(project, config.host_docker_gid))
     found: list[Finding] = []
-    for rule_id, check in CHECKS.items():
-        if not config.enabled(rule_id):
-            continue
+    for rule_id, check in _enabled_checks(config):
         for finding in check(ctx):
-            if not config.ignored_for(finding.span.path, rule_id):
+            if not (config.per_file_ignores and config.ignored_for(finding.span.path, rule_id)):
                 found.append(finding)
     return found
+
+
+_enabled: tuple[Config, list[tuple[str, Check]]] | None = None
+
+
+def _enabled_checks(config: Config) -> list[tuple[str, Check]]:
+    """The checks ``config`` enables, in ``CHECKS`` order, for the last configuration asked
+    (matching the selectors again for every project was a few percent of a large run)."""
+    global _enabled
+    if _enabled is None or _enabled[0] is not config:
+        _enabled = (config, [(rule_id, check) for rule_id, check in CHECKS.items()
+                             if config.enabled(rule_id)])
+    return _enabled[1]
 
 
 def finish(per_project: list[list[Finding]], ranges: dict[Path, dict[int, int]],
@@ -207,15 +219,15 @@ def display_path(path: Path, base: Path) -> str:
 # Fewer compose groups than this run in this process: starting a pool (~50 ms on the reference
 # machine) costs more than it saves below about this many (bench/bench.py, trees of 10 and 100).
 MIN_PARALLEL = 48
-# Chunks per worker: enough to even out unequal projects, few enough that a file shared by
-# many projects (an `extends` base) is parsed only a few times per worker.
-CHUNKS_PER_WORKER = 4
+# Chunks per worker: enough that the workers finish together (with 4, one sat idle for up to
+# a chunk's time at the end); a worker reads and parses a shared file (an `extends` base) once
+# whatever its number of chunks (``_start_worker``).
+CHUNKS_PER_WORKER = 16
 # multiprocessing start method (None: the platform's default; tests also run 'spawn').
 START_METHOD: str | None = None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """What a worker needs besides its chunk: the configuration and the loader's inputs."""
 
     config: Config
@@ -227,7 +239,7 @@ class Settings:
         return Loader(environ=self.environ, env_files=self.env_files)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Outcome:
     """The diagnostics of a run and every file its projects read (for the report's summary)."""
 
@@ -264,7 +276,7 @@ def project_files(projects: list[Project]) -> set[Path]:
     return files
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _GroupResult:
     """One compose group's project, as a worker reports it."""
 
@@ -324,15 +336,20 @@ def _check_in_pool(found: Discovered, groups: list[tuple[Path, ...]], settings: 
 # ------------------------------------------------------------------------- worker side
 
 _settings: Settings | None = None
+_reading: AbstractContextManager[None] | None = None
 
 
 def _start_worker(settings: Settings) -> None:
     """Pool initializer: keep the settings and register the configured image entries."""
     from dindlint.images.knowledge import set_extra_knowledge
 
-    global _settings
+    global _settings, _reading
     _settings = settings
     set_extra_knowledge(settings.config.images)
+    # one read-once memo for the worker's life, which ends with the run (a forked worker
+    # inherits the parent's, a spawned one starts its own): chunks share what they read
+    _reading = reading_once()
+    _reading.__enter__()
 
 
 def _check_groups(groups: list[tuple[Path, ...]]) -> list[_GroupResult]:

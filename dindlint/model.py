@@ -3,12 +3,21 @@
 Loaders (``dindlint.compose``, ``dindlint.dockerfile``) build these objects; nothing after the
 load stage sees raw YAML or raw Dockerfile text again. Every value carries the span of the file
 that supplied it, so a finding can point at the line to change.
+
+The records here (and dindlint's other immutable records) are ``typing.NamedTuple`` classes
+rather than frozen dataclasses: a frozen dataclass costs every run about half a millisecond to
+create at import (it compiles six generated methods), a NamedTuple about a third of that. So a
+record is a tuple of its fields, equal to any tuple of the same values: never compare records of
+different types, or a record with a plain tuple. A dict field's default is one shared empty
+dict, which nothing writes to. For the same reason the mutable working classes elsewhere (parser
+and replay state) are ``@dataclass(eq=False, repr=False)``: nothing compares them, and they
+compare by identity.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from dindlint.source import Located, Problem, Span
 
@@ -17,8 +26,7 @@ from dindlint.source import Located, Problem, Span
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(NamedTuple):
     """One entry of a service's ``volumes:`` after interpolation and merging.
 
     ``type`` is ``bind``, ``volume``, ``tmpfs`` (or another long-syntax type). For a short-syntax
@@ -42,8 +50,7 @@ class Mount:
         return not self.unresolved
 
 
-@dataclass(frozen=True)
-class VolumesFrom:
+class VolumesFrom(NamedTuple):
     """``volumes_from: [svc]``, ``svc:ro``, ``container:name[:mode]``."""
 
     service: str | None  # None when it names a container
@@ -52,8 +59,7 @@ class VolumesFrom:
     span: Span
 
 
-@dataclass(frozen=True)
-class Port:
+class Port(NamedTuple):
     """A published port. ``host_ip`` is None when not given (all interfaces)."""
 
     host_ip: str | None
@@ -63,8 +69,7 @@ class Port:
     span: Span
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(NamedTuple):
     context: Path | None  # absolute; None when it is a URL or unresolved
     dockerfile: Path | None  # absolute path of the Dockerfile; None for dockerfile_inline or unknown
     target: Located[str] | None
@@ -73,8 +78,7 @@ class Build:
     context_raw: str = ""
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(NamedTuple):
     name: str
     span: Span  # the service's key in the file that defined it
     image: Located[str] | None = None
@@ -84,7 +88,7 @@ class Service:
     volumes_from: tuple[VolumesFrom, ...] = ()
     user: Located[str] | None = None
     group_add: tuple[Located[str], ...] = ()
-    environment: dict[str, Located[str | None]] = field(default_factory=dict)
+    environment: dict[str, Located[str | None]] = {}
     command: Located[tuple[str, ...] | str] | None = None  # list form → tuple, string form → str
     entrypoint: Located[tuple[str, ...] | str] | None = None
     privileged: Located[bool] | None = None
@@ -95,8 +99,7 @@ class Service:
     use_api_socket: Located[bool] | None = None
 
 
-@dataclass(frozen=True)
-class ComposeProject:
+class ComposeProject(NamedTuple):
     """A compose file merged with its override files, ``extends`` and ``include``."""
 
     name: str
@@ -112,8 +115,7 @@ class ComposeProject:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ShellCommand:
+class ShellCommand(NamedTuple):
     """One simple command out of a RUN (split on ``&&``, ``||``, ``;``, ``|``, newlines).
 
     ``argv`` has ARG/ENV substitution applied where the value is known. ``span`` is the physical
@@ -126,20 +128,18 @@ class ShellCommand:
     conditional: bool = False
 
 
-@dataclass(frozen=True)
-class Instruction:
+class Instruction(NamedTuple):
     """One Dockerfile instruction. ``keyword`` is upper-case (``RUN``, ``USER``, ``COPY`` …)."""
 
     keyword: str
     value: str  # the instruction's text after the keyword, continuation lines joined
     span: Span  # first physical line .. last physical line
     commands: tuple[ShellCommand, ...] = ()  # RUN only (shell form and heredoc bodies)
-    flags: dict[str, str] = field(default_factory=dict)  # --chown=app:app, --from=builder, ...
+    flags: dict[str, str] = {}  # --chown=app:app, --from=builder, ...
     exec_form: tuple[str, ...] | None = None  # JSON form of RUN/CMD/ENTRYPOINT
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(NamedTuple):
     index: int
     name: str | None  # ``FROM … AS name``
     base: Located[str]  # the image reference (ARGs substituted where known)
@@ -147,8 +147,7 @@ class Stage:
     span: Span  # the FROM line
 
 
-@dataclass(frozen=True)
-class Dockerfile:
+class Dockerfile(NamedTuple):
     path: Path
     stages: tuple[Stage, ...]
     global_args: dict[str, str | None]  # ARGs before the first FROM, with defaults
@@ -172,8 +171,7 @@ class Dockerfile:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GroupEntry:
+class GroupEntry(NamedTuple):
     """A line of the image's ``/etc/group``. ``gid`` None: auto-assigned, value unknown."""
 
     name: str
@@ -183,8 +181,7 @@ class GroupEntry:
     maybe: bool = False  # created by a conditional command
 
 
-@dataclass(frozen=True)
-class UserEntry:
+class UserEntry(NamedTuple):
     """A line of the image's ``/etc/passwd``. ``uid``/``gid`` None: auto-assigned or unknown."""
 
     name: str
@@ -194,8 +191,7 @@ class UserEntry:
     created_here: bool = False  # created by a Dockerfile command dindlint replayed
 
 
-@dataclass(frozen=True)
-class DaemonInfo:
+class DaemonInfo(NamedTuple):
     """What a daemon image provides when run with its default entrypoint (knowledge base)."""
 
     socket_path: str  # e.g. /var/run/docker.sock
@@ -206,8 +202,7 @@ class DaemonInfo:
     source: str = ""  # citation
 
 
-@dataclass(frozen=True)
-class IdentityEvent:
+class IdentityEvent(NamedTuple):
     """A fact the replay noticed on the way, for the Dockerfile-only rules.
 
     ``kind`` is one of: ``group-created`` (detail: name, gid or "auto"), ``id-in-use``,
@@ -220,8 +215,7 @@ class IdentityEvent:
     stage_index: int = 0
 
 
-@dataclass(frozen=True)
-class ImageIdentity:
+class ImageIdentity(NamedTuple):
     """Users, groups and effective user an image will have, as far as the files show them.
 
     ``base_known`` is False when the base image is neither in the knowledge base nor built here:
@@ -244,8 +238,7 @@ class ImageIdentity:
     source: str = ""  # citation of the knowledge-base entry used, if any
 
 
-@dataclass(frozen=True)
-class ResolvedUser:
+class ResolvedUser(NamedTuple):
     """The process identity dockerd would compute for a user spec (moby/sys/user GetExecUser).
 
     ``gids`` is primary GID first, then supplementary GIDs from ``/etc/group`` (without

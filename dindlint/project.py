@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from dindlint.compose import load_project
 from dindlint.discover import (
@@ -25,12 +26,11 @@ from dindlint.model import ComposeProject, Dockerfile
 from dindlint.source import read_input, remembered, run_memo
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     """What the later stages analyse together."""
 
     compose: ComposeProject | None
-    builds: dict[str, Dockerfile] = field(default_factory=dict)  # service name → built Dockerfile
+    builds: dict[str, Dockerfile] = {}  # service name → built Dockerfile
     dockerfiles: tuple[Dockerfile, ...] = ()  # every Dockerfile of the project, for file rules
 
     @property
@@ -40,7 +40,7 @@ class Project:
         return self.dockerfiles[0].path
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Loader:
     """Loads files once and remembers them (a run may see a file from several projects)."""
 

@@ -7,9 +7,9 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from types import GenericAlias
+from typing import NamedTuple, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -84,7 +84,7 @@ def read_input(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 
 def _read_input(path: Path, limit: int) -> bytes:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, "is a directory")
@@ -92,15 +92,27 @@ def _read_input(path: Path, limit: int) -> bytes:
             raise OSError(errno.EINVAL, "not a regular file")
         if info.st_size > limit:
             raise FileTooLarge(info.st_size, limit)
-        data = handle.read(limit + 1)
+        # the size fstat gives, and one byte more to see a file that grew: a buffered
+        # `read(limit + 1)` allocated the whole limit (5 MiB) for every file, most of a read
+        chunks: list[bytes] = []
+        size, want = 0, info.st_size + 1
+        while size <= limit:
+            chunk = os.read(fd, min(want, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            want = max(want - len(chunk), 1 << 16)
+        data = b"".join(chunks)
+    finally:
+        os.close(fd)
     if len(data) > limit:  # grew while we read it
         raise FileTooLarge(len(data), limit)
     return data
 
 
-@dataclass(frozen=True, order=True)
-class Span:
-    """A region of a file. Lines and columns count from 1; ``end_*`` is inclusive of the last line."""
+class _SpanFields(NamedTuple):
+    """The fields of :class:`Span` (the class itself adds the ``end_line`` rule)."""
 
     path: Path
     line: int
@@ -108,16 +120,26 @@ class Span:
     end_line: int = 0
     end_col: int = 0
 
-    def __post_init__(self) -> None:
-        if self.end_line < self.line:
-            object.__setattr__(self, "end_line", self.line)
+
+class Span(_SpanFields):
+    """A region of a file. Lines and columns count from 1; ``end_*`` is inclusive of the last line.
+
+    An ``end_line`` before ``line`` (the default 0 included) is raised to ``line``. Spans compare
+    and sort as the tuple of their fields.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, path: Path, line: int, col: int = 1, end_line: int = 0,
+                end_col: int = 0) -> Span:
+        return tuple.__new__(cls, (path, line, col, end_line if end_line >= line else line,
+                                   end_col))
 
     def __deepcopy__(self, memo: dict[int, object]) -> Span:
         return self  # immutable: a deep copy of a replay state shares its spans (and paths)
 
 
-@dataclass(frozen=True)
-class Located(Generic[T]):
+class Located(NamedTuple):
     """A value together with the span of the file that supplied it.
 
     ``unresolved`` names the variables that interpolation could not resolve (unset, no default):
@@ -131,13 +153,15 @@ class Located(Generic[T]):
     unresolved: tuple[str, ...] = ()
     interpolated: bool = False
 
+    # ``Located[str]``: generic in its value (a NamedTuple can only subclass Generic from 3.11)
+    __class_getitem__ = classmethod(GenericAlias)
+
     @property
     def known(self) -> bool:
         return not self.unresolved
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A loader-level diagnostic (DIND001/DIND002/DIND003) found while reading input."""
 
     rule_id: str

@@ -26,7 +26,7 @@ _DIRECTIVE = re.compile(
 )
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Suppression:
     """One rule id named by one directive."""
 
@@ -43,7 +43,7 @@ class Suppression:
         return self.first == 0 or self.first <= line <= self.last
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class FileSuppressions:
     entries: list[Suppression] = field(default_factory=list)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dindlint.images import detect_alignment, identity_for_build, identity_for_image, resolve_user
 from dindlint.model import ImageIdentity, Mount, ResolvedUser, Service
@@ -97,8 +97,7 @@ def tcp_address(docker_host: str) -> tuple[str, int | None]:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Socket:
+class Socket(NamedTuple):
     """A Docker-API socket. ``gid`` is its owning group (0: ``root:root``; None: unknown)."""
 
     kind: str  # "host" or "daemon"
@@ -114,8 +113,7 @@ class Socket:
         return f"root:{group} 0660"
 
 
-@dataclass(frozen=True)
-class Reach:
+class Reach(NamedTuple):
     """A socket landing in a client container."""
 
     socket: Socket
@@ -128,15 +126,13 @@ class Reach:
     mount: Mount | None = None
 
 
-@dataclass(frozen=True)
-class TcpListener:
+class TcpListener(NamedTuple):
     port: int
     tls: bool
     host: str
 
 
-@dataclass(frozen=True)
-class Daemon:
+class Daemon(NamedTuple):
     service: Service
     identity: ImageIdentity | None
     socket: Socket
@@ -145,8 +141,7 @@ class Daemon:
     uses_entrypoint_defaults: bool  # docker:dind's entrypoint builds dockerd's flags
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """A client's effective process identity."""
 
     spec: str | None  # the user spec in force (compose ``user:`` or image ``USER``), None: default
@@ -161,8 +156,7 @@ class Identity:
         return self.resolved is not None and self.resolved.uid == 0
 
 
-@dataclass(frozen=True)
-class Client:
+class Client(NamedTuple):
     service: Service
     image: ImageIdentity | None
     identity: Identity
@@ -171,8 +165,7 @@ class Client:
     alignment: Span | None  # recognised runtime GID alignment
 
 
-@dataclass(frozen=True)
-class Topology:
+class Topology(NamedTuple):
     project: Project
     images: dict[str, ImageIdentity | None]
     daemons: dict[str, Daemon]

@@ -41,26 +41,48 @@ def test_debug_says_which_parser(tmp_path: Path) -> None:
     assert "YAML parser: " in result.output
 
 
-def test_images_yaml_reads_the_same_with_both_parsers() -> None:
-    """images.yaml is loaded with the C loader (YAML 1.1 resolver): it must mean what the pure
-    (YAML 1.2) one reads, or an entry would silently change (a `no`, an octal-looking GID)."""
-    from importlib import resources
+def test_compiled_knowledge_base_is_current() -> None:
+    """A run reads images.json, the compiled twin of images.yaml: it must hold exactly what the
+    YAML says, or an edit of the YAML would silently not take effect."""
+    from dindlint.images.knowledge import COMPILED_FILE, SOURCE_FILE, compile_source
 
+    expected = compile_source(SOURCE_FILE.read_text(encoding="utf-8"))
+    assert COMPILED_FILE.read_text(encoding="utf-8") == expected, (
+        "dindlint/data/images.json is out of date: run `python scripts/compile_knowledge.py`")
+
+
+def test_images_yaml_reads_the_same_with_both_parsers() -> None:
+    """images.yaml means the same to the C loader (YAML 1.1 resolver) and the pure (YAML 1.2)
+    one: entries copied into a configuration file read the same whichever parser reads them."""
     from ruamel.yaml import YAML
 
-    text = resources.files("dindlint").joinpath("data/images.yaml").read_text(encoding="utf-8")
+    from dindlint.images.knowledge import SOURCE_FILE
+
+    text = SOURCE_FILE.read_text(encoding="utf-8")
     assert YAML(typ="safe", pure=False).load(text) == YAML(typ="safe", pure=True).load(text)
 
 
+# Imported on demand only: a pre-commit run names its files and writes text, so it needs no
+# schema validation, no git subprocess (no folder is walked), no fingerprints (SARIF, baseline),
+# no process pool, no other report format, and no importlib.resources (data is read by path).
+NOT_FOR_A_PRECOMMIT_RUN = (
+    "jsonschema", "subprocess", "hashlib", "importlib.resources", "tempfile", "multiprocessing",
+    "concurrent.futures", "dindlint.report.graph", "dindlint.report.sarif",
+    "dindlint.report.json_report", "dindlint.report.junit", "dindlint.report.gitlab",
+)
+
+
 def test_startup_imports_nothing_it_does_not_need() -> None:
-    """`dindlint check` on a file must not pay for jsonschema (only a configuration file is
-    validated) nor for the report formats it does not write."""
+    """`dindlint check` on the files a pre-commit hook passes pays only for what it uses."""
     code = ("import sys\nfrom dindlint.cli import main\n"
-            "try:\n    main(['check', '--no-config', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('jsonschema', 'dindlint') and ('jsonschema' in m or 'graph' in m)))")
-    proc = subprocess.run([sys.executable, "-c", code, str(REPO / "examples/broken-dind")],
+            "try:\n    main(['check', '--no-config', *sys.argv[1:]])\nexcept SystemExit:\n"
+            "    pass\n"
+            f"print(sorted(m for m in {NOT_FOR_A_PRECOMMIT_RUN!r} if m in sys.modules))")
+    files = [REPO / "examples/broken-dind/compose.yaml",
+             REPO / "examples/broken-dind/runner/Dockerfile"]
+    proc = subprocess.run([sys.executable, "-c", code, *map(str, files)],
                           capture_output=True, text=True, cwd=REPO, check=False)
+    assert "DIND" in proc.stdout, proc.stdout + proc.stderr  # it did check them
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
 
 

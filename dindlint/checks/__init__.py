@@ -8,7 +8,7 @@ each rule id to its function.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dindlint.model import Dockerfile, IdentityEvent
 from dindlint.project import Project
@@ -16,8 +16,7 @@ from dindlint.source import Span
 from dindlint.topology import Topology
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """What a check reports. ``severity`` is set only by rules whose severity depends on the case
     (RULES.md: DIND103 is a warning when ``DOCKER_HOST`` is unset)."""
 
@@ -28,8 +27,7 @@ class Finding:
     severity: str | None = None
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     project: Project
     topology: Topology
 

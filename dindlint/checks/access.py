@@ -10,7 +10,7 @@ passwd entry gets GID 0 and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dindlint.images import resolve_user
 from dindlint.model import ResolvedUser
@@ -24,8 +24,7 @@ NO_PASSWD_ENTRY = "DIND303"
 NOT_MEMBER = "DIND301"
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     allowed: bool | None  # None: the files do not tell
     cause: str | None = None  # the rule id that explains a denial
     wrong_gid: int | None = None  # DIND202: the GID the client expects access through

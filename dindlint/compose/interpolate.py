@@ -24,7 +24,7 @@ _NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Interpolated:
     value: str
     marked: str
@@ -175,7 +175,12 @@ def interpolate_tree(node: YNode, env: Mapping[str, str],
         memo[key] = result
         return result
 
-    return walk(node)
+    try:
+        return walk(node)
+    finally:
+        # ``walk`` refers to itself (through its closure), a reference cycle: emptied, its memo
+        # does not keep the whole copy alive until the garbage collector comes by
+        memo.clear()
 
 
 def _scalar(item: YScalar, env: Mapping[str, str],

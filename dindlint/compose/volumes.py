@@ -20,7 +20,7 @@ class VolumeSpecError(ValueError):
     pass
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ShortVolume:
     source: str | None  # None: anonymous volume
     target: str

@@ -9,6 +9,7 @@ YAML 1.1 merge and go-yaml v3). ``!reset`` / ``!override`` tags are kept as ``ma
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, Union
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.resolver import VersionedResolver
 
 from dindlint.source import Problem, Span, read_input, remembered
 
@@ -38,7 +40,7 @@ class _TooDeep(Exception):
     pass
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class YScalar:
     """A scalar value. ``raw`` is the text before interpolation; ``marked`` (only when some
     variable was unresolved) is the value with each unresolved variable replaced by ``\\0``."""
@@ -54,14 +56,14 @@ class YScalar:
     tag: str = "str"  # YAML type as resolved: str, int, float, bool, null, or a custom `!tag`
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class YSeq:
     items: list[YNode]
     span: Span
     mark: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class YMap:
     """A mapping; ``entries`` maps the key text to (key span, value node), in file order."""
 
@@ -81,7 +83,7 @@ class YMap:
 YNode = Union[YScalar, YSeq, YMap]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ParsedFile:
     """The documents of one file (compose-go loads each document as a layer, merged in order)."""
 
@@ -145,14 +147,12 @@ def parse_text(path: Path, text: str, problems: list[Problem], *,
     """Compose every document of ``text``. A syntax error → DIND001, and the file contributes
     nothing (compose refuses the whole file)."""
     result = ParsedFile(path)
-    raw_docs: list[Any] = []
     if not pure and is_too_deep(text):
         problems.append(Problem("DIND001", _TOO_DEEP, Span(path, 1)))
         result.ok = False
         return result
     try:
-        for doc in make_yaml(pure).compose_all(text):
-            raw_docs.append(doc)
+        raw_docs = _compose_all(text, pure)
     except MarkedYAMLError as exc:
         if not pure:
             # libyaml (the C parser) follows YAML 1.1 and rejects `[a:/b]` in flow sequences,
@@ -185,6 +185,49 @@ def parse_text(path: Path, text: str, problems: list[Problem], *,
             continue
         result.documents.append(node)
     return result
+
+
+def _compose_all(text: str, pure: bool) -> list[Any]:
+    """The node trees of every document of ``text``, as ``make_yaml(pure).compose_all`` gives.
+
+    On libyaml through ``_c_composer``, made once: ``YAML().compose_all`` makes a new loader
+    class and looks for ruamel plug-ins on disk at every call, and its resolver asks for the YAML
+    version again for every scalar; for a typical compose file that was over half the parse."""
+    composer = None if pure else _c_composer()
+    if composer is None:
+        return list(make_yaml(pure).compose_all(text))
+    loader = composer(text)
+    try:
+        documents = []
+        while loader.check_node():
+            documents.append(loader.get_node())
+        return documents
+    finally:
+        loader.dispose()
+
+
+@functools.cache
+def _c_composer() -> type | None:
+    """libyaml's parser and composer with ruamel's resolver, as ``YAML(typ="safe")`` combines
+    them for ``compose_all``; None without the C parser."""
+    parser = make_yaml().Parser
+    if "CParser" not in getattr(parser, "__name__", ""):
+        return None
+
+    # libyaml's `%YAML` directives never reach ruamel's resolver: the version is always the
+    # default one, so its table of implicit types (only ever read) is made once
+    table = VersionedResolver().versioned_resolver
+
+    class CComposer(parser, VersionedResolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str) -> None:
+            parser.__init__(self, stream)
+            VersionedResolver.__init__(self, version=None, loadumper=self)
+
+        @property
+        def versioned_resolver(self) -> Any:
+            return table
+
+    return CComposer
 
 
 _BEGINS_AT_CONTEXT = frozenset({

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # After ``<<``: optional ``-``, then a quoted or bare delimiter word.
 _MARKER = re.compile(r"""(-?)(?:'([^'\n]*)'|"([^"\n]*)"|([^\s'"<>|;&()]+))""")
 
 
-@dataclass(frozen=True)
-class Marker:
+class Marker(NamedTuple):
     """One ``<<[-]WORD`` in an instruction; ``start``/``end`` index it in the instruction text."""
 
     name: str
@@ -26,8 +25,7 @@ class Marker:
     end: int
 
 
-@dataclass(frozen=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     """A heredoc body: ``(line_index, text)`` pairs, line indexes 0-based into the file."""
 
     marker: Marker

@@ -16,6 +16,7 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 from dockerfile_parse import DockerfileParser
@@ -52,7 +53,7 @@ MAX_STAGES = 256
 _MAX_REPARSES = 20
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Raw:
     """One instruction as located in the file (0-based line indexes)."""
 
@@ -63,7 +64,7 @@ class _Raw:
     heredocs: list[Heredoc] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Scope:
     """Variables visible to an instruction: ARGs of the stage, then ENV (ENV wins)."""
 
@@ -74,7 +75,7 @@ class _Scope:
         return {**self.args, **self.env}
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _OpenStage:
     """The stage being read: its FROM, and the instructions seen so far."""
 
@@ -212,7 +213,7 @@ def _instruction_source(
     Comment and blank lines inside the range are skipped; the escape character that continues a
     line is removed and the lines are joined without separator, as the builder does.
     """
-    chars: list[str] = []
+    parts: list[str] = []
     pos: list[tuple[int, int]] = []
     for index in range(start, end + 1):
         line = lines[index]
@@ -223,10 +224,11 @@ def _instruction_source(
             body = body[:-1]
         elif index == end:
             body = line
-        for col, ch in enumerate(body, start=1):
-            chars.append(ch)
-            pos.append((index + 1, col))
-    full = Source("".join(chars), pos)
+        parts.append(body)
+        # (line, column) of each character, a line at a time (per character, this loop was
+        # the most expensive part of loading a Dockerfile)
+        pos.extend(zip(repeat(index + 1, len(body)), range(1, len(body) + 1), strict=True))
+    full = Source("".join(parts), pos)
     text = full.text
     match = _KEYWORD.search(text)
     if match is None:
@@ -250,6 +252,8 @@ def _locate(lines: Sequence[str]) -> tuple[list[_Raw], str]:
         index += 1
         if keyword not in _HEREDOC_KEYWORDS:
             continue
+        if sum(lines[i].count("<") for i in range(start, end + 1)) < 2:
+            continue  # the text is made of these lines' characters: it cannot hold a `<<`
         _, source = _instruction_source(lines, start, end, escape, hidden)
         markers = find_markers(source.text) if not source.text.startswith("[") else []
         if not markers:

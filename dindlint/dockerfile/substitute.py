@@ -26,6 +26,8 @@ def substitute(
     (Dockerfile-level substitution); shell words already had their escapes removed, so callers
     pass None for them. Returns the new text and the names that could not be resolved.
     """
+    if "$" not in text:
+        return text, ()  # most words: nothing to substitute (and no escaped `$` to unescape)
     unresolved: list[str] = []
     result = _substitute(text, variables, escape, unresolved)
     return result, tuple(dict.fromkeys(unresolved))

@@ -81,11 +81,30 @@ def _replayer(dockerfile: Dockerfile) -> Replayer:
     return entry[2]
 
 
+# Identities already made, with the configured image entries in force when they were made (an
+# ImageIdentity is never modified): a large run asks for the same few images and the same built
+# stages thousands of times, and freezing the users and groups of a base image anew each time was
+# a tenth of the run. Bounded, as lookup()'s memo.
+_IDENTITIES_KEPT = 4096
+_image_identities: dict[str, tuple[object, ImageIdentity]] = {}
+_build_identities: OrderedDict[tuple[int, int, Path | None],
+                               tuple[Dockerfile, object, ImageIdentity]] = OrderedDict()
+
+
 def identity_for_image(ref: str) -> ImageIdentity:
     """The identity of an image that is not built here: the knowledge base entry, or unknown."""
+    from dindlint.images import knowledge
+
+    entry = _image_identities.get(ref)
+    if entry is not None and entry[0] is knowledge._extra:
+        return entry[1]
     known = lookup(ref) if "$" not in ref else None
     state = state_from_known(known, ref) if known is not None else unknown_state(ref)
-    return _freeze(state, ref)
+    identity = _freeze(state, ref)
+    if len(_image_identities) >= _IDENTITIES_KEPT:
+        _image_identities.clear()
+    _image_identities[ref] = (knowledge._extra, identity)
+    return identity
 
 
 def identity_for_build(
@@ -96,16 +115,29 @@ def identity_for_build(
     ``context`` is the build context directory; an ENTRYPOINT/CMD script copied from it is read
     (text only, < 1 MB, inside the context) to recognise a runtime GID alignment.
     """
+    from dindlint.images import knowledge
+
     stage = dockerfile.stage(target)
     if stage is None:
         return _freeze(unknown_state(target or ""), f"{dockerfile.path} (no stage {target!r})")
+    key = (id(dockerfile), stage.index, context)
+    entry = _build_identities.get(key)
+    if entry is not None and entry[0] is dockerfile and entry[1] is knowledge._extra:
+        _build_identities.move_to_end(key)
+        return entry[2]
     replayer = _replayer(dockerfile)
     result = replayer.stage(stage.index)
     root_ref = result.state.root_ref
     # folder/Dockerfile, not the absolute path: messages must not depend on the checkout's place
     description = f"{root_ref} + {dockerfile.path.parent.name}/{dockerfile.path.name}"
     alignment = find_alignment(result.state, context)
-    return _freeze(result.state, description, replayer.chain_events(stage.index), alignment)
+    identity = _freeze(result.state, description, replayer.chain_events(stage.index), alignment)
+    # kept like the Replayers (the Dockerfile alive beside its id): a project's services and
+    # checks ask for the same stage one after the other
+    _build_identities[key] = (dockerfile, knowledge._extra, identity)
+    if len(_build_identities) > _REPLAYERS_KEPT:
+        _build_identities.popitem(last=False)
+    return identity
 
 
 def replay_all_stages(dockerfile: Dockerfile) -> tuple[IdentityEvent, ...]:

@@ -20,7 +20,7 @@ from dindlint.model import IdentityEvent
 from dindlint.source import Span
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Ctx:
     """One command being replayed."""
 

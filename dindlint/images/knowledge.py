@@ -1,20 +1,23 @@
 """The image knowledge base: ``dindlint/data/images.yaml`` loaded once and matched by reference.
 
 Knowledge about images is data, not code branches (DESIGN.md, "Boundaries"): this module only
-reads the YAML, resolves ``inherits`` and matches an image reference against the entries.
+reads the data, resolves ``inherits`` and matches an image reference against the entries.
+
+``images.yaml`` is the source people edit (comments, citations). What a run reads is its compiled
+twin ``images.json``: the same entries, loaded in well under a millisecond where the YAML takes
+about 20 (ADR 006). ``python scripts/compile_knowledge.py`` writes it, and a test fails while the
+two disagree.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from importlib import resources
-from typing import Any
-
-from ruamel.yaml import YAML
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from dindlint.model import DaemonInfo, GroupEntry, UserEntry
 
@@ -22,8 +25,7 @@ _VERSION_RE = re.compile(r"^v?(\d+(?:\.\d+)*)")
 _CONSTRAINT_RE = re.compile(r"^\s*(>=|<)\s*(\d+(?:\.\d+)*)\s*$")
 
 
-@dataclass(frozen=True)
-class ImageReference:
+class ImageReference(NamedTuple):
     """An image reference split into its parts. ``tag`` is None when only a digest pins it."""
 
     raw: str
@@ -33,8 +35,7 @@ class ImageReference:
     digest: str | None
 
 
-@dataclass(frozen=True)
-class KnownImage:
+class KnownImage(NamedTuple):
     """A knowledge-base entry with its ``inherits`` chain already applied."""
 
     id: str
@@ -46,8 +47,7 @@ class KnownImage:
     source: str
 
 
-@dataclass(frozen=True)
-class _Matcher:
+class _Matcher(NamedTuple):
     repositories: tuple[str, ...]
     tags: tuple[str, ...]
     tags_exclude: tuple[str, ...]
@@ -212,13 +212,23 @@ def _resolve(entry_id: str, raw: dict[str, dict[str, Any]], seen: tuple[str, ...
     )
 
 
+DATA = Path(__file__).resolve().parent.parent / "data"
+SOURCE_FILE = DATA / "images.yaml"
+COMPILED_FILE = DATA / "images.json"
+
+
+def compile_source(yaml_text: str) -> str:
+    """The JSON twin of ``images.yaml``'s text: the ``images`` list, in file order."""
+    from ruamel.yaml import YAML
+
+    # YAML 1.2 (the pure loader): a `no` or an octal-looking GID means what it says
+    document = YAML(typ="safe", pure=True).load(yaml_text)
+    return json.dumps({"images": document["images"]}, indent=1, ensure_ascii=False) + "\n"
+
+
 @lru_cache(maxsize=1)
 def _builtin_entries() -> tuple[dict[str, Any], ...]:
-    text = resources.files("dindlint").joinpath("data/images.yaml").read_text(encoding="utf-8")
-    # the C loader where ruamel.yaml.clib is installed (5x faster than the pure one on this
-    # file; tests/test_performance.py checks that both read it the same)
-    document = YAML(typ="safe", pure=False).load(text)
-    entries = tuple(document["images"])
+    entries = tuple(json.loads(COMPILED_FILE.read_text(encoding="utf-8"))["images"])
     if len({str(e["id"]) for e in entries}) != len(entries):
         raise ValueError("images.yaml: duplicate id")
     return entries
@@ -288,3 +298,4 @@ def _lookup(ref: str) -> KnownImage | None:
         if matcher is not None and _matches(matcher, parsed):
             return image
     return None
+

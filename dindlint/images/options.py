@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class OptSpec:
+class OptSpec(NamedTuple):
     """Which options take an argument. Long names map to a canonical key (usually the letter)."""
 
     short_arg: str = ""
     short_flag: str = ""
-    long_arg: dict[str, str] = field(default_factory=dict)
-    long_flag: dict[str, str] = field(default_factory=dict)
+    long_arg: dict[str, str] = {}
+    long_flag: dict[str, str] = {}
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Parsed:
     """Options (canonical key → values, flags get ``""``) and positional arguments."""
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from dindlint.images.commands import HANDLERS, Ctx, normalize, package_group
 from dindlint.images.knowledge import lookup
@@ -28,8 +28,7 @@ _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
 _GET_DOCKER = re.compile(r"\b(get|test)\.docker\.com\b")
 
 
-@dataclass(frozen=True)
-class StageResult:
+class StageResult(NamedTuple):
     """The state after a stage and the events its own instructions produced."""
 
     state: WState

@@ -10,7 +10,7 @@ from dindlint.model import DaemonInfo, GroupEntry, IdentityEvent, UserEntry
 from dindlint.source import Located, Span
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WGroup:
     """A working ``/etc/group`` line."""
 
@@ -22,7 +22,7 @@ class WGroup:
     created_here: bool = False
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WUser:
     """A working ``/etc/passwd`` line; ``primary`` names the primary group when it is known."""
 
@@ -34,7 +34,7 @@ class WUser:
     created_here: bool = False
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WCopy:
     """A ``COPY``/``ADD`` from the build context (for the entrypoint-script lookup)."""
 
@@ -43,7 +43,7 @@ class WCopy:
     span: Span
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WState:
     """Users, groups and image config while the stages are replayed."""
 

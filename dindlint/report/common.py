@@ -9,9 +9,8 @@ current directory, for people.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dindlint.catalogue import RuleDoc
 from dindlint.engine import Diagnostic
@@ -21,8 +20,7 @@ DEFAULT_HELP_URI_BASE = "https://github.com/dindlint/dindlint/blob/main/rules/"
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass(frozen=True)
-class ReportContext:
+class ReportContext(NamedTuple):
     """Everything a formatter needs beside the diagnostics.
 
     ``base`` is the current directory (text output), ``root`` the repository root (every other
@@ -77,8 +75,7 @@ def active(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.suppressed is None]
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """A finding's line-independent identity (docs/adr/005-fingerprints.md)."""
 
     key: str
@@ -88,7 +85,9 @@ class Identity:
     @property
     def line_hash(self) -> str:
         """SARIF ``primaryLocationLineHash``: ``<16 hex digits of SHA-256(key)>:<occurrence>``."""
-        return f"{hashlib.sha256(self.key.encode()).hexdigest()[:16]}:{self.occurrence}"
+        from hashlib import sha256  # only SARIF asks: a text run does not pay for OpenSSL
+
+        return f"{sha256(self.key.encode()).hexdigest()[:16]}:{self.occurrence}"
 
 
 def identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity]:

@@ -8,8 +8,8 @@ standard output, or to ``-o FILE`` when given.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dindlint.engine import Diagnostic
 from dindlint.report.common import ReportContext
@@ -21,8 +21,7 @@ class OutputError(ValueError):
     """A ``--format``/``-o`` combination that cannot be honoured."""
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """One report to write: its format and its file (None: standard output)."""
 
     format: str

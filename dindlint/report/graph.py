@@ -10,10 +10,10 @@ Output is deterministic: every collection is sorted before it is drawn.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from dindlint.checks.access import group_add_gids, user_gids, verdict
 from dindlint.engine import display_path
@@ -66,8 +66,7 @@ def _group_add_parts(client: Client, names: dict[int, str]) -> list[tuple[int | 
     """``group_add`` entries as (gid, ``id`` text), each resolved by :func:`group_add_gids`."""
     parts: list[tuple[int | None, str]] = []
     for entry in client.identity.group_add:
-        single = dataclasses.replace(
-            client, identity=dataclasses.replace(client.identity, group_add=(entry,)))
+        single = client._replace(identity=client.identity._replace(group_add=(entry,)))
         gids, _ = group_add_gids(single)
         if gids:
             gid = min(gids)
@@ -174,8 +173,7 @@ def listener_texts(daemon: Daemon) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReachView:
+class ReachView(NamedTuple):
     """A client reaching a socket: where it lands, how, as whom, with what result."""
 
     client: str
@@ -187,8 +185,7 @@ class ReachView:
     access: str
 
 
-@dataclass(frozen=True)
-class TcpView:
+class TcpView(NamedTuple):
     """A client's ``DOCKER_HOST`` edge: ``client → tcp://dind:2376 (TLS)``."""
 
     client: str
@@ -200,14 +197,12 @@ class TcpView:
         return f"{self.client} → {self.url}" + (f" ({self.mode})" if self.mode else "")
 
 
-@dataclass(frozen=True)
-class SocketView:
+class SocketView(NamedTuple):
     socket: Socket
     reaches: tuple[ReachView, ...]
 
 
-@dataclass(frozen=True)
-class DaemonView:
+class DaemonView(NamedTuple):
     daemon: Daemon
     title: str
     socket: SocketView
@@ -216,20 +211,18 @@ class DaemonView:
     tcp: tuple[TcpView, ...]
 
 
-@dataclass(frozen=True)
-class EndpointView:
+class EndpointView(NamedTuple):
     """A ``DOCKER_HOST`` outside the project (an unknown host, ssh://, an unset variable)."""
 
     title: str
     edges: tuple[TcpView, ...]
 
 
-@dataclass(frozen=True)
-class Scene:
+class Scene(NamedTuple):
     path: str
     hosts: tuple[SocketView, ...]
     daemons: tuple[DaemonView, ...]
-    endpoints: tuple[EndpointView, ...] = field(default=())
+    endpoints: tuple[EndpointView, ...] = ()
 
 
 def _reach_view(client: Client, reach: Reach) -> ReachView:
@@ -356,8 +349,7 @@ def scenes(projects: Iterable[Project], base: Path) -> list[Scene]:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Tree:
+class Tree(NamedTuple):
     label: str
     children: tuple[Tree, ...] = ()
 
@@ -426,7 +418,7 @@ def render_text(scene_list: list[Scene]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Graph:
     """Nodes and labelled edges of one project (ids are unique across the whole output)."""
 
