@@ -14,7 +14,6 @@ and replay state) are ``@dataclass(eq=False, repr=False)``: nothing compares the
 compare by identity.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import NamedTuple
