@@ -4,6 +4,7 @@ The catalogue ships in the wheel as the package ``dindlint._catalogue`` (pyproje
 top-level ``rules/`` folder); from a source checkout the folder is read directly.
 """
 
+from __future__ import annotations
 
 import functools
 import re

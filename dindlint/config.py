@@ -6,6 +6,7 @@ Found by walking up from the current directory to the repository root; at each l
 JSON Schema; any error names the file, the line and the key, and dindlint exits 2.
 """
 
+from __future__ import annotations
 
 import json
 import re
@@ -43,7 +44,7 @@ class Config(_ConfigFields):
 
     __slots__ = ()
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "Config":
+    def __new__(cls, *args: Any, **kwargs: Any) -> Config:
         config = _ConfigFields.__new__(cls, *args, **kwargs)
         return config if config.root is not None else config._replace(root=Path.cwd())
 

@@ -5,6 +5,7 @@ or a Dockerfile on its own. Grouping a Dockerfile with the compose file that bui
 after loading (``dindlint.project``), because only the loaded model knows the build contexts.
 """
 
+from __future__ import annotations
 
 import os
 import re
@@ -60,7 +61,7 @@ class Discovered(NamedTuple):
     missing: tuple[Path, ...]  # paths given on the command line that do not exist
     skipped: tuple[Path, ...] = ()  # given files that are neither compose files nor Dockerfiles
 
-    def without(self, excluded: Callable[[Path], bool]) -> "Discovered":
+    def without(self, excluded: Callable[[Path], bool]) -> Discovered:
         """The same result less the files ``excluded`` matches (configuration ``exclude``)."""
         return self._replace(compose_files=tuple(p for p in self.compose_files if not excluded(p)),
                              dockerfiles=tuple(p for p in self.dockerfiles if not excluded(p)))

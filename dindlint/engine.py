@@ -1,5 +1,6 @@
 """Stage 7, diagnostics: run the checks, stamp severity from the catalogue, sort, de-duplicate."""
 
+from __future__ import annotations
 
 import os
 from collections.abc import Mapping

@@ -14,6 +14,7 @@ and replay state) are ``@dataclass(eq=False, repr=False)``: nothing compares the
 compare by identity.
 """
 
+from __future__ import annotations
 
 from pathlib import Path
 from typing import NamedTuple

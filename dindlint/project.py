@@ -5,6 +5,7 @@ build; or a Dockerfile that no compose file builds. Each file is read and parsed
 even when several projects share it.
 """
 
+from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field

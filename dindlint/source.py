@@ -1,5 +1,6 @@
 """Source positions: every value dindlint reasons about remembers where it came from."""
 
+from __future__ import annotations
 
 import errno
 import os
@@ -130,11 +131,11 @@ class Span(_SpanFields):
     __slots__ = ()
 
     def __new__(cls, path: Path, line: int, col: int = 1, end_line: int = 0,
-                end_col: int = 0) -> "Span":
+                end_col: int = 0) -> Span:
         return tuple.__new__(cls, (path, line, col, end_line if end_line >= line else line,
                                    end_col))
 
-    def __deepcopy__(self, memo: dict[int, object]) -> "Span":
+    def __deepcopy__(self, memo: dict[int, object]) -> Span:
         return self  # immutable: a deep copy of a replay state shares its spans (and paths)
 
 

@@ -6,6 +6,7 @@ owning GID and where that GID was decided), TCP listeners with their TLS mode, a
 with the sockets that land in it, its ``DOCKER_HOST`` and its effective identity.
 """
 
+from __future__ import annotations
 
 import posixpath
 import re

@@ -5,6 +5,7 @@ stamps severity and name from the catalogue (``rules/``). The one explicit table
 each rule id to its function.
 """
 
+from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import NamedTuple

@@ -7,6 +7,7 @@ them, an explicit group in ``user:`` replaces the ``/etc/group`` memberships, a 
 passwd entry gets GID 0 and nothing else.
 """
 
+from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import NamedTuple

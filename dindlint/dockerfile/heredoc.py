@@ -5,6 +5,7 @@ the loader finds the markers itself, reads the bodies from the raw lines, and hi
 from dockerfile-parse (DESIGN.md, load).
 """
 
+from __future__ import annotations
 
 import re
 from collections.abc import Sequence

@@ -9,6 +9,7 @@ about 20 (ADR 006). ``python scripts/compile_knowledge.py`` writes it, and a tes
 two disagree.
 """
 
+from __future__ import annotations
 
 import json
 import math

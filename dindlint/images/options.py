@@ -1,5 +1,6 @@
 """A small getopt_long look-alike for the user/group tools (permuting, like GNU getopt)."""
 
+from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import NamedTuple

@@ -5,6 +5,7 @@ image), from the state of an earlier stage it names (``FROM base AS final``), or
 Its RUN commands are replayed in order with the handlers of :mod:`dindlint.images.commands`.
 """
 
+from __future__ import annotations
 
 import json
 import re

@@ -7,6 +7,7 @@ so a report is the same whichever folder dindlint runs from. Text output stays r
 current directory, for people.
 """
 
+from __future__ import annotations
 
 from pathlib import Path
 from typing import NamedTuple

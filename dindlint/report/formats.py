@@ -5,6 +5,7 @@
 standard output, or to ``-o FILE`` when given.
 """
 
+from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
