@@ -189,11 +189,17 @@ def build_topology(project: Project, host_docker_gid: int | None = None) -> Topo
         daemon = _as_daemon(service, images[name])
         if daemon is not None:
             daemons[name] = daemon
+    # the daemons holding their socket on each volume or bind source, for the clients' mounts
+    # (scanning every daemon for every mount grew as clients × daemons)
+    held_by: _HeldBy = {}
+    for daemon in daemons.values():
+        for held in daemon.socket_mounts:
+            held_by.setdefault((held.type, held.source), []).append((daemon, held))
     clients: dict[str, Client] = {}
     for name, service in sorted(compose.services.items()):
         if name in daemons:
             continue
-        reaches = _reaches(service, compose.services, daemons, set(), host_docker_gid)
+        reaches = _reaches(service, compose.services, held_by, set(), host_docker_gid)
         docker_host = service.environment.get("DOCKER_HOST")
         if reaches or docker_host is not None:
             clients[name] = Client(
@@ -355,14 +361,18 @@ def _tcp_listeners(
     return tuple(listeners)
 
 
+# (mount type, source) → the daemons holding their socket there, with that mount, in order.
+_HeldBy = dict[tuple[str, str | None], list[tuple[Daemon, Mount]]]
+
+
 def _reaches(
-    service: Service, services: dict[str, Service], daemons: dict[str, Daemon], seen: set[str],
+    service: Service, services: dict[str, Service], held_by: _HeldBy, seen: set[str],
     host_docker_gid: int | None = None,
 ) -> tuple[Reach, ...]:
     """Sockets carried into ``service`` by its mounts and its ``volumes_from``."""
     reaches: list[Reach] = []
     for mount in service.volumes:
-        reach = _reach_of_mount(mount, daemons, host_docker_gid)
+        reach = _reach_of_mount(mount, held_by, host_docker_gid)
         if reach is not None:
             reaches.append(reach)
     seen = seen | {service.name}
@@ -370,7 +380,7 @@ def _reaches(
         source = services.get(entry.service or "")
         if source is None or source.name in seen:
             continue
-        for inherited in _reaches(source, services, daemons, seen, host_docker_gid):
+        for inherited in _reaches(source, services, held_by, seen, host_docker_gid):
             reaches.append(
                 Reach(
                     socket=inherited.socket,
@@ -386,7 +396,7 @@ def _reaches(
     return tuple(reaches)
 
 
-def _reach_of_mount(mount: Mount, daemons: dict[str, Daemon],
+def _reach_of_mount(mount: Mount, held_by: _HeldBy,
                     host_docker_gid: int | None) -> Reach | None:
     if not mount.known or mount.source is None:
         return None
@@ -394,16 +404,13 @@ def _reach_of_mount(mount: Mount, daemons: dict[str, Daemon],
         host = host_socket_reach(mount, host_docker_gid)
         if host is not None:
             return host
-    for daemon in daemons.values():
-        for held in daemon.socket_mounts:
-            if held.type != mount.type or held.source != mount.source:
-                continue
-            inside = _relative(daemon.socket.path, held.target)
-            if inside is None:
-                continue
-            landed = normalise(posixpath.join(mount.target, inside)) if inside else mount.target
-            return Reach(daemon.socket, landed, mount.span, mount.read_only, mount.read_only_span,
-                         f"{mount.type} {mount.source}", True, mount)
+    for daemon, held in held_by.get((mount.type, mount.source), ()):
+        inside = _relative(daemon.socket.path, held.target)
+        if inside is None:
+            continue
+        landed = normalise(posixpath.join(mount.target, inside)) if inside else mount.target
+        return Reach(daemon.socket, landed, mount.span, mount.read_only, mount.read_only_span,
+                     f"{mount.type} {mount.source}", True, mount)
     return None
 
 

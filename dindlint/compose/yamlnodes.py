@@ -196,7 +196,10 @@ def _compose_all(text: str, pure: bool) -> list[Any]:
     composer = None if pure else _c_composer()
     if composer is None:
         return list(make_yaml(pure).compose_all(text))
-    loader = composer(text)
+    return _documents(composer(text))
+
+
+def _documents(loader: Any) -> list[Any]:
     try:
         documents = []
         while loader.check_node():
@@ -227,6 +230,13 @@ def _c_composer() -> type | None:
         def versioned_resolver(self) -> Any:
             return table
 
+    # built from ruamel's internals: if a ruamel release changed them, use the standard path
+    try:
+        (node,) = _documents(CComposer("a: [1, x]\n"))
+        if [str(k.tag) for k, _ in node.value] != ["tag:yaml.org,2002:str"]:
+            return None
+    except Exception:  # noqa: BLE001 - whatever broke, the standard path still works
+        return None
     return CComposer
 
 

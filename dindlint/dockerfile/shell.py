@@ -388,6 +388,10 @@ def _tokenize(source: Source, escape: str) -> list[_Token]:
     text = source.text
     if "'" not in text and '"' not in text and not (escape and escape in text):
         return _tokenize_plain(text)
+    return _tokenize_shlex(text, escape)
+
+
+def _tokenize_shlex(text: str, escape: str) -> list[_Token]:
     lexer = shlex.shlex(text, posix=True, punctuation_chars=_PUNCTUATION)
     lexer.whitespace_split = True
     lexer.escape = escape

@@ -1,0 +1,90 @@
+"""The fast paths of issue 6 give exactly what the general paths they short-cut give.
+
+- compose/yamlnodes: documents composed by the cached libyaml composer (``_compose_all``) are
+  the node trees ruamel's own ``YAML(typ="safe").compose_all`` makes — same kinds, tags, values,
+  styles and marks — for every fixture and corpus YAML file (guards against a ruamel release
+  that changes what the cached composer relies on).
+- dockerfile/shell: the regular-expression tokenizer for text without quotes or escapes
+  (``_tokenize_plain``) splits as shlex does (``_tokenize_shlex``), on generated shell text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dindlint.compose.yamlnodes import _c_composer, _compose_all, make_yaml
+from dindlint.dockerfile.shell import _tokenize_plain, _tokenize_shlex
+
+pytestmark = pytest.mark.filterwarnings("ignore::ruamel.yaml.error.ReusedAnchorWarning")
+TESTS = Path(__file__).resolve().parents[1]
+CORPUS = TESTS.parents[1] / "shared" / "corpus"
+
+
+def _yaml_files() -> list[Path]:
+    roots = [TESTS, TESTS.parent / "examples", CORPUS]
+    return sorted(p for root in roots if root.is_dir() for p in root.rglob("*")
+                  if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def _shape(node: Any, path: frozenset[int] = frozenset()) -> object:
+    """What a loader reads of a node, as plain data (a recursive alias as a marker)."""
+    if id(node) in path:
+        return "recursive alias"
+    path = path | {id(node)}
+    marks = (node.start_mark.line, node.start_mark.column, node.end_mark.line,
+             node.end_mark.column)
+    head = (type(node).__name__, str(node.tag), getattr(node, "style", None), marks)
+    if not isinstance(node.value, list):
+        return (*head, node.value)
+    return (*head, [tuple(_shape(part, path) for part in item) if isinstance(item, tuple)
+                    else _shape(item, path) for item in node.value])
+
+
+def _ruamel_documents(text: str) -> list[object] | None:
+    try:
+        return [_shape(doc) for doc in make_yaml(False).compose_all(text)]
+    except Exception:  # noqa: BLE001 - the fast path must then fail too
+        return None
+
+
+@pytest.mark.skipif("CParser" not in make_yaml().Parser.__name__,
+                    reason="no libyaml (ruamel.yaml.clib) here")
+def test_cached_composer_gives_ruamels_node_trees() -> None:
+    # None would mean it refused itself (its probe failed): correct but slow, so a test fails
+    assert _c_composer() is not None, "this ruamel.yaml release breaks the cached composer"
+    files = _yaml_files()
+    assert len(files) > 50
+    compared = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        expected = _ruamel_documents(text)
+        try:
+            got = [_shape(doc) for doc in _compose_all(text, pure=False)]
+        except Exception:  # noqa: BLE001
+            got = None
+        assert got == expected, path
+        compared += expected is not None
+    assert compared > 50
+
+
+_shell_text = st.lists(
+    st.sampled_from(["apt-get", "install", "-y", "docker", "&&", "||", "|", ";", ";;", "(", ")",
+                     "&", ">", ">>", "<", "2>&1", "$X", "${A:-b}", "$(id -u)", "a=b", "\t",
+                     " ", "  ", "\r", "\n", "x", "-G", "docker,wheel", "/var/run/docker.sock",
+                     "#", "*", "~", "{", "}"]) | st.text(alphabet="ab1 -_./=;&|()<>\t\n$", max_size=6),
+    max_size=25,
+).map("".join)
+
+
+@given(_shell_text)
+def test_plain_tokenizer_splits_as_shlex(text: str) -> None:
+    tokens = _tokenize_shlex(text, "\\")
+    assert ([(t.value, t.start, t.op, t.raw_first) for t in _tokenize_plain(text)]
+            == [(t.value, t.start, t.op, t.raw_first) for t in tokens])
