@@ -35,7 +35,7 @@ def _documents() -> list[tuple[str, str]]:
     for folder in (here / "_catalogue", here.parent / "rules"):
         if folder.is_dir():
             return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.md"))]
-    # a wheel imported from a zip archive (importlib.resources is not imported on every run)
+    # neither folder on disk: ask the import system (not imported on every run)
     from importlib import resources
 
     folder = resources.files("dindlint._catalogue")

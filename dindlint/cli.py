@@ -70,6 +70,11 @@ def _write(text: str, output: Path | None, colour: bool = False) -> bool:
     return True
 
 
+def _stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (None: started with descriptor 1 closed)."""
+    return sys.stdout is not None and sys.stdout.isatty()
+
+
 def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     """``--select DIND1,DIND301 --select DIND4`` → ("DIND1", "DIND301", "DIND4")."""
     if not values:
@@ -248,7 +253,7 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
     written = True
     for output in outputs:
         colour = output.format == "text" and (options.colour == "always" or (
-            options.colour == "auto" and output.path is None and sys.stdout.isatty()
+            options.colour == "auto" and output.path is None and _stdout_is_terminal()
             and "NO_COLOR" not in os.environ))
         report = render(output.format, diagnostics, context._replace(colour=colour))
         written = _write(report, output.path, colour) and written
@@ -324,7 +329,7 @@ def explain(rule: str, colour: str) -> None:
             f"; known rules: {', '.join(sorted(docs))}"
         click.echo(f"dindlint: unknown rule `{rule}`{hint}", err=True)
         sys.exit(2)
-    styled = colour == "always" or (colour == "auto" and sys.stdout.isatty()
+    styled = colour == "always" or (colour == "auto" and _stdout_is_terminal()
                                     and "NO_COLOR" not in os.environ)
     click.echo(_render_markdown(doc.body, styled), color=styled)
 

@@ -8,7 +8,8 @@ A pre-commit hook starts dindlint once per commit, so its fixed costs matter (is
 - After the output is flushed, the process ends with ``os._exit``: tearing down the interpreter
   (freeing every module and object one by one) took about 10 ms of a 100 ms run and does nothing
   a finished run needs — files are written and closed, worker pools joined (mypy ends the same
-  way). ``cli.main`` itself exits normally, for tests and for ``CliRunner``.
+  way). Under a profiler or coverage, which write their data at the normal exit, it exits
+  normally; so does ``cli.main`` itself, for tests and for ``CliRunner``.
 """
 
 from __future__ import annotations
@@ -30,16 +31,21 @@ def run() -> None:
     except SystemExit as leaving:
         code = leaving.code
     if code is not None and not isinstance(code, int):
-        print(code, file=sys.stderr)  # what sys.exit("message") would have printed
+        if sys.stderr is not None:
+            print(code, file=sys.stderr)  # what sys.exit("message") would have printed
         code = 1
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # the reader went away (`dindlint check | head`): still done
-        pass
-    except OSError:
-        code = code or 2  # output that could not be written is a failure
-    os._exit(code or 0)
+    if sys.getprofile() or sys.gettrace() or "coverage" in sys.modules:
+        sys.exit(code)  # a profiler or coverage writes its data at the normal exit
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with that descriptor closed: nothing to flush
+            continue
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader went away (`dindlint check | head`): still done
+            pass
+        except (OSError, ValueError):
+            code = code or 2  # output that could not be written is a failure
+    os._exit(code or 0)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -45,3 +45,30 @@ def test_clean_input_and_version_exit_0() -> None:
     assert _console("check", "--no-config", str(REPO / "examples" / "fixed-dind")).returncode == 0
     proc = _console("--version")
     assert proc.returncode == 0 and "dindlint" in proc.stdout
+
+
+def _with_closed(fds: str, *args: str) -> int:
+    """Exit code of the console command started with the shell's descriptors ``fds`` closed."""
+    closing = " ".join(f"{fd}>&-" for fd in fds)
+    command = " ".join([sys.executable, "-m", "dindlint", *args])
+    return subprocess.run(["sh", "-c", f"{command} {closing}"], cwd=REPO, check=False,
+                          timeout=120).returncode
+
+
+def test_closed_standard_streams_keep_the_exit_code(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    assert _with_closed("1", "check", "--no-config", "--format", f"json:{report}",
+                        str(REPO / "examples" / "fixed-dind")) == 0
+    assert report.is_file()
+    assert _with_closed("2", "check", "--no-config", str(REPO / "examples" / "fixed-dind")) == 0
+    assert _with_closed("12", "check", "--no-config", str(BROKEN)) == 1
+    assert _with_closed("2", "rules") == 0
+
+
+def test_a_profiler_still_gets_its_report() -> None:
+    """Under cProfile (ADR 006's method) the command exits normally, so the profile is printed."""
+    proc = subprocess.run([sys.executable, "-m", "cProfile", "-m", "dindlint", "check",
+                           "--no-config", str(BROKEN)], capture_output=True, text=True,
+                          cwd=REPO, check=False, timeout=120)
+    # (cProfile itself swallows the exit code)
+    assert "DIND" in proc.stdout and "function calls" in proc.stdout

@@ -4,6 +4,7 @@ benchmark's generator (a smoke run, no timing asserted)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -46,9 +47,14 @@ def test_compiled_knowledge_base_is_current() -> None:
     YAML says, or an edit of the YAML would silently not take effect."""
     from dindlint.images.knowledge import COMPILED_FILE, SOURCE_FILE, compile_source
 
-    expected = compile_source(SOURCE_FILE.read_text(encoding="utf-8"))
-    assert COMPILED_FILE.read_text(encoding="utf-8") == expected, (
+    from ruamel.yaml import YAML
+
+    source = SOURCE_FILE.read_text(encoding="utf-8")
+    compiled = COMPILED_FILE.read_text(encoding="utf-8")
+    assert compiled == compile_source(source), (
         "dindlint/data/images.json is out of date: run `python scripts/compile_knowledge.py`")
+    # and JSON can say everything the YAML says (no integer keys turned into strings, …)
+    assert json.loads(compiled)["images"] == YAML(typ="safe", pure=True).load(source)["images"]
 
 
 def test_images_yaml_reads_the_same_with_both_parsers() -> None:
