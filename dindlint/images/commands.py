@@ -109,6 +109,13 @@ def lookup_group(ctx: Ctx, ref: str) -> tuple[bool, WGroup | None]:
     return True, placeholder
 
 
+def lookup_primary_group(ctx: Ctx, ref: str) -> tuple[bool, WGroup | None, int | None]:
+    """``lookup_group`` for a new user's primary group (busybox ``adduser -G``, shadow
+    ``useradd -g``), with its GID: the group's, or the number given when no group has it."""
+    ok, group = lookup_group(ctx, ref)
+    return ok, group, (group.gid if group is not None else number(ref))
+
+
 def lookup_user(ctx: Ctx, name: str) -> tuple[bool, WUser | None]:
     user = ctx.state.users.get(name)
     if user is not None:
@@ -243,11 +250,9 @@ def bb_adduser(ctx: Ctx, p: Parsed) -> None:
     if _user_name_taken(ctx, name) or _uid_taken(ctx, uid):
         return
     if p.has("G"):
-        ref = p.value("G") or ""
-        ok, group = lookup_group(ctx, ref)
+        ok, group, gid = lookup_primary_group(ctx, p.value("G") or "")
         if not ok:
             return
-        gid = group.gid if group is not None else number(ref)
         create_user(ctx, name, uid, gid, group.name if group else None)
         if group is not None:
             group.members.add(name)  # addgroup_wrapper (adduser.c:274)
@@ -445,11 +450,9 @@ def useradd(ctx: Ctx, p: Parsed) -> None:
     primary: WGroup | None = None
     primary_gid: int | None = None
     if p.has("g"):
-        ref = p.value("g") or ""
-        ok, primary = lookup_group(ctx, ref)
+        ok, primary, primary_gid = lookup_primary_group(ctx, p.value("g") or "")
         if not ok:
             return
-        primary_gid = primary.gid if primary is not None else number(ref)
     if _user_name_taken(ctx, name) or (not p.has("o") and _uid_taken(ctx, uid)):
         return
     if not p.has("g"):
