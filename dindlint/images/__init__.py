@@ -58,37 +58,37 @@ def _freeze(
     )
 
 
-# The Replayer of the Dockerfiles used last (keyed by identity, the object kept alive beside it,
-# and by the configured image entries in force, which change what a base image holds): the
-# topology of every service that builds a Dockerfile and each Dockerfile rule reuse its replayed
-# stages (a replayed stage is never modified afterwards). A project's checks run one after the
-# other, so a small LRU catches the reuse without holding every model of a large run in memory.
+# The Replayer of the Dockerfiles used last, with the identities already made from its stages
+# (keyed by identity, the object kept alive beside it, and by the configured image entries in
+# force, which change what a base image holds): the topology of every service that builds a
+# Dockerfile and each Dockerfile rule reuse its replayed stages, and a project's services and
+# checks ask for the same stage one after the other (replayed stages and identities are never
+# modified afterwards). A small LRU catches the reuse without holding every model of a large run
+# in memory.
 _REPLAYERS_KEPT = 64
-_replayers: OrderedDict[int, tuple[Dockerfile, object, Replayer]] = OrderedDict()
+_BuiltIdentities = dict[tuple[int, Path | None], ImageIdentity]  # (stage, context) → identity
+_replayers: OrderedDict[int, tuple[Dockerfile, object, Replayer, _BuiltIdentities]] = OrderedDict()
 
 
-def _replayer(dockerfile: Dockerfile) -> Replayer:
+def _replayed(dockerfile: Dockerfile) -> tuple[Replayer, _BuiltIdentities]:
     from dindlint.images import knowledge
 
     key = id(dockerfile)
     entry = _replayers.get(key)
     if entry is None or entry[0] is not dockerfile or entry[1] is not knowledge._extra:
-        entry = (dockerfile, knowledge._extra, Replayer(dockerfile))
+        entry = (dockerfile, knowledge._extra, Replayer(dockerfile), {})
         _replayers[key] = entry
         if len(_replayers) > _REPLAYERS_KEPT:
             _replayers.popitem(last=False)
     _replayers.move_to_end(key)
-    return entry[2]
+    return entry[2], entry[3]
 
 
-# Identities already made, with the configured image entries in force when they were made (an
-# ImageIdentity is never modified): a large run asks for the same few images and the same built
-# stages thousands of times, and freezing the users and groups of a base image anew each time was
-# a tenth of the run. Bounded, as lookup()'s memo.
+# Identities of images not built here, with the configured image entries in force when they
+# were made: a large run asks for the same few images thousands of times, and freezing the users
+# and groups of a base image anew each time was a tenth of the run. Bounded, as lookup()'s memo.
 _IDENTITIES_KEPT = 4096
 _image_identities: dict[str, tuple[object, ImageIdentity]] = {}
-_build_identities: OrderedDict[tuple[int, int, Path | None],
-                               tuple[Dockerfile, object, ImageIdentity]] = OrderedDict()
 
 
 def identity_for_image(ref: str) -> ImageIdentity:
@@ -115,34 +115,26 @@ def identity_for_build(
     ``context`` is the build context directory; an ENTRYPOINT/CMD script copied from it is read
     (text only, < 1 MB, inside the context) to recognise a runtime GID alignment.
     """
-    from dindlint.images import knowledge
-
     stage = dockerfile.stage(target)
     if stage is None:
         return _freeze(unknown_state(target or ""), f"{dockerfile.path} (no stage {target!r})")
-    key = (id(dockerfile), stage.index, context)
-    entry = _build_identities.get(key)
-    if entry is not None and entry[0] is dockerfile and entry[1] is knowledge._extra:
-        _build_identities.move_to_end(key)
-        return entry[2]
-    replayer = _replayer(dockerfile)
+    replayer, identities = _replayed(dockerfile)
+    made = identities.get((stage.index, context))
+    if made is not None:
+        return made
     result = replayer.stage(stage.index)
     root_ref = result.state.root_ref
     # folder/Dockerfile, not the absolute path: messages must not depend on the checkout's place
     description = f"{root_ref} + {dockerfile.path.parent.name}/{dockerfile.path.name}"
     alignment = find_alignment(result.state, context)
     identity = _freeze(result.state, description, replayer.chain_events(stage.index), alignment)
-    # kept like the Replayers (the Dockerfile alive beside its id): a project's services and
-    # checks ask for the same stage one after the other
-    _build_identities[key] = (dockerfile, knowledge._extra, identity)
-    if len(_build_identities) > _REPLAYERS_KEPT:
-        _build_identities.popitem(last=False)
+    identities[(stage.index, context)] = identity
     return identity
 
 
 def replay_all_stages(dockerfile: Dockerfile) -> tuple[IdentityEvent, ...]:
     """Events of every stage (each stage's own instructions once), in stage order."""
-    replayer = _replayer(dockerfile)
+    replayer, _ = _replayed(dockerfile)
     out: list[IdentityEvent] = []
     for stage in dockerfile.stages:
         out.extend(replayer.stage(stage.index).events)
