@@ -278,11 +278,17 @@ def check_discovered(found: Discovered, settings: Settings,
 GC_THRESHOLD = 10_000
 
 
+def _collect_less_often() -> tuple[int, ...]:
+    """Raise the youngest generation's threshold to ``GC_THRESHOLD``; the previous thresholds."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(GC_THRESHOLD, thresholds[0]), *thresholds[1:])
+    return thresholds
+
+
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Within this block the garbage collector runs less often (``GC_THRESHOLD``)."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(GC_THRESHOLD, thresholds[0]), *thresholds[1:])
+    thresholds = _collect_less_often()
     try:
         yield
     finally:
@@ -367,8 +373,7 @@ def _start_worker(settings: Settings) -> None:
     global _settings, _reading
     _settings = settings
     set_extra_knowledge(settings.config.images)
-    first, *older = gc.get_threshold()  # a forked worker has the parent's already
-    gc.set_threshold(max(GC_THRESHOLD, first), *older)
+    _collect_less_often()  # (a forked worker has the parent's threshold already)
     # one read-once memo for the worker's life, which ends with the run (a forked worker
     # inherits the parent's, a spawned one starts its own): chunks share what they read
     _reading = reading_once()
