@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections import Counter
 from pathlib import Path
 
 from dindlint.discover import find_git_root, is_dockerfile_name
 from dindlint.engine import Diagnostic
-from dindlint.source import read_input
+from dindlint.source import read_input, split_lines
 
 FORMAT_VERSION = 1
-_KEY = re.compile(r"^(\s*)(?:-\s+)?([^\s#:][^:#]*?)\s*:(?:\s|$)")
+# A YAML key line: `key:` or `- key:` followed by a blank or the end. The key runs to the first
+# `:` (a `#` first: no key), its trailing blanks cut after the match: a lazy key followed by
+# `\s*:` retried every run of blanks at every position (quadratic on a line of blanks).
+_KEY = re.compile(r"\s*(?:-\s+)?([^\s#:][^:#]*):(?:\s|$)")
 
 
 class BaselineError(Exception):
@@ -37,51 +41,69 @@ def _normalise(line: str, dockerfile: bool) -> str:
     return " ".join(text.replace(" - ", " ").strip().lstrip("- ").split())
 
 
-def _yaml_context(lines: list[str], index: int) -> str:
-    """The keys above line ``index`` by decreasing indentation: ``services/manager/volumes``."""
-    chain: list[str] = []
-    current = len(lines[index]) - len(lines[index].lstrip()) if index < len(lines) else 0
-    for line in reversed(lines[:index]):
-        if not line.strip() or line.lstrip().startswith("#"):
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _yaml_contexts(lines: list[str], wanted: set[int]) -> dict[int, str]:
+    """The context of each line index in ``wanted``: the keys above it by decreasing indentation
+    (``services/manager/volumes``), each the nearest key line above the previous one that is
+    indented less, starting from the line's own indentation.
+
+    One pass down the file: ``open_keys`` holds the key lines that can still be part of a
+    context, by strictly increasing indentation (a key line closes every earlier one indented as
+    much or more, which no later line can reach past it); a line's context is then the keys of
+    ``open_keys`` indented less than the line. Scanning upward from each finding instead cost the
+    whole file per finding (quadratic on a file of thousands of findings)."""
+    contexts: dict[int, str] = {}
+    indents: list[int] = []
+    keys: list[str] = []
+    for index, line in enumerate(lines):
+        if index in wanted:
+            shown = bisect_left(indents, _indent(line))
+            contexts[index] = "/".join(keys[:shown])
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
             continue
-        indent = len(line) - len(line.lstrip())
         match = _KEY.match(line)
-        if match and indent < current:
-            chain.append(match.group(2).strip("\"'"))
-            current = indent
-            if indent == 0:
-                break
-    return "/".join(reversed(chain))
+        if match is None:
+            continue
+        indent = _indent(line)
+        kept = bisect_left(indents, indent)
+        del indents[kept:], keys[kept:]
+        indents.append(indent)
+        keys.append(match.group(1).rstrip().strip("\"'"))
+    return contexts
 
 
-def _dockerfile_context(lines: list[str], index: int) -> str:
-    for line in reversed(lines[: index + 1]):
+def _dockerfile_contexts(lines: list[str], wanted: set[int]) -> dict[int, str]:
+    """The context of each line index in ``wanted``: the ``FROM`` line of its stage (the last
+    one at or above it, white space collapsed), in one pass down the file."""
+    contexts: dict[int, str] = {}
+    stage = ""
+    for index, line in enumerate(lines):
         if line.strip().upper().startswith("FROM "):
-            return " ".join(line.split())
-    return ""
+            stage = " ".join(line.split())
+        if index in wanted:
+            contexts[index] = stage
+    return contexts
 
 
 def fingerprint_keys(diagnostics: list[Diagnostic], root: Path) -> list[tuple[str, int]]:
     """The line-independent identity of each diagnostic, in the same order: its key (rule id,
     path relative to ``root``, context, normalised line, joined by NUL) and its occurrence
-    number among identical keys in ``diagnostics`` (1 for the first)."""
-    cache: dict[Path, list[str]] = {}
+    number among identical keys in ``diagnostics`` (1 for the first).
+
+    Each file is read and its contexts computed once, in one pass, for all its findings."""
+    wanted: dict[Path, set[int]] = {}
+    for diag in diagnostics:
+        wanted.setdefault(diag.span.path, set()).add(diag.span.line - 1)
+    files = {path: _FileKeys(path, indexes) for path, indexes in wanted.items()}
     seen: Counter[str] = Counter()
     result: list[tuple[str, int]] = []
     for diag in diagnostics:
         path = diag.span.path
-        if path not in cache:
-            try:
-                cache[path] = read_input(path).decode("utf-8-sig",
-                                                      errors="replace").splitlines()
-            except OSError:
-                cache[path] = []
-        lines = cache[path]
-        index = diag.span.line - 1
-        dockerfile = is_dockerfile_name(path.name)
-        text = _normalise(lines[index], dockerfile) if 0 <= index < len(lines) else ""
-        context = (_dockerfile_context if dockerfile else _yaml_context)(lines, index) \
-            if 0 <= index < len(lines) else ""
+        text, context = files[path].at(diag.span.line - 1)
         try:
             relative = path.relative_to(root).as_posix()
         except ValueError:
@@ -90,6 +112,27 @@ def fingerprint_keys(diagnostics: list[Diagnostic], root: Path) -> list[tuple[st
         seen[key] += 1
         result.append((key, seen[key]))
     return result
+
+
+class _FileKeys:
+    """The normalised line and the context of the lines of one file that findings point at."""
+
+    def __init__(self, path: Path, indexes: set[int]) -> None:
+        try:
+            text = read_input(path).decode("utf-8-sig", errors="replace")
+        except OSError:
+            text = ""
+        self.dockerfile = is_dockerfile_name(path.name)
+        self.lines = split_lines(text, dockerfile=self.dockerfile)
+        inside = {i for i in indexes if 0 <= i < len(self.lines)}
+        contexts = _dockerfile_contexts if self.dockerfile else _yaml_contexts
+        self.contexts = contexts(self.lines, inside)
+
+    def at(self, index: int) -> tuple[str, str]:
+        """(normalised line, context) of line ``index`` (0-based); empty outside the file."""
+        if not 0 <= index < len(self.lines):
+            return "", ""
+        return _normalise(self.lines[index], self.dockerfile), self.contexts[index]
 
 
 def fingerprint_of(key: str, occurrence: int) -> str:
@@ -117,7 +160,9 @@ def write_baseline(path: Path, diagnostics: list[Diagnostic], root: Path) -> int
                         "message": diag.message})
     entries.sort(key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
     document = {"dindlint-baseline": FORMAT_VERSION, "findings": entries}
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from dindlint.report.write import write_output
+
+    write_output(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return len(entries)
 
 

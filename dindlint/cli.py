@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from dindlint.discover import Discovered
     from dindlint.engine import Diagnostic
     from dindlint.report.formats import Output
+    from dindlint.source import ReadBoundary
 
 FORMATS = ("text", "sarif", "json", "github", "gitlab", "junit")  # dindlint.report.formats
 GRAPH_FORMATS = ("text", "mermaid", "dot")
@@ -46,12 +47,14 @@ def _internal_error(error: Exception, debug: bool) -> int:
 def _discover(paths: list[Path]) -> Discovered | None:
     """Discovery with its notes on standard error; None when no given path exists."""
     from dindlint.discover import discover
+    from dindlint.report.text import neutralise
 
     found = discover(paths)
     for missing in found.missing:
-        click.echo(f"dindlint: {missing}: no such file or directory", err=True)
+        click.echo(f"dindlint: {neutralise(str(missing))}: no such file or directory", err=True)
     for skipped in found.skipped:
-        click.echo(f"dindlint: {skipped}: not a compose file or Dockerfile; skipped", err=True)
+        click.echo(f"dindlint: {neutralise(str(skipped))}: not a compose file or Dockerfile; "
+                   "skipped", err=True)
     if found.missing and not (found.compose_files or found.dockerfiles):
         return None
     return found
@@ -62,8 +65,10 @@ def _write(text: str, output: Path | None, colour: bool = False) -> bool:
     if output is None:
         click.echo(text, nl=False, color=colour)  # click strips ANSI off a terminal
         return True
+    from dindlint.report.write import write_output
+
     try:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     except OSError as error:
         click.echo(f"dindlint: cannot write {output}: {error.strerror or error}", err=True)
         return False
@@ -189,9 +194,22 @@ def _configuration(options: CheckOptions) -> Config:
 
 
 def _check(paths: list[Path], options: CheckOptions) -> int:
-    from dindlint.engine import SEVERITY_RANK, Settings, check_discovered
+    """The run: everything it reads — inputs, and files quoted in the report — is read inside
+    the repository of the paths checked (``discover.read_boundary``), or named by the user."""
+    from dindlint.discover import read_boundary
+    from dindlint.source import reading_within
 
     config = _configuration(options)
+    admitted = (*config.env_files, *((options.config_file,) if options.config_file else ()))
+    boundary = read_boundary(paths, admitted)
+    with reading_within(boundary):
+        return _check_within(paths, options, config, boundary)
+
+
+def _check_within(paths: list[Path], options: CheckOptions, config: Config,
+                  boundary: ReadBoundary) -> int:
+    from dindlint.engine import SEVERITY_RANK, Settings, check_discovered
+
     discovered = _discover(paths)
     if discovered is None:
         return 2
@@ -200,14 +218,21 @@ def _check(paths: list[Path], options: CheckOptions) -> int:
         click.echo("dindlint: no compose files or Dockerfiles found", err=True)
     settings = Settings(config, environ=dict(os.environ) if options.use_env else None,
                         env_files=config.env_files or None,
-                        inline_suppressions=not options.no_inline_suppressions)
+                        inline_suppressions=not options.no_inline_suppressions,
+                        boundary=boundary)
     outcome = check_discovered(found, settings,
                                options.jobs or (1 if options.jobs == 0 else None))
     diagnostics = outcome.diagnostics
     if options.write_baseline is not None:
         from dindlint.baseline import repository_root, write_baseline
 
-        count = write_baseline(options.write_baseline, diagnostics, repository_root(Path.cwd()))
+        try:
+            count = write_baseline(options.write_baseline, diagnostics,
+                                   repository_root(Path.cwd()))
+        except OSError as error:
+            click.echo(f"dindlint: cannot write {options.write_baseline}: "
+                       f"{error.strerror or error}", err=True)
+            return 2
         click.echo(f"dindlint: wrote {count} finding(s) to {options.write_baseline}", err=True)
         return 0
     if options.baseline_file is not None:
@@ -281,10 +306,15 @@ def _graph(paths: list[Path], output_format: str, output: Path | None) -> int:
     from dindlint.project import Loader, build_projects
     from dindlint.report import graph as graph_report
 
-    found = _discover(paths)
-    if found is None:
-        return 2
-    text = graph_report.render(build_projects(found, Loader()), Path.cwd(), output_format)
+    from dindlint.discover import read_boundary
+    from dindlint.source import reading_within
+
+    with reading_within(read_boundary(paths)):
+        found = _discover(paths)
+        if found is None:
+            return 2
+        projects = build_projects(found, Loader())
+    text = graph_report.render(projects, Path.cwd(), output_format)
     return 0 if _write(text, output) else 2
 
 
@@ -362,10 +392,16 @@ def init(force: bool) -> None:
     """Write a commented starter configuration to ./.dindlint.yaml."""
     from importlib import resources
 
+    from dindlint.report.write import write_output
+
     target = Path(".dindlint.yaml")
-    if target.exists() and not force:
+    text = resources.files("dindlint").joinpath("data/starter-config.yaml").read_text()
+    try:
+        write_output(target, text, exclusive=not force)
+    except FileExistsError:
         click.echo(f"dindlint: {target} exists; use --force to overwrite it", err=True)
         sys.exit(2)
-    text = resources.files("dindlint").joinpath("data/starter-config.yaml").read_text()
-    target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        click.echo(f"dindlint: cannot write {target}: {error.strerror or error}", err=True)
+        sys.exit(2)
     click.echo(f"wrote {target}")

@@ -9,12 +9,14 @@ JSON Schema; any error names the file, the line and the key, and dindlint exits 
 from __future__ import annotations
 
 import json
+import os
 import re
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from dindlint.discover import find_git_root
+from dindlint.source import ReadBoundary, inside_boundary, read_input, reading_within
 
 CONFIG_NAMES = (".dindlint.yaml", ".dindlint.yml")
 
@@ -94,7 +96,7 @@ def find_config(start: Path) -> Path | None:
 
 def _has_tool_section(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8")
+        text = read_input(pyproject).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     return re.search(r"^\[tool\.dindlint(\.|\])", text, re.M) is not None
@@ -103,9 +105,13 @@ def _has_tool_section(pyproject: Path) -> bool:
 def load_config(path: Path) -> Config:
     """Read and validate a configuration file; raise ``ConfigError`` on any problem."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the configuration: {error}") from None
+        text = read_input(path).decode("utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration: "
+                          f"{error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: cannot read the configuration: not UTF-8 "
+                          f"(byte {error.start})") from None
     if path.name == "pyproject.toml":
         data, locate = _from_pyproject(path, text)
     else:
@@ -256,8 +262,22 @@ def resolve(explicit: Path | None, no_config: bool, start: Path) -> Config:
         return load_config(explicit.resolve())
     if no_config:
         return Config()
-    found = find_config(start.resolve())
-    return load_config(found) if found is not None else Config()
+    # a configuration found in the tree is the repository's, not the user's: it is read only
+    # from inside its repository (not through a link out of it), and names no file outside it
+    # (outside git, the search goes up to the file system's root, so that is the boundary)
+    start = start.resolve()
+    repository = ReadBoundary((os.path.realpath(find_git_root(start) or start.anchor),))
+    with reading_within(repository):
+        found = find_config(start)
+        if found is None:
+            return Config()
+        config = load_config(found)
+        for env_file in config.env_files:
+            if not inside_boundary(env_file):
+                raise ConfigError(f"{found}: env-file `{env_file.name}` points outside the "
+                                  "repository; a configuration found in the tree may only name "
+                                  "files inside it")
+    return config
 
 
 def with_overrides(config: Config, **changes: Any) -> Config:

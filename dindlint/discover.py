@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from fnmatch import translate
 from pathlib import Path
 from typing import NamedTuple
+
+from dindlint.source import ReadBoundary
 
 # Folders never worth walking into: VCS metadata, dependency trees, virtual environments.
 SKIPPED_DIRS = frozenset(
@@ -224,3 +226,22 @@ def compose_files_upward(dockerfile: Path, limit: int = 8) -> list[Path]:
             break
         folder = folder.parent
     return found
+
+
+def read_boundary(paths: list[Path], admitted: Iterable[Path] = ()) -> ReadBoundary:
+    """What a run over ``paths`` may open: the repository of each path (its git top level; outside
+    git, the folder given, or for a file the current directory when it holds the file, else the
+    file's folder), and the ``admitted`` files the user named on the command line."""
+    cwd = Path.cwd()
+    roots: dict[str, None] = {}
+    for given in paths:
+        path = Path(os.path.abspath(given))
+        git_root = find_git_root(path if path.is_dir() else path.parent)
+        if git_root is not None:
+            root = git_root
+        elif path.is_dir():
+            root = path
+        else:
+            root = cwd if path.is_relative_to(cwd) else path.parent
+        roots.setdefault(os.path.realpath(root), None)
+    return ReadBoundary(tuple(roots), frozenset(os.path.realpath(p) for p in admitted))

@@ -23,7 +23,7 @@ from dindlint.project import (
     group_compose_files,
     referenced_elsewhere,
 )
-from dindlint.source import Span, reading_once
+from dindlint.source import ReadBoundary, Span, reading_once, reading_within
 from dindlint.suppress import FileSuppressions, SuppressionIndex
 from dindlint.topology import build_topology
 
@@ -235,6 +235,8 @@ class Settings(NamedTuple):
     environ: Mapping[str, str] | None = None
     env_files: tuple[Path, ...] | None = None
     inline_suppressions: bool = True
+    # what the run may open (``source.ReadBoundary``); None: any file but /proc, /sys, /dev
+    boundary: ReadBoundary | None = None
 
     def loader(self) -> Loader:
         return Loader(environ=self.environ, env_files=self.env_files)
@@ -261,7 +263,7 @@ def check_discovered(found: Discovered, settings: Settings,
     """Load the projects of ``found`` and check them, on ``jobs`` processes (default: the CPU
     count). Each file is read and parsed once per process (``reading_once``)."""
     jobs = default_jobs() if jobs is None else jobs
-    with _fewer_collections(), reading_once():
+    with _fewer_collections(), reading_once(), reading_within(settings.boundary):
         if jobs > 1:  # (with --jobs 1, only build_projects groups the files)
             groups = group_compose_files(found.compose_files)
             if len(groups) >= MIN_PARALLEL:
@@ -378,6 +380,7 @@ def _start_worker(settings: Settings) -> None:
     # inherits the parent's, a spawned one starts its own): chunks share what they read
     _reading = reading_once()
     _reading.__enter__()
+    reading_within(settings.boundary).__enter__()  # for the worker's life, as the memo
 
 
 def _check_groups(groups: list[tuple[Path, ...]]) -> list[_GroupResult]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,14 @@ R = TypeVar("R")
 # Input files larger than this are not read (DIND001): a linter runs on whatever a repository
 # holds, and no compose file, .env or Dockerfile is anywhere near this size.
 MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class OutsideRepository(OSError):
+    """A file whose real path (symbolic links followed) lies outside the read boundary, or in
+    ``/proc``, ``/sys`` or ``/dev``: it is not read, and nothing of it reaches a report."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.EACCES, "points outside the repository; not read")
 
 
 class FileTooLarge(OSError):
@@ -67,12 +76,75 @@ def reading_once() -> Iterator[None]:
         _run_cache = previous
 
 
+# Kernel and device file systems: never an input, wherever the boundary lies (`/proc/self/environ`
+# holds the CI's secrets, and its files report themselves as regular files of size 0).
+_NEVER_READ = ("/proc", "/sys", "/dev")
+
+
+class ReadBoundary(NamedTuple):
+    """What a run may open: files under ``roots`` (the repository of each path checked) and the
+    ``admitted`` files the user named on the command line (``--env-file``, an explicit config).
+
+    Both hold real paths (symbolic links resolved), so a link inside the repository to a file
+    outside it is outside."""
+
+    roots: tuple[str, ...]
+    admitted: frozenset[str] = frozenset()
+
+    def admits(self, real: str) -> bool:
+        """Whether the real path ``real`` may be read."""
+        if _under(real, _NEVER_READ):
+            return False
+        return real in self.admitted or _under(real, self.roots)
+
+
+def _under(real: str, folders: tuple[str, ...]) -> bool:
+    for folder in folders:
+        if real == folder or real.startswith(folder if folder.endswith(os.sep)
+                                             else folder + os.sep):
+            return True
+    return False
+
+
+# The boundary of the current run (``reading_within``); None outside a run: a library caller
+# that loads a file directly reads what it names, never ``/proc``, ``/sys`` or ``/dev``.
+_boundary: ReadBoundary | None = None
+
+
+@contextmanager
+def reading_within(boundary: ReadBoundary | None) -> Iterator[None]:
+    """Within this block ``read_input`` opens only files ``boundary`` admits (None keeps the
+    boundary already in force)."""
+    global _boundary
+    previous = _boundary
+    _boundary = boundary or previous
+    try:
+        yield
+    finally:
+        _boundary = previous
+
+
+def inside_boundary(path: Path) -> bool:
+    """Whether ``path`` (its real path) may be read in this run; checked before a reference is
+    followed, so that nothing about an outside file (not even whether it exists) is learnt."""
+    return _admitted(os.path.realpath(path))
+
+
+def _admitted(real: str) -> bool:
+    boundary = _boundary
+    if boundary is None:
+        return not _under(real, _NEVER_READ)
+    return boundary.admits(real)
+
+
 def read_input(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of an input file, reading at most ``limit``; raises ``OSError`` otherwise.
 
     Only regular files are read: the file is opened without blocking (a FIFO named
     ``compose.yaml`` must not hang the run) and checked with ``fstat`` before any read, so a
-    file over the limit (``FileTooLarge``) is never loaded into memory."""
+    file over the limit (``FileTooLarge``) is never loaded into memory. The file opened must be
+    inside the run's boundary (``OutsideRepository`` otherwise): its real path is taken from the
+    open descriptor, so a link swapped between a check and the open cannot lead outside."""
     cache, key = _run_cache, (os.fspath(path), limit)
     if cache is not None and key in cache:
         return cache[key]  # type: ignore[return-value]
@@ -90,6 +162,9 @@ def _read_input(path: Path, limit: int) -> bytes:
             raise IsADirectoryError(errno.EISDIR, "is a directory")
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
+        real = _opened_path(fd, path, info)
+        if real is None or not _admitted(real):
+            raise OutsideRepository()
         if info.st_size > limit:
             raise FileTooLarge(info.st_size, limit)
         # the size fstat gives, and one byte more to see a file that grew: a buffered
@@ -109,6 +184,38 @@ def _read_input(path: Path, limit: int) -> bytes:
     if len(data) > limit:  # grew while we read it
         raise FileTooLarge(len(data), limit)
     return data
+
+
+def _opened_path(fd: int, path: Path, info: os.stat_result) -> str | None:
+    """The real path of the file open on ``fd``: from ``/proc/self/fd`` on Linux; elsewhere the
+    resolved ``path``, kept only when it is the same file as the descriptor (same device and
+    inode), so that a path swapped after the open is caught either way; None when neither
+    tells."""
+    try:
+        real = os.readlink(f"/proc/self/fd/{fd}")
+        if real.startswith("/"):
+            return real
+    except OSError:
+        pass
+    real = os.path.realpath(path)
+    try:
+        same = os.stat(real)
+    except OSError:
+        return None
+    if (same.st_dev, same.st_ino) != (info.st_dev, info.st_ino):
+        return None
+    return real
+
+
+def unreadable(path: Path, error: OSError) -> Problem:
+    """The diagnostic for an input that could not be read: DIND003 when it lies outside the read
+    boundary (nothing of it was read), DIND001 otherwise. The message names the file, not its
+    absolute path (the span carries where it is)."""
+    if isinstance(error, OutsideRepository):
+        return Problem("DIND003", f"`{path.name}` points outside the repository; not read",
+                       Span(path, 1))
+    return Problem("DIND001", f"Cannot read `{path.name}`: {error.strerror or error}",
+                   Span(path, 1))
 
 
 class _SpanFields(NamedTuple):
@@ -167,3 +274,27 @@ class Problem(NamedTuple):
     rule_id: str
     message: str
     span: Span
+
+
+# Where a line ends, as the positions of each kind of file count them: YAML marks come from
+# ruamel.yaml's reader, which counts "\r\n", "\r", "\n", "\x85", "\u2028" and "\u2029" as line
+# breaks (ruamel.yaml 0.19.1: reader.py, `Reader.forward`, and libyaml's reader alike); the
+# Dockerfile loader ends a line at "\n" only, as BuildKit's line scanner does (a "\r" before it
+# is dropped). `str.splitlines()` also splits at "\v", "\f" and "\x1c"-"\x1e" (and a Dockerfile
+# at U+2028), which shifted an excerpt or a fingerprint to another line than the finding's.
+_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def split_lines(text: str, *, dockerfile: bool = False) -> list[str]:
+    """The physical lines of ``text`` (without their line break) as dindlint counts positions:
+    by the YAML rule, or with ``dockerfile`` by the Dockerfile rule (see ``_YAML_BREAKS``).
+    A final line break ends the last line (no empty line after it)."""
+    if dockerfile:
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        return [line[:-1] if line.endswith("\r") else line for line in lines]
+    lines = _YAML_BREAKS.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines

@@ -49,8 +49,8 @@ def test_rules_carry_the_catalogue_metadata() -> None:
         uri = artifact["uri"]
         assert not uri.startswith("/") and "\\" not in uri
         assert artifact["uriBaseId"] == "%SRCROOT%"
-    assert driver["rules"] and log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == \
-        REPO.as_uri() + "/"
+    # the root is named, not located: no absolute machine path in the report
+    assert driver["rules"] and "uri" not in log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]
 
 
 def test_related_locations_carry_messages() -> None:

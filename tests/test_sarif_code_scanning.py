@@ -80,8 +80,7 @@ def assert_github_requirements(log: dict) -> None:  # type: ignore[type-arg]
         assert len(result.get("relatedLocations", [])) <= 1000
         for related in result.get("relatedLocations", []):
             assert related["message"]["text"]
-    root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
-    assert root.startswith("file:///") and root.endswith("/")
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["description"]["text"]
     assert "executionSuccessful" in run["invocations"][0]
 
 
@@ -110,7 +109,7 @@ def test_uris_are_the_same_from_a_subdirectory(monkeypatch: pytest.MonkeyPatch) 
     from_sub = sarif_of(REPO / "examples", monkeypatch, "broken-dind")
     assert uris(from_root) == uris(from_sub)
     assert uris(from_root)[0] == ("examples/broken-dind/compose.yaml", "%SRCROOT%")
-    assert from_root["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == REPO.as_uri() + "/"
+    assert str(REPO) not in json.dumps(from_root)  # no absolute machine path
     assert from_root == from_sub
 
 

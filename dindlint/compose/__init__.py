@@ -29,7 +29,7 @@ from dindlint.compose.yamlnodes import (
     read_text,
 )
 from dindlint.model import ComposeProject, Service
-from dindlint.source import Problem, Span
+from dindlint.source import Problem, Span, inside_boundary
 
 __all__ = ["load_project", "is_compose_document"]
 
@@ -219,9 +219,13 @@ class _ProjectLoader:
 
     def _base_service(self, base_path: Path, base_name: str, path: Path, ext: YNode,
                       stack: tuple[tuple[Path, str], ...]) -> YNode | None:
+        if base_path != path and not inside_boundary(base_path):
+            self.problems.append(_outside("Extended file", base_path, path, ext.span))
+            return None
         if base_path != path and not base_path.is_file():
             self.problems.append(Problem(
-                "DIND003", f"Extended file `{base_path}` not found: service `{base_name}` "
+                "DIND003", f"Extended file `{_written(base_path, path)}` not found: service "
+                f"`{base_name}` "
                 "is analysed without its base", ext.span))
             return None
         self.base_dirs.setdefault(base_path, base_path.parent)
@@ -246,11 +250,15 @@ class _ProjectLoader:
             if spec is None:
                 continue
             files, project_dir, env_files = spec
+            outside = [f for f in (*files, *(env_files or ())) if not inside_boundary(f)]
+            if outside:
+                self.problems.append(_outside("Included file", outside[0], path, entry.span))
+                continue
             missing = [f for f in files if not f.is_file()]
             if missing:
                 self.problems.append(Problem(
-                    "DIND003", f"Included file `{missing[0]}` not found: its services are "
-                    "not analysed", entry.span))
+                    "DIND003", f"Included file `{_written(missing[0], path)}` not found: its "
+                    "services are not analysed", entry.span))
                 continue
             if files[0] in self.include_stack or files[0] in self.files:
                 self.problems.append(Problem(
@@ -329,6 +337,21 @@ def default_project_name(directory: Path) -> str:
     and starting with a letter or digit (compose-go NormalizeProjectName)."""
     name = re.sub(r"[^a-z0-9_-]", "", directory.name.lower())
     return name.lstrip("_-")
+
+
+def _written(target: Path, referrer: Path) -> str:
+    """A referenced file as seen from the file that names it, so that no message carries where
+    the repository lies on the machine; a file that shares nothing but `/` with it is shown
+    absolute (as it was written: a relative path would only climb to the root)."""
+    if os.path.commonpath([target, referrer.parent]) == os.sep:
+        return str(target)
+    return os.path.relpath(target, referrer.parent)
+
+
+def _outside(what: str, target: Path, referrer: Path, span: Span) -> Problem:
+    """DIND003 for a reference that leads out of the repository: the file is not opened."""
+    return Problem("DIND003", f"{what} `{_written(target, referrer)}` points outside the "
+                   "repository; not read", span)
 
 
 def _without(node: YMap, key: str) -> YMap:

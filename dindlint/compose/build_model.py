@@ -20,8 +20,8 @@ from dindlint.compose.volumes import (
     resolve_bind_source,
 )
 from dindlint.compose.yamlnodes import YMap, YNode, YScalar, YSeq
-from dindlint.model import Build, Mount, Port, Service, VolumesFrom
-from dindlint.source import Located, Problem, Span
+from dindlint.model import Build, Mount, Port, Service, VolumesFrom, parse_id
+from dindlint.source import Located, Problem, Span, inside_boundary
 
 # compose-go casts these spellings for boolean fields (YAML 1.1 style, case-insensitive)
 _TRUE = {"y", "yes", "true", "on"}
@@ -336,6 +336,11 @@ class ModelBuilder:
                 "directory: Dockerfile analysis skipped", (ctx or node).span))
             return None
         context = Path(normalize_path((base_dir / raw).as_posix()))
+        if not inside_boundary(context):
+            self.problems.append(Problem(
+                "DIND003", f"Build context `{raw}` of service `{service}` points outside the "
+                "repository; not read: Dockerfile analysis skipped", (ctx or node).span))
+            return None
         if not context.is_dir():
             self.problems.append(Problem(
                 "DIND003",
@@ -353,6 +358,11 @@ class ModelBuilder:
                 return None
             raw = df_node.value
         dockerfile = Path(normalize_path((context / raw).as_posix()))
+        if not inside_boundary(dockerfile):
+            self.problems.append(Problem(
+                "DIND003", f"Dockerfile `{raw}` of service `{service}` points outside the "
+                "repository; not read: Dockerfile analysis skipped", (df_node or node).span))
+            return None
         if context.is_dir() and not dockerfile.is_file():
             self.problems.append(Problem(
                 "DIND003",
@@ -372,10 +382,7 @@ def _parse_volumes_from(item: YScalar) -> VolumesFrom:
 
 
 def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        return None
+    return parse_id(text) if text is not None else None
 
 
 def parse_port(spec: str, span: Span) -> Port | None:
@@ -403,5 +410,5 @@ def parse_port(spec: str, span: Span) -> Port | None:
         return None
     # a target range "8000-8010" has no single target port
     return Port(host_ip=host_ip, published=published or None,
-                target=int(target) if target.isdigit() else None,
+                target=parse_id(target),
                 protocol=protocol, span=span)

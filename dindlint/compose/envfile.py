@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dindlint.compose.interpolate import interpolate
-from dindlint.source import Problem, Span, read_input
+from dindlint.source import Problem, Span, read_input, unreadable
 
 _KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=|:)?\s*")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "\\$"}
@@ -117,8 +117,7 @@ def load_env_file(path: Path, environ: Mapping[str, str],
     try:
         text = read_input(path).decode("utf-8")
     except OSError as exc:
-        problems.append(Problem("DIND001", f"Cannot read `{path}`: {exc.strerror or exc}",
-                                Span(path, 1)))
+        problems.append(unreadable(path, exc))
         return None
     except UnicodeDecodeError:
         problems.append(Problem("DIND001", "Env file is not valid UTF-8", Span(path, 1)))

@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.resolver import VersionedResolver
 
-from dindlint.source import Problem, Span, read_input, remembered
+from dindlint.source import Problem, Span, read_input, remembered, unreadable
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -129,8 +129,7 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
     try:
         data = read_input(path)
     except OSError as exc:
-        problems.append(Problem("DIND001", f"Cannot read `{path}`: {exc.strerror or exc}",
-                                Span(path, 1)))
+        problems.append(unreadable(path, exc))
         return None
     try:
         text = data.decode("utf-8")

@@ -25,7 +25,7 @@ from dindlint.dockerfile.heredoc import Heredoc, find_markers, read_bodies, stri
 from dindlint.dockerfile.shell import Source, commands_from_argv, split_source
 from dindlint.dockerfile.substitute import substitute
 from dindlint.model import Dockerfile, Instruction, ShellCommand, Stage
-from dindlint.source import Located, Problem, Span, read_input
+from dindlint.source import Located, Problem, Span, read_input, unreadable
 
 RULE = "DIND001"
 _BOM = b"\xef\xbb\xbf"
@@ -121,7 +121,7 @@ def _read_lines(path: Path) -> tuple[tuple[str, ...], Problem | None]:
     try:
         data = read_input(path)
     except OSError as exc:
-        return (), Problem(RULE, f"cannot read Dockerfile: {exc.strerror or exc}", Span(path, 1))
+        return (), unreadable(path, exc)
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     if b"\x00" in data:

@@ -20,7 +20,7 @@ from dindlint.images.replay import Replayer
 from dindlint.images.state import WCopy, WState, state_from_known, unknown_state
 from dindlint.images.users import resolve_user
 from dindlint.model import Dockerfile, IdentityEvent, ImageIdentity
-from dindlint.source import Span
+from dindlint.source import Span, inside_boundary, read_input
 
 __all__ = [
     "detect_alignment",
@@ -157,8 +157,8 @@ def find_alignment(state: WState, context: Path | None) -> Span | None:
     inline = " ".join(t for t in (state.entrypoint_text, state.cmd_text) if t)
     if inline and detect_alignment(inline) or detect_alignment(" ".join(words)):
         return span
-    if context is None:
-        return None
+    if context is None or not inside_boundary(context):
+        return None  # a context outside the repository (`/`, `..`) is not looked into
     for word in words:
         for image_path in _image_paths(word, state.workdir):
             text = _script_from_context(state.copies, image_path, context)
@@ -210,13 +210,11 @@ def _candidates(copy: WCopy, image_path: str, context: Path) -> list[Path]:
 
 
 def _read_inside(candidate: Path, context: Path) -> str | None:
-    """Read a context file as text, only inside the context and below 1 MB; never execute it."""
+    """Read a context file as text, only inside the context (and the run's read boundary) and
+    below 1 MB; never execute it."""
     try:
-        resolved = candidate.resolve()
-        if not resolved.is_relative_to(context.resolve()) or not resolved.is_file():
+        if not candidate.resolve().is_relative_to(context.resolve()):
             return None
-        if resolved.stat().st_size >= _MAX_SCRIPT_BYTES:
-            return None
-        return resolved.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        return read_input(candidate, _MAX_SCRIPT_BYTES - 1).decode("utf-8", errors="replace")
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python < 3.13
         return None

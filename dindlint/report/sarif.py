@@ -241,12 +241,6 @@ def _notifications(diagnostics: list[Diagnostic], dropped: int, total: int,
     return notes
 
 
-def _folder_uri(folder: Path) -> str:
-    """``file:///work/repo/``: a folder's URI ends with ``/`` (SARIF §3.14.14)."""
-    uri = folder.resolve().as_uri()
-    return uri if uri.endswith("/") else uri + "/"
-
-
 def category_id(category: str) -> str:
     """``runAutomationDetails.id`` for a category: GitHub reads ``a/b/`` as category ``a/b``
     (and a string without ``/`` as a run id only), so the name gets a trailing ``/``."""
@@ -278,8 +272,10 @@ def render(diagnostics: list[Diagnostic], context: ReportContext | Path) -> str:
             "toolExecutionNotifications": _notifications(diagnostics, dropped, len(diagnostics),
                                                          locator, rule_index),
         }],
+        # no `uri`: where the repository lies on the machine is not the report's business
+        # (a base without one is allowed, SARIF 2.1.0 §3.14.14; code scanning resolves the
+        # relative URIs against its checkout)
         "originalUriBaseIds": {SRCROOT: {
-            "uri": _folder_uri(context.root),
             "description": {"text": "The repository root: the git top level, else the "
                                     "directory dindlint ran in."},
         }},

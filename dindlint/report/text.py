@@ -12,12 +12,25 @@ _MAX_SHOWN = 400  # characters of a source line shown under a finding
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
-# Control characters and escape sequences from scanned files never reach the terminal raw.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What a scanned file may not put raw into a report line: control characters (C0 but tab, DEL,
+# C1: escape sequences such as CSI and OSC 8 start with ESC or U+009B/U+009D), line breaks a
+# terminal or a CI log honours (a value or a folder name with `\n::error ...` would forge a line,
+# or a workflow command), the Unicode line and paragraph separators, and the bidirectional
+# controls that reorder what is shown.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e"
+                      "\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
 
 
 def neutralise(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` safe to print on one line: every character of ``_CONTROL`` as an escape."""
+    return _CONTROL.sub(_escape, text)
 
 
 def _source_line(path: Path, line: int, cache: dict[Path, list[str]]) -> str | None:
@@ -41,7 +54,8 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
     suppressed = sum(1 for d in diagnostics if d.suppressed is not None)
     diagnostics = [d for d in diagnostics if d.suppressed is None]
     for diag in diagnostics:
-        where = f"{display_path(diag.span.path, base)}:{diag.span.line}:{diag.span.col}"
+        where = f"{neutralise(display_path(diag.span.path, base))}:{diag.span.line}:" \
+                f"{diag.span.col}"
         severity = diag.severity
         if colour:
             where = f"{_BOLD}{where}{_RESET}"
@@ -57,7 +71,8 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
             caret = " " * (max(diag.span.col, 1) - 1) + "^"
             out.append(f"  {_DIM}{caret}{_RESET}" if colour else f"  {caret}")
         for span, note in diag.related:
-            out.append(f"  note: {display_path(span.path, base)}:{span.line}:{span.col}: "
+            out.append(f"  note: {neutralise(display_path(span.path, base))}:{span.line}:"
+                       f"{span.col}: "
                        f"{neutralise(note)}")
     counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")}
     files = f"{files_checked} file{'s' if files_checked != 1 else ''}"

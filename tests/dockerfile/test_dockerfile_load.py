@@ -249,7 +249,7 @@ def test_empty_file(name: str) -> None:
         ("directory.Dockerfile", 1, "directory"),
         ("latin1.Dockerfile", 2, "UTF-8"),
         ("binary.Dockerfile", 1, "binary"),
-        ("does-not-exist.Dockerfile", 1, "cannot read"),
+        ("does-not-exist.Dockerfile", 1, "Cannot read"),
     ],
 )
 def test_unreadable_files_are_problems(name: str, line: int, fragment: str) -> None:

@@ -1,0 +1,95 @@
+"""Writing what dindlint produces (reports, baselines, the starter configuration) to a file.
+
+dindlint runs in CI on pull requests, and the names it writes to (``dindlint.sarif``,
+``dindlint-baseline.json``, ``.dindlint.yaml``) sit in the checked-out tree, where a pull request
+can commit a symbolic link under that name. So a path is never written *through* a link:
+
+- a regular file is replaced by renaming a new file over it (written beside it first, created
+  with ``O_EXCL | O_NOFOLLOW``): a reader never sees half a report, and a link put in place between
+  the check and the rename is replaced, not followed;
+- a symbolic link (dangling or not) is refused, unless it leads to a stream: a terminal, a pipe or
+  a character device (``/dev/stdout``, ``/dev/fd/N`` of a shell's process substitution), which are
+  written to as they are and hold no file to overwrite;
+- ``exclusive=True`` refuses any existing path (``dindlint init`` without ``--force``).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+
+def write_output(path: Path, text: str, *, exclusive: bool = False) -> None:
+    """Write ``text`` (UTF-8) to ``path`` as described above; raises ``OSError`` when refused
+    (its ``strerror`` says why, for the user)."""
+    data = text.encode("utf-8", errors="backslashreplace")
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    if info is not None and exclusive:
+        raise FileExistsError(errno.EEXIST, "already exists")
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        if not _leads_to_stream(path):
+            raise OSError(errno.ELOOP, "is a symbolic link; dindlint does not write through "
+                                       "a link")
+        _write_stream(path, data)
+    elif info is not None and (stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+        _write_stream(path, data)
+    elif info is not None and not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file")
+    else:
+        _replace(path, data)
+
+
+def _leads_to_stream(path: Path) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # dangling
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def _write_stream(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """A new file beside ``path``, then renamed over it (``rename`` replaces a link, never
+    follows it)."""
+    folder = path.parent
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for attempt in range(100):
+        temporary = folder / f".{path.name}.dindlint-{os.getpid()}-{attempt}.tmp"
+        try:
+            fd = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise OSError(errno.EEXIST, "cannot create a temporary file beside it")
+    try:
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
