@@ -207,6 +207,17 @@ def _opened_path(fd: int, path: Path, info: os.stat_result) -> str | None:
     return real
 
 
+# Characters of a file's text a message may quote: a token, never a whole line (a message is shown
+# in every report format, and a file's content is the file's business).
+MAX_QUOTED = 40
+
+
+def quoted(token: str) -> str:
+    """``token`` as a message quotes it: at most ``MAX_QUOTED`` characters, then ``…``. (Control
+    characters are escaped by the text formats; the structured formats encode them.)"""
+    return token if len(token) <= MAX_QUOTED else token[:MAX_QUOTED] + "…"
+
+
 def unreadable(path: Path, error: OSError) -> Problem:
     """The diagnostic for an input that could not be read: DIND003 when it lies outside the read
     boundary (nothing of it was read), DIND001 otherwise. The message names the file, not its

@@ -371,3 +371,29 @@ def test_graph_output_escapes_control_characters(fmt: str, tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     _assert_one_line_each(result.stdout)
     assert "::error file=a,line=1::forged" in result.stdout  # shown, escaped
+
+
+# ------------------------------------------------------------------- no file content in messages
+
+def test_messages_quote_a_token_not_a_line(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (repo / "compose.yaml").write_text("services:\n  app: {image: alpine}\n")
+    (repo / ".env").write_text(f"just some words {CANARY}\n")
+    (repo / "Dockerfile").write_text(f"FROM alpine\nROOT:{'x' * 200}:20228 {CANARY}\n")
+    result = dindlint(repo, "check", "--format", "json", "--exit-zero")
+    messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
+    assert "Unexpected line in env file (not KEY=VALUE) at `just`" in messages
+    assert f"unknown instruction 'ROOT:{'X' * 35}…'" in messages
+    assert CANARY not in result.stdout
+
+
+def test_a_message_is_capped(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    host = "unix://" + "d" * 5000 + "/docker.sock"  # DIND108 quotes it
+    (repo / "compose.yaml").write_text(
+        f"services:\n  app:\n    image: docker:cli\n    environment:\n"
+        f"      DOCKER_HOST: {host}\n")
+    result = dindlint(repo, "check", "--format", "json", "--exit-zero")
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["rule"] for f in findings] == ["DIND108"]
+    assert len(findings[0]["message"]) == 1001 and findings[0]["message"].endswith("…")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dindlint.compose.interpolate import interpolate
-from dindlint.source import Problem, Span, read_input, unreadable
+from dindlint.source import Problem, Span, quoted, read_input, unreadable
 
 _KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=|:)?\s*")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "\\$"}
@@ -35,13 +35,13 @@ def parse_env_text(text: str, path: Path, environ: Mapping[str, str],
             continue
         match = _KEY.match(line)
         if not match:
-            problems.append(Problem("DIND002", f"Unexpected line in env file: `{stripped}`",
+            problems.append(Problem("DIND002", _unexpected(stripped),
                                     Span(path, lineno)))
             continue
         key, sep, rest = match.group(1), match.group(2), line[match.end():]
         if sep is None:
             if rest.strip() and not rest.strip().startswith("#"):
-                problems.append(Problem("DIND002", f"Unexpected line in env file: `{stripped}`",
+                problems.append(Problem("DIND002", _unexpected(stripped),
                                         Span(path, lineno)))
             elif key in environ:
                 result[key] = environ[key]
@@ -102,6 +102,11 @@ def _unescape(body: str) -> str:
         out.append(ch)
         j += 1
     return "".join(out)
+
+
+def _unexpected(line: str) -> str:
+    """The message for a line that is not ``KEY=VALUE``: it quotes the line's first word only."""
+    return f"Unexpected line in env file (not KEY=VALUE) at `{quoted(line.split()[0])}`"
 
 
 def _expand(value: str, lookup: Mapping[str, str]) -> str:

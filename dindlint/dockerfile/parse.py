@@ -25,7 +25,7 @@ from dindlint.dockerfile.heredoc import Heredoc, find_markers, read_bodies, stri
 from dindlint.dockerfile.shell import Source, commands_from_argv, split_source
 from dindlint.dockerfile.substitute import substitute
 from dindlint.model import Dockerfile, Instruction, ShellCommand, Stage
-from dindlint.source import Located, Problem, Span, read_input, unreadable
+from dindlint.source import Located, Problem, Span, quoted, read_input, unreadable
 
 RULE = "DIND001"
 _BOM = b"\xef\xbb\xbf"
@@ -325,7 +325,7 @@ class _Loader:
 
     def check_raw(self, raw: _Raw) -> None:
         if raw.keyword not in _INSTRUCTIONS:
-            self.problem(f"unknown instruction {raw.keyword!r}", raw.start + 1)
+            self.problem(f"unknown instruction {quoted(raw.keyword)!r}", raw.start + 1)
         for heredoc in raw.heredocs:
             if not heredoc.terminated:
                 name = heredoc.marker.name
