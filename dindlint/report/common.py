@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 from dindlint.catalogue import RuleDoc
 from dindlint.engine import Diagnostic
-from dindlint.source import read_input
+from dindlint.discover import is_dockerfile_name
+from dindlint.source import read_input, split_lines
 
 DEFAULT_HELP_URI_BASE = "https://github.com/dindlint/dindlint/blob/main/rules/"
 SEVERITIES = ("error", "warning", "info")
@@ -128,7 +129,7 @@ class SourceLines:
                 text = read_input(path).decode("utf-8-sig", errors="replace")
             except OSError:
                 text = ""
-            self._cache[path] = text.splitlines()
+            self._cache[path] = split_lines(text, dockerfile=is_dockerfile_name(path.name))
         return self._cache[path]
 
     def line(self, path: Path, number: int) -> str | None:

@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 from dindlint.engine import Diagnostic, display_path
-from dindlint.source import read_input
+from dindlint.discover import is_dockerfile_name
+from dindlint.source import read_input, split_lines
 
-_MAX_SHOWN = 400  # characters of a source line shown under a finding
+_MAX_SHOWN = 200  # characters of a source line shown under a finding, around its column
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -37,14 +38,33 @@ def _source_line(path: Path, line: int, cache: dict[Path, list[str]]) -> str | N
     if path not in cache:
         try:
             # never a file over the input size limit (DIND001 says it was not read)
-            cache[path] = read_input(path).decode("utf-8-sig", errors="replace").splitlines()
+            text = read_input(path).decode("utf-8-sig", errors="replace")
         except OSError:
-            cache[path] = []
+            text = ""
+        cache[path] = split_lines(text, dockerfile=is_dockerfile_name(path.name))
     lines = cache[path]
     if not 0 < line <= len(lines):
         return None
-    text = lines[line - 1]
-    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
+    return lines[line - 1]
+
+
+def excerpt(source: str, col: int) -> tuple[str, int]:
+    """The part of a source line shown under a finding, and the caret's offset in it.
+
+    At most ``_MAX_SHOWN`` characters of the line, around column ``col`` (from 1), with ``…``
+    where the line is cut on either side: a finding at column 200,000 of a one-line file gets a
+    short excerpt and a short caret line, not 200,000 blanks (whose copies for thousands of
+    findings made hundreds of megabytes of output). Tabs are expanded and control characters
+    escaped, and the caret counts what is shown before the column, so it stays under it."""
+    at = min(max(col, 1) - 1, len(source))
+    start = 0
+    if len(source) > _MAX_SHOWN:
+        start = max(0, min(at - _MAX_SHOWN // 2, len(source) - _MAX_SHOWN))
+    end = start + _MAX_SHOWN
+    before = ("…" if start > 0 else "") + source[start:at]
+    after = source[at:end] + ("…" if end < len(source) else "")
+    shown_before = neutralise(before.expandtabs(4))
+    return neutralise((before + after).expandtabs(4)), len(shown_before)
 
 
 def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
@@ -66,9 +86,9 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
         out.append(f"{where}: {severity} {rule} {neutralise(diag.message)}")
         source = _source_line(diag.span.path, diag.span.line, cache)
         if source is not None:
-            shown = neutralise(source.expandtabs(4))
+            shown, offset = excerpt(source, diag.span.col)
             out.append(f"  {shown}")
-            caret = " " * (max(diag.span.col, 1) - 1) + "^"
+            caret = " " * offset + "^"
             out.append(f"  {_DIM}{caret}{_RESET}" if colour else f"  {caret}")
         for span, note in diag.related:
             out.append(f"  note: {neutralise(display_path(span.path, base))}:{span.line}:"
