@@ -14,7 +14,7 @@ from fnmatch import translate
 from pathlib import Path
 from typing import NamedTuple
 
-from dindlint.source import ReadBoundary
+from dindlint.source import ReadBoundary, is_input_file, read_input
 
 # Folders never worth walking into: VCS metadata, dependency trees, virtual environments.
 SKIPPED_DIRS = frozenset(
@@ -114,11 +114,10 @@ def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -
 
 def _mentions_services(path: Path) -> bool:
     try:
-        with path.open("rb") as handle:
-            head = handle.read(1 << 20)
+        data = read_input(path)  # inside the run's boundary, as every input
     except OSError:
         return False
-    return b"\nservices:" in b"\n" + head
+    return b"\nservices:" in b"\n" + data
 
 
 def _scan_directory(root: Path) -> tuple[list[Path], list[Path]]:
@@ -135,8 +134,11 @@ def _scan_directory(root: Path) -> tuple[list[Path], list[Path]]:
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
-    """``entry.is_file()``, False for a symlink loop (ELOOP) or a vanished entry."""
+    """``entry.is_file()``, False for a symlink loop (ELOOP) or a vanished entry; a link is judged
+    by ``source.is_input_file`` (a link out of the repository is listed, and refused when read)."""
     try:
+        if entry.is_symlink():
+            return is_input_file(Path(entry.path))
         return entry.is_file()
     except OSError:
         return False

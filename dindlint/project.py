@@ -23,7 +23,7 @@ from dindlint.discover import (
 )
 from dindlint.dockerfile import load_dockerfile
 from dindlint.model import ComposeProject, Dockerfile
-from dindlint.source import read_input, remembered, run_memo
+from dindlint.source import is_input_file, read_input, remembered, run_memo
 
 
 class Project(NamedTuple):
@@ -105,7 +105,7 @@ def _first_override(folder: Path, passed: list[Path]) -> tuple[Path, ...]:
     """Compose reads the first override file found, whether or not it was passed."""
     for name in OVERRIDE_NAMES:
         candidate = folder / name
-        if candidate.is_file():
+        if is_input_file(candidate):
             return (candidate,)
     return tuple(passed[:1])
 
@@ -113,7 +113,7 @@ def _first_override(folder: Path, passed: list[Path]) -> tuple[Path, ...]:
 def _default_base(folder: Path) -> Path | None:
     for name in DEFAULT_BASE_NAMES:
         candidate = folder / name
-        if candidate.is_file():
+        if is_input_file(candidate):
             return candidate
     return None
 

@@ -130,6 +130,18 @@ def inside_boundary(path: Path) -> bool:
     return _admitted(os.path.realpath(path))
 
 
+def is_input_file(path: Path) -> bool:
+    """Whether a run should try to read ``path``: a regular file, or a symbolic link out of the
+    boundary, which ``read_input`` then refuses (DIND003) whatever lies at its other end: the
+    report is the same for an outside file that exists and one that does not."""
+    try:
+        if os.path.islink(path) and not inside_boundary(path):
+            return True
+        return os.path.isfile(path)
+    except (OSError, ValueError):
+        return False
+
+
 def _admitted(real: str) -> bool:
     boundary = _boundary
     if boundary is None:
@@ -155,6 +167,10 @@ def read_input(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
 
 
 def _read_input(path: Path, limit: int) -> bytes:
+    # checked before the open too: opening is not harmless (a device may act on open), and a
+    # dangling link out must be refused as one that resolves
+    if not inside_boundary(path):
+        raise OutsideRepository()
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
         info = os.fstat(fd)

@@ -397,3 +397,18 @@ def test_a_message_is_capped(tmp_path: Path) -> None:
     findings = json.loads(result.stdout)["findings"]
     assert [f["rule"] for f in findings] == ["DIND108"]
     assert len(findings[0]["message"]) == 1001 and findings[0]["message"].endswith("…")
+
+
+@pytest.mark.parametrize("name", ["Dockerfile", "compose.override.yml", ".env"])
+def test_a_link_out_says_the_same_whether_its_target_exists(name: str, tmp_path: Path,
+                                                            outside: Path) -> None:
+    """A scan must not tell an outside file that exists from one that does not."""
+    repo = git_repo(tmp_path / "repo")
+    (repo / "compose.yaml").write_text("services:\n  app: {image: alpine}\n")
+    (repo / name).symlink_to(outside / "secret.txt")
+    present = dindlint(repo, "check", "--format", "json", "--exit-zero").stdout
+    (repo / name).unlink()
+    (repo / name).symlink_to(outside / "no-such-file")
+    absent = dindlint(repo, "check", "--format", "json", "--exit-zero").stdout
+    assert present == absent
+    assert f"`{name}` points outside the repository; not read" in dind003(json.loads(present))
