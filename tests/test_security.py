@@ -412,3 +412,18 @@ def test_a_link_out_says_the_same_whether_its_target_exists(name: str, tmp_path:
     absent = dindlint(repo, "check", "--format", "json", "--exit-zero").stdout
     assert present == absent
     assert f"`{name}` points outside the repository; not read" in dind003(json.loads(present))
+
+
+def test_the_boundary_holds_in_worker_processes(tmp_path: Path, outside: Path) -> None:
+    """Enough compose projects for a process pool: each worker reads inside the boundary too."""
+    from dindlint.engine import MIN_PARALLEL
+
+    repo = git_repo(tmp_path / "repo")
+    for index in range(MIN_PARALLEL + 2):
+        folder = repo / f"p{index:03d}"
+        folder.mkdir()
+        (folder / "compose.yaml").write_text(ROUTES["extends.file"].replace(
+            "../outside", "../../outside"))
+    for jobs in ("1", "2"):
+        report = assert_not_leaked(repo, "--jobs", jobs)
+        assert len(dind003(report)) == MIN_PARALLEL + 2
