@@ -29,7 +29,7 @@ from dindlint.compose.yamlnodes import (
     read_text,
 )
 from dindlint.model import ComposeProject, Service
-from dindlint.source import Problem, Span, inside_boundary
+from dindlint.source import Problem, Span, inside_boundary, run_memo
 
 __all__ = ["load_project", "is_compose_document"]
 
@@ -86,6 +86,8 @@ class _ProjectLoader:
         self.base_dirs: dict[Path, Path] = {}
         self.parsed: dict[Path, list[YMap]] = {}
         self.merger = Merger()
+        # the include targets looked up for cycles here and in the projects included
+        self.cycle_checked: set[Path] = set()
 
     # ---------------------------------------------------------------- entry
 
@@ -260,13 +262,41 @@ class _ProjectLoader:
                     "DIND003", f"Included file `{_written(missing[0], path)}` not found: its "
                     "services are not analysed", entry.span))
                 continue
+            self.cycle_checked.add(files[0])
             if files[0] in self.include_stack or files[0] in self.files:
                 self.problems.append(Problem(
                     "DIND002", f"Include cycle through `{files[0].name}`", entry.span))
                 continue
-            sub = _ProjectLoader(self.environ, self.include_stack + tuple(self.files))
-            project = sub.load(files, env_files, project_dir)
+            project = self._included_project(files, env_files, project_dir)
             self._absorb(project, services, volumes)
+
+    def _included_project(self, files: list[Path], env_files: list[Path] | None,
+                          project_dir: Path | None) -> ComposeProject:
+        """The project an ``include`` entry names, modelled once per run for its files, env files,
+        project folder and environment: a file that forty projects include was modelled forty
+        times (1 MB: 61 s and 739 MB instead of 2.8 s).
+
+        A project loaded under one include stack is reused under another when the include
+        targets its loading looked up for cycles (``cycle_checked``) meet both stacks alike:
+        then every cycle check inside it answers the same."""
+        stack = self.include_stack + tuple(self.files)
+        memo = run_memo()
+        key = ("compose-include", tuple(files), tuple(env_files) if env_files is not None
+               else None, project_dir, tuple(sorted(self.environ.items())))
+        loaded = memo.get(key) if memo is not None else None
+        if isinstance(loaded, list):
+            for checked, met, project in loaded:
+                if checked.intersection(stack) == met:
+                    self.cycle_checked |= checked
+                    return project  # type: ignore[no-any-return]
+        sub = _ProjectLoader(self.environ, stack)
+        project = sub.load(files, env_files, project_dir)
+        checked = frozenset(sub.cycle_checked)
+        self.cycle_checked |= checked
+        if memo is not None:
+            memo.setdefault(key, []).append(  # type: ignore[union-attr]
+                (checked, checked.intersection(stack), project))
+        return project
 
     def _include_spec(self, entry: YNode, path: Path
                       ) -> tuple[list[Path], Path | None, list[Path] | None] | None:

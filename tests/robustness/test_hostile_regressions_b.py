@@ -161,3 +161,76 @@ def test_excerpt_keeps_the_caret_under_the_column_through_tabs_and_escapes() -> 
     assert shown[offset] == "X" and shown.startswith("…") and shown.endswith("…")
     assert len(shown) <= 202
     assert excerpt("short", 99) == ("short", 5)  # past the end: at the end
+
+
+# --------------------------------------------------------------------------------------------
+# include: a file that many projects include is modelled once per run
+# --------------------------------------------------------------------------------------------
+
+
+def _includers(tmp_path: Path, count: int, shared: str) -> list[Path]:
+    (tmp_path / "shared.yaml").write_text(shared)
+    composes = []
+    for n in range(count):
+        folder = tmp_path / f"p{n}"
+        folder.mkdir()
+        compose = folder / "compose.yaml"
+        compose.write_text(f"include:\n  - ../shared.yaml\nservices:\n  own{n}:\n"
+                           "    image: docker:cli\n")
+        composes.append(compose)
+    return composes
+
+
+def test_a_file_included_by_several_projects_is_modelled_once(tmp_path: Path) -> None:
+    from dindlint.compose import load_project
+    from dindlint.source import reading_once
+
+    composes = _includers(tmp_path, 3, "services:\n  big:\n    image: docker:cli\n"
+                                       "    volumes: [/var/run/docker.sock:/x]\n")
+    with reading_once():
+        projects = [load_project([compose]) for compose in composes]
+    assert [sorted(p.services) for p in projects] == [["big", f"own{n}"] for n in range(3)]
+    # one Service object for the three includers: modelled once, not once per includer
+    assert projects[0].services["big"] is projects[1].services["big"] is \
+        projects[2].services["big"]
+    assert all(tmp_path / "shared.yaml" in p.files for p in projects)
+
+
+def test_an_included_project_is_not_reused_where_its_includes_form_a_cycle(
+        tmp_path: Path) -> None:
+    from dindlint.compose import load_project
+    from dindlint.source import reading_once
+
+    # shared.yaml includes p0's file: a cycle back to p0 for p0, one more level for p1 (whose
+    # cycle closes on shared.yaml, from p0's file)
+    composes = _includers(tmp_path, 2, "include:\n  - p0/compose.yaml\nservices:\n"
+                                       "  big:\n    image: docker:cli\n")
+    with reading_once():
+        first, second = (load_project([compose]) for compose in composes)
+    assert [p.message for p in first.problems] == ["Include cycle through `compose.yaml`"]
+    assert sorted(first.services) == ["big", "own0"]
+    assert [(p.message, p.span.path) for p in second.problems] == [
+        ("Include cycle through `shared.yaml`", composes[0])]
+    assert sorted(second.services) == ["big", "own0", "own1"]
+
+
+def test_forty_projects_including_one_file_are_bounded(tmp_path: Path) -> None:
+    # before: each of 40 includers modelled the same 250 KB file again
+    shared = "services:\n" + "".join(
+        f"  big{i}:\n    image: docker:cli\n    environment:\n      K{i}: '{'v' * 40}'\n"
+        for i in range(3000))
+    _includers(tmp_path, 40, shared)
+    result = _timed("""
+        import json, sys, time
+        from pathlib import Path
+        from dindlint.compose import load_project
+        from dindlint.source import reading_once
+        folder = Path(sys.argv[1])
+        start = time.perf_counter()
+        with reading_once():
+            sizes = [len(load_project([folder / f"p{n}" / "compose.yaml"]).services)
+                     for n in range(40)]
+        _result = {"seconds": time.perf_counter() - start, "sizes": sorted(set(sizes))}
+    """, str(tmp_path))
+    assert result["sizes"] == [3001]
+    assert result["seconds"] < 5.0, result  # after: 0.5 s; before: 10 s
