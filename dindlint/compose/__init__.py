@@ -29,7 +29,7 @@ from dindlint.compose.yamlnodes import (
     read_text,
 )
 from dindlint.model import ComposeProject, Service
-from dindlint.source import Problem, Span, inside_boundary, run_memo
+from dindlint.source import Problem, Span, inside_boundary, is_input_file, run_memo
 
 __all__ = ["load_project", "is_compose_document"]
 
@@ -122,7 +122,7 @@ class _ProjectLoader:
     def _load_env(self, directory: Path, env_files: Sequence[Path] | None) -> None:
         if env_files is None:
             default = directory / ".env"
-            env_files = [default] if default.is_file() else []
+            env_files = [default] if is_input_file(default) else []
         values: dict[str, str] = {}
         for env_path in env_files:
             env_path = Path(env_path).absolute()
