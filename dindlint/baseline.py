@@ -139,7 +139,9 @@ def fingerprint_of(key: str, occurrence: int) -> str:
     """The baseline fingerprint of a key and its occurrence number (docs/adr/005)."""
     from hashlib import sha256  # here, not at import: `check` imports this module on every run
 
-    return sha256(f"{key}\0{occurrence}".encode()).hexdigest()
+    # surrogatepass: a path that is not UTF-8 (kept as surrogates) hashes instead of raising;
+    # any other text encodes exactly as UTF-8 does
+    return sha256(f"{key}\0{occurrence}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def fingerprints(diagnostics: list[Diagnostic], root: Path) -> list[str]:

@@ -188,14 +188,16 @@ def git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
             # runs when it reads the index; nothing from the scanned tree may be executed
             ["git", "-C", str(root), "-c", "core.fsmonitor=false", "check-ignore", "-z",
              "--stdin"],
-            input="\0".join(str(p) for p in candidates) + "\0",
-            capture_output=True, text=True, timeout=30, check=False,
+            # bytes both ways, as the file system names them: a folder name that is not UTF-8
+            # (kept by Python as surrogates) could not be encoded as text, and stopped the run
+            input=b"".join(os.fsencode(p) + b"\0" for p in candidates),
+            capture_output=True, timeout=30, check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return set()
     if proc.returncode not in (0, 1):
         return set()  # not a git repository, or git unavailable
-    return {Path(p) for p in proc.stdout.split("\0") if p}
+    return {Path(os.fsdecode(p)) for p in proc.stdout.split(b"\0") if p}
 
 
 def find_git_root(start: Path) -> Path | None:

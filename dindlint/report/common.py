@@ -9,6 +9,7 @@ current directory, for people.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -55,7 +56,7 @@ def relative_to_root(path: Path, root: Path) -> str | None:
     Symbolic links are resolved first (code scanning cannot show a result reported through a
     link); a link that leads outside the root is reported under its own name inside it.
     """
-    for candidate, anchor in ((path.resolve(), root.resolve()), (path, root)):
+    for candidate, anchor in ((resolved(path), resolved(root)), (path, root)):
         try:
             relative = candidate.relative_to(anchor).as_posix()
         except ValueError:
@@ -68,7 +69,17 @@ def relative_to_root(path: Path, root: Path) -> str | None:
 def shown_path(path: Path, root: Path) -> str:
     """Relative to the root when inside it, else the absolute path (forward slashes)."""
     relative = relative_to_root(path, root)
-    return relative if relative is not None else path.resolve().as_posix()
+    return relative if relative is not None else resolved(path).as_posix()
+
+
+def resolved(path: Path) -> Path:
+    """``path`` with its symbolic links followed, or only made absolute where they cannot be: a
+    link loop (``a.env`` → ``b.env`` → ``a.env``) made ``Path.resolve`` raise, and the report
+    of the whole run was lost."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a loop, before Python 3.13
+        return Path(os.path.abspath(path))
 
 
 def active(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -88,7 +99,8 @@ class Identity(NamedTuple):
         """SARIF ``primaryLocationLineHash``: ``<16 hex digits of SHA-256(key)>:<occurrence>``."""
         from hashlib import sha256  # only SARIF asks: a text run does not pay for OpenSSL
 
-        return f"{sha256(self.key.encode()).hexdigest()[:16]}:{self.occurrence}"
+        digest = sha256(self.key.encode("utf-8", "surrogatepass")).hexdigest()  # as the baseline
+        return f"{digest[:16]}:{self.occurrence}"
 
 
 def identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity]:
@@ -136,6 +148,15 @@ class SourceLines:
         """Line ``number`` (from 1) of ``path``, or None when there is no such line."""
         lines = self.lines(path)
         return lines[number - 1] if 0 < number <= len(lines) else None
+
+
+def encodable(report: str) -> str:
+    """``report`` with every lone surrogate written as ``\\udXXX``, so that it encodes as UTF-8.
+
+    A YAML escape (``"\\ud800"``) or a file name that is not UTF-8 (Python keeps its bytes as
+    surrogates) puts one in a message or a path; written out unchanged, it made every format
+    fail on output, with no report at all. In json and SARIF the result is JSON's own escape."""
+    return report.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def counts(diagnostics: list[Diagnostic]) -> dict[str, int]:

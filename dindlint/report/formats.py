@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dindlint.engine import Diagnostic
-from dindlint.report.common import ReportContext
+from dindlint.report.common import ReportContext, encodable
 
 FORMATS = ("text", "sarif", "json", "github", "gitlab", "junit")
 
@@ -94,5 +94,5 @@ def _renderer(name: str) -> Callable[[list[Diagnostic], ReportContext], str]:
 
 
 def render(name: str, diagnostics: list[Diagnostic], context: ReportContext) -> str:
-    """The report of ``diagnostics`` in format ``name``."""
-    return _renderer(name)(diagnostics, context)
+    """The report of ``diagnostics`` in format ``name`` (always encodable as UTF-8)."""
+    return encodable(_renderer(name)(diagnostics, context))

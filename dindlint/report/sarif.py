@@ -27,6 +27,7 @@ What GitHub documents, and where this module meets it (docs: "SARIF support for 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -42,6 +43,7 @@ from dindlint.report.common import (
     help_uri,
     identities,
     relative_to_root,
+    resolved,
 )
 from dindlint.source import Span
 
@@ -141,8 +143,9 @@ class Locator:
         URI (no base) for a file outside the root."""
         relative = relative_to_root(path, self.root)
         if relative is None:
-            return {"uri": path.resolve().as_uri()}
-        return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+            return {"uri": resolved(path).as_uri()}
+        # the name's bytes, percent-encoded: a name that is not UTF-8 keeps them as surrogates
+        return {"uri": quote(os.fsencode(relative), safe="/"), "uriBaseId": SRCROOT}
 
     def region(self, span: Span) -> dict[str, int]:
         """Start and end, columns in code points; ``endColumn`` is the column after the last

@@ -9,10 +9,13 @@ cost before it (written beside each bound).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from dindlint.baseline import fingerprint_keys
 from dindlint.engine import Diagnostic
@@ -234,3 +237,87 @@ def test_forty_projects_including_one_file_are_bounded(tmp_path: Path) -> None:
     """, str(tmp_path))
     assert result["sizes"] == [3001]
     assert result["seconds"] < 5.0, result  # after: 0.5 s; before: 10 s
+
+
+# --------------------------------------------------------------------------------------------
+# Crashes in output: lone surrogates, names that are not UTF-8, symbolic link loops
+# --------------------------------------------------------------------------------------------
+
+FORMATS = ("text", "sarif", "json", "github", "gitlab", "junit")
+
+
+def _check_process(folder: Path, output_format: str) -> subprocess.CompletedProcess[bytes]:
+    """``dindlint check`` in a fresh process, its report on a pipe (as in CI)."""
+    return subprocess.run([sys.executable, "-m", "dindlint", "check", "--no-config",
+                           "--format", output_format, "."], cwd=folder, capture_output=True,
+                          timeout=120, check=False)
+
+
+def _parses(output_format: str, report: bytes) -> None:
+    text = report.decode("utf-8")  # strict: the report is UTF-8
+    if output_format in ("sarif", "json", "gitlab"):
+        json.loads(text)
+    elif output_format == "junit":
+        import xml.etree.ElementTree as ET
+
+        ET.fromstring(report)
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_a_lone_surrogate_from_a_yaml_escape_is_reported_in_every_format(
+        tmp_path: Path, output_format: str) -> None:
+    # before: exit 2, "internal error: UnicodeEncodeError", no report
+    (tmp_path / "compose.yaml").write_text(
+        'services:\n  s:\n    image: docker:cli\n    group_add: ["\\ud800"]\n')
+    proc = _check_process(tmp_path, output_format)
+    assert proc.returncode == 1, proc.stderr
+    assert b"DIND204" in proc.stdout and b"\\ud800" in proc.stdout
+    _parses(output_format, proc.stdout)
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_a_folder_name_that_is_not_utf8_is_reported_in_every_format(
+        tmp_path: Path, output_format: str) -> None:
+    # before: git check-ignore's stdin (text) and every format raised UnicodeEncodeError
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/d\xff"))
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(
+        "services:\n  s:\n    image: docker:cli\n"
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+    proc = _check_process(tmp_path, output_format)
+    assert proc.returncode == 1, proc.stderr
+    assert b"DIND102" in proc.stdout
+    _parses(output_format, proc.stdout)
+    if output_format == "sarif":
+        uri = json.loads(proc.stdout)["runs"][0]["results"][0]["locations"][0][
+            "physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == "d%FF/compose.yaml"  # the name's own bytes
+
+
+def test_git_ignore_check_takes_names_that_are_not_utf8(tmp_path: Path) -> None:
+    from dindlint.discover import git_ignored
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_bytes(b"i\xff/\n")
+    ignored, kept = (Path(os.fsdecode(os.fsencode(tmp_path) + name)) for name in
+                     (b"/i\xff", b"/k\xff"))
+    ignored.mkdir()
+    kept.mkdir()
+    assert git_ignored(tmp_path, [ignored, kept]) == {ignored}
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_a_finding_on_a_symbolic_link_loop_is_reported_in_every_format(
+        tmp_path: Path, output_format: str) -> None:
+    # before: Path.resolve raised RuntimeError("Symlink loop") in sarif, json, gitlab and junit
+    from dindlint.report.common import ReportContext
+    from dindlint.report.formats import render
+
+    (tmp_path / "a.env").symlink_to("b.env")
+    (tmp_path / "b.env").symlink_to("a.env")
+    loop = Diagnostic(span=Span(tmp_path / "a.env", 1), rule_id="DIND001", severity="error",
+                      name="input-error", message="cannot read `a.env`")
+    report = render(output_format, [loop], ReportContext(root=tmp_path, base=tmp_path))
+    assert "a.env" in report
+    _parses(output_format, report.encode())
