@@ -11,37 +11,61 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# argv: JSON of [options, address-space cap in MB or 0], then the arguments of `dindlint check`
 _CHILD = """
 import json, resource, sys, time
+sys.path.insert(0, %r)
+cap_mb = json.loads(sys.argv[1])
+if cap_mb:  # an unbounded case ends in MemoryError (or a killed write) instead of taking the
+    # machine's memory or disk from whatever else runs on it
+    resource.setrlimit(resource.RLIMIT_AS, (cap_mb << 20, cap_mb << 20))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (cap_mb << 20, cap_mb << 20))
 from dindlint.cli import main
 start = time.perf_counter()
 try:
-    main(["check", "--no-config", "--color", "never", "--exit-zero", *sys.argv[1:]])
+    main(["check", *sys.argv[2:]])
 except SystemExit as exit:
     code = exit.code
-print(json.dumps({"code": code, "seconds": time.perf_counter() - start,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}),
+rss = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF,
+                                                         resource.RUSAGE_CHILDREN))
+print(json.dumps({"code": code, "seconds": time.perf_counter() - start, "rss_mb": rss / 1024}),
       file=sys.stderr)
-"""
+""" % str(REPO)
 # MEASURED (2 cores, idle): each compose case under 4 s and 100 MB; each Dockerfile case under 5 s
 # and 250 MB
 TIME_BOUND_S = 40.0
 RSS_BOUND_MB = 600.0
+DEFAULT_OPTIONS = ("--no-config", "--color", "never", "--exit-zero")
 
 
-def run_bounded(*paths: Path) -> tuple[str, dict]:
-    proc = subprocess.run([sys.executable, "-c", _CHILD, *map(str, paths)], capture_output=True,
-                          text=True, timeout=TIME_BOUND_S * 3, cwd=REPO, check=False)
-    stats = json.loads(proc.stderr.strip().splitlines()[-1])
-    assert stats["code"] == 0, proc.stderr
-    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
-    assert stats["seconds"] < TIME_BOUND_S, stats
-    assert stats["rss_mb"] < RSS_BOUND_MB, stats
+def run_bounded(*paths: Path | str, options: Sequence[str] = DEFAULT_OPTIONS,
+                time_bound_s: float = TIME_BOUND_S, rss_bound_mb: float = RSS_BOUND_MB,
+                codes: Collection[int] = (0,), cwd: Path = REPO,
+                memory_cap_mb: int = 0) -> tuple[str, dict]:
+    """Run ``dindlint check *options *paths`` in a fresh process started in ``cwd``; assert that
+    it exits with one of ``codes`` without an internal error, within ``time_bound_s`` seconds
+    and ``rss_bound_mb`` MB of peak resident memory (its own or a worker's). ``memory_cap_mb``
+    (0: none) caps its address space and the size of the files it writes.
+
+    Returns its standard output and its stats (``code``, ``seconds``, ``rss_mb``, ``stderr``)."""
+    proc = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(memory_cap_mb), *options,
+                           *map(str, paths)], capture_output=True, text=True,
+                          timeout=time_bound_s * 3, cwd=cwd, check=False, errors="replace")
+    lines = proc.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith('{"code"'), (proc.returncode, proc.stderr[-3000:])
+    stats = json.loads(lines[-1])
+    stats["stderr"] = proc.stderr
+    assert stats["code"] in codes, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, \
+        proc.stderr[-3000:]
+    assert stats["seconds"] < time_bound_s, {k: v for k, v in stats.items() if k != "stderr"}
+    assert stats["rss_mb"] < rss_bound_mb, {k: v for k, v in stats.items() if k != "stderr"}
     return proc.stdout, stats
 
 
