@@ -22,6 +22,29 @@ from typing import NamedTuple
 from dindlint.source import Located, Problem, Span
 
 # --------------------------------------------------------------------------------------------
+# Numbers
+# --------------------------------------------------------------------------------------------
+
+# Linux uids and gids are unsigned 32-bit (``uid_t``); ports and versions fit as well.
+MAX_ID = 2**32 - 1
+_MAX_ID_DIGITS = len(str(MAX_ID))
+
+
+def parse_id(text: str) -> int | None:
+    """``text`` as a uid, GID, port or version number, or None when it is not one.
+
+    A number is ASCII decimal digits only, ten at most, no sign and no blanks, and at most
+    ``MAX_ID``. ``str.isdigit()`` is not enough: it is true for ``²`` (which ``int()`` refuses)
+    and for other scripts' digits (which ``int()`` takes, and no tool reading ``/etc/passwd`` or
+    a port does); and ``int()`` refuses a string of more than 4,300 digits.
+    """
+    if not (0 < len(text) <= _MAX_ID_DIGITS and text.isascii() and text.isdecimal()):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
+
+# --------------------------------------------------------------------------------------------
 # Compose
 # --------------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import re
 from typing import NamedTuple
 
 from dindlint.images import detect_alignment, identity_for_build, identity_for_image, resolve_user
-from dindlint.model import ImageIdentity, Mount, ResolvedUser, Service
+from dindlint.model import ImageIdentity, Mount, ResolvedUser, Service, parse_id
 from dindlint.project import Project
 from dindlint.source import Located, Span
 
@@ -89,7 +89,7 @@ def tcp_address(docker_host: str) -> tuple[str, int | None]:
         port = tail[1:] if tail.startswith(":") else ""
     else:
         host, _, port = address.rpartition(":") if ":" in address else (address, "", "")
-    return host, int(port) if port.isdigit() else None
+    return host, parse_id(port)
 
 
 # --------------------------------------------------------------------------------------------
@@ -313,8 +313,8 @@ def _daemon_socket(
         wanted = groups[-1]
         if wanted == "":
             return Socket("daemon", path, 0, "`--group \"\"` in the command", service.name, span)
-        if wanted.isdigit():
-            return Socket("daemon", path, int(wanted), f"`--group {wanted}` in the command",
+        if parse_id(wanted) is not None:
+            return Socket("daemon", path, parse_id(wanted), f"`--group {wanted}` in the command",
                           service.name, span)
         entry = image.groups.get(wanted) if image is not None else None
         gid = entry.gid if entry is not None else None

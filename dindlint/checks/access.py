@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from dindlint.images import resolve_user
-from dindlint.model import ResolvedUser
+from dindlint.model import ResolvedUser, parse_id
 from dindlint.source import Located, Span
 from dindlint.topology import Client, Reach
 
@@ -51,8 +51,9 @@ def group_add_gids(client: Client) -> tuple[set[int], bool]:
 def _group_add_gid(client: Client, entry: Located[str]) -> int | None:
     if not entry.known:
         return None
-    if entry.value.isdigit():
-        return int(entry.value)
+    gid = parse_id(entry.value)
+    if gid is not None:
+        return gid
     group = client.image.groups.get(entry.value) if client.image is not None else None
     return group.gid if group is not None else None
 
@@ -106,7 +107,7 @@ def _docker_gid_unknown(user: ResolvedUser, client: Client) -> bool:
 
 def _explicit_group_is_numeric(client: Client) -> bool:
     spec = client.identity.spec or ""
-    return spec.partition(":")[2].isdigit()
+    return parse_id(spec.partition(":")[2]) is not None
 
 
 def distinct_sockets(reaches: tuple[Reach, ...]) -> Iterator[Reach]:
@@ -161,7 +162,7 @@ def _relies_on_membership_without_entry(client: Client, reach: Reach) -> bool:
         return False
     if user.has_passwd_entry or not client.identity.from_compose:
         return False
-    if not (client.identity.spec or "").isdigit():
+    if parse_id(client.identity.spec or "") is None:
         return False  # `N:G` gets GID G, not 0: only the plain numeric form
     for group in image.groups.values():
         if not group.members:
@@ -185,8 +186,9 @@ def _expected_gid(client: Client, reach: Reach) -> tuple[int, Span | None] | Non
             if "docker" in _group_names(user) or user.gid == docker.gid:
                 return docker.gid, docker.span
     for entry in client.identity.group_add:
-        if entry.known and entry.value.isdigit() and int(entry.value) != reach.socket.gid:
-            return int(entry.value), entry.span
+        gid = parse_id(entry.value) if entry.known else None
+        if gid is not None and gid != reach.socket.gid:
+            return gid, entry.span
     return None
 
 

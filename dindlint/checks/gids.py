@@ -14,7 +14,7 @@ from dindlint.checks.access import (
     verdict,
 )
 from dindlint.images import identity_for_build, replay_all_stages
-from dindlint.model import Dockerfile
+from dindlint.model import Dockerfile, parse_id
 
 
 def auto_assigned_docker_gid(ctx: Context) -> Iterator[Finding]:
@@ -112,7 +112,7 @@ def group_add_by_name(ctx: Context) -> Iterator[Finding]:
     for name, service in sorted(compose.services.items()):
         image = ctx.topology.images.get(name)
         for entry in service.group_add:
-            if not entry.known or entry.interpolated or entry.value.isdigit():
+            if not entry.known or entry.interpolated or parse_id(entry.value) is not None:
                 continue
             if image is not None and image.base_known and entry.value not in image.groups:
                 yield Finding(
@@ -161,18 +161,18 @@ def _known_non_root(client) -> bool:  # type: ignore[no-untyped-def]
     if resolved is not None:
         return resolved.uid != 0
     user = (client.identity.spec or "").split(":", 1)[0]
-    return user.isdigit() and int(user) != 0
+    return parse_id(user) not in (None, 0)
 
 
 def _literal_gids(client):  # type: ignore[no-untyped-def]
     for entry in client.identity.group_add:
-        if entry.known and not entry.interpolated and entry.value.isdigit():
+        if entry.known and not entry.interpolated and parse_id(entry.value) is not None:
             yield entry.span, entry.value
     service_user = client.service.user
     if (service_user is not None and service_user.known and not service_user.interpolated
             and ":" in service_user.value):
         group = service_user.value.split(":", 1)[1]
-        if group.isdigit():
+        if parse_id(group) is not None:
             yield service_user.span, group
     user = client.identity.resolved
     docker = client.image.groups.get("docker") if client.image is not None else None

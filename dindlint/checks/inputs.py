@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from dindlint.checks import Context, Finding
 from dindlint.checks.sockets import is_vm_socket_bind
+from dindlint.model import parse_id
 from dindlint.source import Span
 from dindlint.topology import HOST_SOCKET_ANCESTORS, HOST_SOCKET_DIRS, HOST_SOCKETS
 
@@ -91,7 +92,7 @@ def _unset_build_arg_gid(ctx: Context, service: str) -> Iterator[Finding]:
         gid = event.detail.get("gid", "")
         if event.kind != "group-created" or event.detail.get("name") != "docker":
             continue
-        if gid == "auto" or gid.isdigit():
+        if gid == "auto" or parse_id(gid) is not None:
             continue
         names = tuple(_ARG_REFERENCE.findall(gid))
         yield from _unset(names, event.span, f"the socket access check of {service} (the GID of "

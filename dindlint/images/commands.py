@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from dindlint.images.options import OptSpec, Parsed, number, parse
 from dindlint.images.state import WGroup, WState, WUser, event
-from dindlint.model import IdentityEvent
+from dindlint.model import IdentityEvent, parse_id
 from dindlint.source import Span
 
 
@@ -102,7 +102,7 @@ def lookup_group(ctx: Ctx, ref: str) -> tuple[bool, WGroup | None]:
     if ctx.state.known:
         ctx.emit("unknown-group-or-user", what="group", name=ref)
         return False, None
-    if ref.isdigit():
+    if parse_id(ref) is not None:
         return True, None
     placeholder = WGroup(ref, None)
     ctx.state.groups[ref] = placeholder
@@ -675,7 +675,9 @@ def _append_line(ctx: Ctx, path: str, line: str) -> None:
         return
     found = _PASSWD_LINE.match(line)
     if found is not None:
-        uid, gid = int(found.group(2)), int(found.group(3))
+        uid, gid = parse_id(found.group(2)), parse_id(found.group(3))
+        if uid is None or gid is None:
+            return  # not a line `/etc/passwd` can hold: no user is created
         holder = ctx.state.group_with_gid(gid)
         create_user(ctx, found.group(1), uid, gid, holder.name if holder else None)
 

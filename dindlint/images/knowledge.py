@@ -19,10 +19,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dindlint.model import DaemonInfo, GroupEntry, UserEntry
+from dindlint.model import DaemonInfo, GroupEntry, UserEntry, parse_id
 
-_VERSION_RE = re.compile(r"^v?(\d+(?:\.\d+)*)")
-_CONSTRAINT_RE = re.compile(r"^\s*(>=|<)\s*(\d+(?:\.\d+)*)\s*$")
+_VERSION_RE = re.compile(r"^v?([0-9]+(?:\.[0-9]+)*)")
+_CONSTRAINT_RE = re.compile(r"^\s*(>=|<)\s*([0-9]+(?:\.[0-9]+)*)\s*$")
 
 
 class ImageReference(NamedTuple):
@@ -85,8 +85,10 @@ def parse_reference(ref: str) -> ImageReference:
     return ImageReference(ref, registry, "/".join(parts).lower(), tag, digest)
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text.split("."))
+def _version_tuple(text: str) -> tuple[int, ...] | None:
+    """``24.0.7`` as ``(24, 0, 7)``; None when a part is too long to be a version number."""
+    parts = tuple(parse_id(part) for part in text.split("."))
+    return None if None in parts else parts  # type: ignore[return-value]
 
 
 def _tag_version(tag: str) -> tuple[int, ...] | None:
@@ -141,7 +143,7 @@ def _parse_matcher(raw: dict[str, Any]) -> _Matcher:
     version: tuple[int, ...] | None = None
     if raw.get("version"):
         found = _CONSTRAINT_RE.match(str(raw["version"]))
-        if not found:
+        if not found or _version_tuple(found.group(2)) is None:
             raise ValueError(f"images.yaml: bad version constraint {raw['version']!r}")
         op, version = found.group(1), _version_tuple(found.group(2))
     return _Matcher(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from dindlint.model import parse_id
+
 
 class OptSpec(NamedTuple):
     """Which options take an argument. Long names map to a canonical key (usually the letter)."""
@@ -79,7 +81,4 @@ def parse(args: list[str] | tuple[str, ...], spec: OptSpec) -> Parsed:
 
 def number(text: str | None) -> int | None:
     """A decimal id, or None when the text is not a plain number (e.g. an unresolved ``${GID}``)."""
-    if text is None:
-        return None
-    text = text.strip()
-    return int(text) if text.isdigit() else None
+    return None if text is None else parse_id(text.strip())

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from dindlint.images.commands import HANDLERS, Ctx, normalize, package_group
 from dindlint.images.knowledge import lookup
 from dindlint.images.state import WCopy, WState, event, state_from_known, unknown_state
-from dindlint.model import Dockerfile, IdentityEvent, Instruction, ShellCommand, Stage
+from dindlint.model import Dockerfile, IdentityEvent, Instruction, ShellCommand, Stage, parse_id
 from dindlint.source import Located, Span
 
 _BUSYBOX_HINTS = frozenset({"apk"})
@@ -281,9 +281,9 @@ class StageReplay:
             return
         user, _, group = spec.partition(":")
         span, kind, command = instruction.span, "unknown-group-or-user", "COPY --chown"
-        if user and not user.isdigit() and user not in self.state.users:
+        if user and parse_id(user) is None and user not in self.state.users:
             self.emit(kind, span, what="user", name=user, command=command)
-        if group and not group.isdigit() and group not in self.state.groups:
+        if group and parse_id(group) is None and group not in self.state.groups:
             self.emit(kind, span, what="group", name=group, command=command)
 
     def check_user(self) -> None:
@@ -296,9 +296,9 @@ class StageReplay:
             return  # set by an earlier stage: reported there
         user, _, group = located.value.partition(":")
         missing: list[tuple[str, str]] = []
-        if user and not user.isdigit() and "$" not in user and user not in self.state.users:
+        if user and parse_id(user) is None and "$" not in user and user not in self.state.users:
             missing.append(("user", user))
-        if group and not group.isdigit() and "$" not in group and group not in self.state.groups:
+        if group and parse_id(group) is None and "$" not in group and group not in self.state.groups:
             missing.append(("group", group))
         if not missing:
             return

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 
 from dindlint.images.knowledge import KnownImage
-from dindlint.model import DaemonInfo, GroupEntry, IdentityEvent, UserEntry
+from dindlint.model import DaemonInfo, GroupEntry, IdentityEvent, UserEntry, parse_id
 from dindlint.source import Located, Span
 
 
@@ -91,9 +91,8 @@ class WState:
         """A group by name, or by number when ``ref`` is numeric (shadow's ``-g`` accepts both)."""
         if ref in self.groups:
             return self.groups[ref]
-        if ref.isdigit():
-            return self.group_with_gid(int(ref))
-        return None
+        gid = parse_id(ref)
+        return None if gid is None else self.group_with_gid(gid)
 
     def primary_name(self, user: WUser) -> str | None:
         if user.primary is not None:

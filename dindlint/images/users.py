@@ -8,21 +8,22 @@ member; a uid without an entry gets GID 0 and no supplementary groups; an explic
 
 from __future__ import annotations
 
-from dindlint.model import ImageIdentity, ResolvedUser, UserEntry
+from dindlint.model import ImageIdentity, ResolvedUser, UserEntry, parse_id
 
 
 def _find_user(identity: ImageIdentity, part: str) -> UserEntry | None:
     """A numeric part matches by uid only, a name by name only (§2)."""
-    if part.isdigit():
-        uid = int(part)
+    uid = parse_id(part)
+    if uid is not None:
         return next((u for u in identity.users.values() if u.uid == uid), None)
     return identity.users.get(part)
 
 
 def _explicit_gid(identity: ImageIdentity, group: str) -> tuple[bool, int | None]:
     """The explicit group's GID; ``(False, None)`` when it certainly does not exist."""
-    if group.isdigit():
-        return True, int(group)  # a numeric GID is accepted without an /etc/group entry
+    gid = parse_id(group)
+    if gid is not None:
+        return True, gid  # a numeric GID is accepted without an /etc/group entry
     entry = identity.groups.get(group)
     if entry is not None:
         return True, entry.gid
@@ -51,7 +52,7 @@ def resolve_user(identity: ImageIdentity, spec: str | None) -> ResolvedUser | No
     is_root = user_part in ("0", "root")
     if not identity.base_known and (entry is None or not entry.created_here) and not is_root:
         return None
-    if entry is None and not user_part.isdigit() and not is_root:
+    if entry is None and parse_id(user_part) is None and not is_root:
         return None  # "unable to find user NAME" — the container does not start (DIND306)
     explicit_known, explicit_gid = _explicit_gid(identity, group_part) if explicit else (True, None)
     if not explicit_known:
@@ -60,7 +61,7 @@ def resolve_user(identity: ImageIdentity, spec: str | None) -> ResolvedUser | No
     if entry is None:
         # No passwd entry: primary GID 0 (``defaults`` is nil) and no supplementary groups
         # (user.go:350). On an unknown base, uid 0 / root is assumed, its memberships unknown.
-        uid = 0 if is_root else int(user_part)
+        uid = 0 if is_root else parse_id(user_part)
         gid = explicit_gid if explicit else 0
         return ResolvedUser(
             spec, uid, "root" if is_root else None, gid, (), False, explicit,

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from dindlint.checks.access import group_add_gids, user_gids, verdict
 from dindlint.engine import display_path
-from dindlint.model import ImageIdentity, ResolvedUser, Service
+from dindlint.model import ImageIdentity, ResolvedUser, Service, parse_id
 from dindlint.project import Project
 from dindlint.report.text import neutralise
 from dindlint.topology import (
@@ -72,7 +72,7 @@ def _group_add_parts(client: Client, names: dict[int, str]) -> list[tuple[int | 
             gid = min(gids)
             parts.append((gid, _id_part(gid, names.get(gid))))
         else:
-            label = entry.value if entry.known and not entry.value.isdigit() else None
+            label = entry.value if entry.known and parse_id(entry.value) is None else None
             parts.append((None, _id_part(None, label)))
     return parts
 
