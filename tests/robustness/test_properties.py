@@ -220,3 +220,229 @@ def test_pipeline_and_reports_never_raise(document: dict, dockerfile: str) -> No
     diagnostics = run_checks(projects, Config())
     text.render(diagnostics, _TMP, False, 2)
     sarif.render(diagnostics, _TMP)
+
+
+# ------------------------------------------------------------------ hostile shapes (issue 18)
+#
+# The shapes of issue 18's table, generated: runs of blanks in comments and values, variables
+# that double at each definition, deep `${` nesting, Unicode digits where numbers are expected,
+# lone surrogates from YAML escapes, and line separators other than \n. The property is the
+# command's: `dindlint check` ends in a report in every format (exit 0 or 1), never in an
+# internal error. These run the whole command, so each gets a twentieth of the profile's
+# examples (the `ci` profile: 50 each).
+
+import contextlib
+import io
+import json
+import os
+import resource
+
+from hypothesis import settings
+
+from dindlint.cli import FORMATS
+from dindlint.cli import main as dindlint_main
+
+
+def _few() -> settings:
+    """The loaded profile with a twentieth of its examples."""
+    return settings(max_examples=max(10, settings.default.max_examples // 20))
+
+
+@contextlib.contextmanager
+def _memory_fence(headroom_mb: int = 1024):  # type: ignore[no-untyped-def]
+    """Cap this process's address space at its current size plus ``headroom_mb`` for the block:
+    an uncapped expansion then ends in MemoryError (a failing example) instead of taking the
+    machine's memory. No cap where /proc is missing."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            size = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size + (headroom_mb << 20)
+    if soft != resource.RLIM_INFINITY:
+        cap = min(cap, soft)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _project(files: dict[str, str]) -> Path:
+    """A fresh project folder holding ``files`` (name -> text, lone surrogates kept)."""
+    folder = _TMP / "hostile"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    for name, text_ in files.items():
+        (folder / name).write_bytes(text_.encode("utf-8", errors="surrogatepass"))
+    return folder
+
+
+def _check_gives_a_report(folder: Path) -> None:
+    """`dindlint check folder` exits 0 or 1 and writes a report in every format."""
+    reports = _TMP / "reports"
+    shutil.rmtree(reports, ignore_errors=True)
+    reports.mkdir()
+    arguments = ["check", "--no-config", "--color", "never", "--jobs", "1"]
+    for report_format in FORMATS:
+        arguments += ["--format", f"{report_format}:{reports / report_format}"]
+    errors = io.StringIO()
+    code: object = 0
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors), \
+            _memory_fence():
+        try:
+            dindlint_main([*arguments, str(folder)])
+        except SystemExit as exit:
+            code = exit.code
+    assert code in (0, 1), errors.getvalue()
+    for report_format in FORMATS:
+        assert (reports / report_format).is_file(), report_format
+    for report_format in ("sarif", "json", "gitlab"):
+        json.loads((reports / report_format).read_text(encoding="utf-8"))
+
+
+_SOCKET_CLIENT = ("  client:\n    image: docker:cli\n"
+                  "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+_blanks = st.builds(lambda unit, count: unit * count, st.sampled_from([" ", "\t", " \t"]),
+                    st.integers(0, 200))
+_tails = st.sampled_from(["!", "x", "#", "# c", "DIND102", "-- reason", "--", ",", "=", "", "'",
+                          '"', "\\", "$", "${", "|awk $4", "\u2028", "\x85"])
+
+
+@st.composite
+def _blank_runs(draw: st.DrawFn) -> dict[str, str]:
+    """Long runs of blanks in a suppression comment, an env value, a compose value and a
+    script the alignment patterns read."""
+    def run() -> str:
+        return draw(_blanks) + draw(_tails)
+
+    comment = f"# dindlint: {draw(st.sampled_from(['disable', 'disable-file']))}={run()}{run()}"
+    return {
+        "compose.yaml": f"{comment}\nservices:  {comment}\n{_SOCKET_CLIENT}"
+                        f"    environment: {{A: '{run()}{run()}'}}\n"
+                        f"    command: [sh, -c, 'ls -n{run()}|awk{run()}$4']\n",
+        ".env": f"A=x{run()}{run()}\nB=\"{run()}\n{run()}\"\nexport C{run()}={run()}\n",
+        "Dockerfile": f"FROM docker:cli\nENTRYPOINT ls -n{run()}|awk {run()}stat -c %g{run()}\n"
+                      f"RUN echo{run()}\\\n{run()}\n{comment}\n",
+    }
+
+
+@_few()
+@given(_blank_runs())
+def test_blank_runs_give_a_report(files: dict[str, str]) -> None:
+    _check_gives_a_report(_project(files))
+
+
+@st.composite
+def _doubling(draw: st.DrawFn) -> dict[str, str]:
+    """Variables defined from the previous one used two to four times (.env, ARG, ENV), the
+    last one interpolated."""
+    count = draw(st.integers(1, 40))
+    copies = draw(st.integers(2, 4))
+    style = draw(st.sampled_from(["${{{0}}}", "${0}", "${{{0}:-x}}", "${{{0}-}}"]))
+
+    def chain(prefix: str, keyword: str) -> str:
+        lines = [f"{keyword}{prefix}0=ab"]
+        for i in range(1, count):
+            lines.append(f"{keyword}{prefix}{i}=" + style.format(f"{prefix}{i - 1}") * copies)
+        return "\n".join(lines) + "\n"
+
+    keyword = draw(st.sampled_from(["ARG ", "ENV "]))
+    return {
+        ".env": chain("V", ""),
+        "compose.yaml": "services:\n  app:\n    build: .\n"
+                        f"    environment: {{LAST: \"${{V{count - 1}}}\"}}\n"
+                        f"    user: \"${{V{count - 1}}}\"\n" + _SOCKET_CLIENT,
+        "Dockerfile": "FROM alpine:3.20\n" + chain("A", keyword)
+                      + f"RUN echo \"$A{count - 1}\"\nUSER ${{A{count - 1}}}\n",
+    }
+
+
+@_few()
+@given(_doubling())
+def test_doubling_variables_give_a_report(files: dict[str, str]) -> None:
+    _check_gives_a_report(_project(files))
+
+
+@st.composite
+def _deep_nesting(draw: st.DrawFn) -> dict[str, str]:
+    """``${A:-${A:-…}}`` nested up to 3,000 deep, closed or not, around a payload."""
+    depth = draw(st.integers(1, 3000))
+    opener = "${A" + draw(st.sampled_from([":-", "-", ":+", "+", ":?", "?"]))
+    closed = draw(st.booleans())
+    payload = draw(st.sampled_from(["x", "$$", "$", "}", "/var/run/docker.sock", ""])) \
+        * draw(st.integers(0, 2000))
+    value = opener * depth + payload + ("}" * depth if closed else "")
+    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+    return {
+        "compose.yaml": f"services:\n  app:\n    image: alpine:3.20\n    user: \"{quoted}\"\n"
+                        f"    environment: {{DEEP: \"{quoted}\"}}\n" + _SOCKET_CLIENT,
+        ".env": f"DEEP={value}\n",
+        "Dockerfile": f"FROM alpine:3.20\nARG DEEP={value}\nUSER {value[:5000]}\n",
+    }
+
+
+@_few()
+@given(_deep_nesting())
+def test_deep_interpolation_nesting_gives_a_report(files: dict[str, str]) -> None:
+    _check_gives_a_report(_project(files))
+
+
+_digit_chars = st.characters(categories=["Nd", "No"]) | st.sampled_from("0123456789")
+_numbers = st.one_of(
+    st.text(_digit_chars, min_size=1, max_size=8),
+    st.integers(4290, 4400).map(lambda n: "1" * n),  # around int()'s 4,300-digit limit
+)
+
+
+@st.composite
+def _unicode_numbers(draw: st.DrawFn) -> dict[str, str]:
+    """Unicode digits (and very long ASCII ones) as uid, gid, port and group_add entries."""
+    uid, gid, port, group = (draw(_numbers) for _ in range(4))
+    return {
+        "compose.yaml": "services:\n  dind:\n    image: docker:27-dind\n    privileged: true\n"
+                        f"    ports: [\"{port}:2375\", \"127.0.0.1:{port}:{port}\"]\n"
+                        f"  app:\n    image: docker:cli\n    user: \"{uid}:{gid}\"\n"
+                        f"    group_add: [\"{group}\"]\n"
+                        f"    environment: [\"DOCKER_HOST=tcp://dind:{port}\"]\n"
+                        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n",
+        "Dockerfile": f"FROM alpine:3.20\nRUN addgroup -g {gid} docker && adduser -u {uid} "
+                      f"-G docker -D app\nEXPOSE {port}\nUSER {uid}:{gid}\n",
+    }
+
+
+@_few()
+@given(_unicode_numbers())
+def test_unicode_digits_give_a_report(files: dict[str, str]) -> None:
+    _check_gives_a_report(_project(files))
+
+
+_surrogate_escapes = st.integers(0xD800, 0xDFFF).flatmap(lambda code: st.sampled_from(
+    [f"\\u{code:04x}", f"\\U{code:08x}", f"\\u{code:04X}"]))
+_separators = st.sampled_from(["", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\r"])
+
+
+@st.composite
+def _surrogates(draw: st.DrawFn) -> dict[str, str]:
+    """Lone surrogates from YAML escapes where findings quote them (a service name, an image,
+    a volume, an env value), and line separators other than \\n before a finding."""
+    def word(text_: str) -> str:
+        return text_ + draw(_surrogate_escapes) + draw(_separators).encode(
+            "unicode_escape").decode("ascii").replace("\\x", "\\x")
+
+    return {
+        "compose.yaml": f"services:\n  \"{word('dind')}\":\n    image: \"{word('docker:cli')}\"\n"
+                        f"    volumes: [\"/var/run/docker.sock:/{word('sock')}\"]\n"
+                        f"    environment: {{\"{word('K')}\": \"{word('v')}\"}}\n"
+                        f"    labels: {{note: \"x{draw(_separators)}y\"}}\n" + _SOCKET_CLIENT,
+    }
+
+
+@_few()
+@given(_surrogates())
+def test_lone_surrogates_give_a_report(files: dict[str, str]) -> None:
+    _check_gives_a_report(_project(files))
