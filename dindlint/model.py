@@ -45,6 +45,28 @@ def parse_id(text: str) -> int | None:
 
 
 # --------------------------------------------------------------------------------------------
+# Expanded values
+# --------------------------------------------------------------------------------------------
+
+# The most characters one value may expand to (compose interpolation, `.env`, Dockerfile ARG and
+# ENV), unless its own text is longer. Real values are far shorter; without a cap a chain that
+# doubles a variable on each line (`V2=${V1}${V1}`) makes 26 lines of `.env` take gigabytes. A
+# value over the cap is reported where it is written, and is unknown from there on.
+MAX_EXPANDED_CHARS = 64 * 1024
+
+
+def expansion_limit(template: str) -> int:
+    """How long the expansion of ``template`` may grow: the cap, or the template's own length
+    (substitution may keep a long text as it is, e.g. ``$$`` becoming ``$``)."""
+    return max(MAX_EXPANDED_CHARS, len(template))
+
+
+def too_long_message(limit: int) -> str:
+    """The one wording of the cap, for every kind of value."""
+    return f"expands to more than {limit:,} characters; not expanded further (value unknown)"
+
+
+# --------------------------------------------------------------------------------------------
 # Compose
 # --------------------------------------------------------------------------------------------
 

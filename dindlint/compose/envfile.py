@@ -4,16 +4,23 @@ Handled: ``export KEY=...``, blank lines and ``#`` comments, unquoted values (tr
 `` #`` starts a comment), single quotes (literal), double quotes (``\\n``, ``\\t``, ``\\"``,
 ``\\\\``, ``\\$`` escapes, may span lines), and interpolation of unquoted and double-quoted values
 against the keys defined earlier and the environment passed in. A bare ``KEY`` takes its value
-from the environment when present.
+from the environment when present. A value that expands to more than the cap
+(``MAX_EXPANDED_CHARS``) is reported and left out, as is any later value that uses it: unknown.
+
+Every step is linear in the file's size: the lookup of earlier keys is a view, not a copy per
+line; a quoted value continued over many lines is scanned once; an inline comment is found
+without a regex that retries a run of blanks from each of its blanks.
 """
 
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from collections.abc import Mapping
 from pathlib import Path
 
 from dindlint.compose.interpolate import interpolate
+from dindlint.model import expansion_limit, too_long_message
 from dindlint.source import Problem, Span, quoted, read_input, unreadable
 
 _KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=|:)?\s*")
@@ -24,6 +31,8 @@ def parse_env_text(text: str, path: Path, environ: Mapping[str, str],
                    problems: list[Problem]) -> dict[str, str]:
     """Parse dotenv ``text``; malformed lines give DIND002 and are skipped."""
     result: dict[str, str] = {}
+    unknown: set[str] = set()  # keys whose value is over the cap, or uses one that is
+    lookup = ChainMap(environ, result)  # the environment wins over the file's earlier keys
     lines = text.splitlines()
     i = 0
     while i < len(lines):
@@ -46,34 +55,68 @@ def parse_env_text(text: str, path: Path, environ: Mapping[str, str],
             elif key in environ:
                 result[key] = environ[key]
             continue
-        lookup = {**result, **environ}
-        value, i = _value(rest, lines, i, lookup)
+        try:
+            value, i = _value(rest, lines, i, lookup, unknown)
+        except _Unknown as reason:
+            i = reason.next_line
+            if reason.message:
+                problems.append(Problem("DIND002", f"`{key}` {reason.message}",
+                                        Span(path, lineno)))
+            result.pop(key, None)
+            unknown.add(key)
+            continue
         result[key] = value
+        unknown.discard(key)
     return result
 
 
-def _value(rest: str, lines: list[str], i: int, lookup: Mapping[str, str]) -> tuple[str, int]:
-    """The value starting at ``rest``; returns it and the index of the next unread line."""
+class _Unknown(Exception):
+    """A value that cannot be known: over the cap (``message`` says so), or using one that is
+    (no message: the first one was reported). ``next_line`` is where reading goes on."""
+
+    def __init__(self, message: str | None, next_line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.next_line = next_line
+
+
+def _value(rest: str, lines: list[str], i: int, lookup: Mapping[str, str],
+           unknown: set[str]) -> tuple[str, int]:
+    """The value starting at ``rest``; returns it and the index of the next unread line.
+    Raises ``_Unknown`` for a value that cannot be known."""
     if rest.startswith("'"):
         body, i = _quoted(rest, "'", lines, i)
         return body, i
     if rest.startswith('"'):
         body, i = _quoted(rest, '"', lines, i)
-        return _expand(_unescape(body), lookup), i
-    value = re.split(r"\s+#", rest, maxsplit=1)[0].strip()
-    return _expand(value, lookup), i
+        return _expand(_unescape(body), lookup, unknown, i), i
+    return _expand(_before_comment(rest).strip(), lookup, unknown, i), i
+
+
+def _before_comment(rest: str) -> str:
+    """An unquoted value up to its inline comment: a ``#`` after a blank (``\\s+#``)."""
+    hash_at = rest.find("#", 1)
+    while hash_at >= 0:
+        if rest[hash_at - 1].isspace():
+            return rest[:hash_at]
+        hash_at = rest.find("#", hash_at + 1)
+    return rest
 
 
 def _quoted(rest: str, quote: str, lines: list[str], i: int) -> tuple[str, int]:
-    """Text between ``quote`` and its closing quote, continuing on the next lines if needed."""
-    text = rest[1:]
+    """Text between ``quote`` and its closing quote, continuing on the next lines if needed.
+
+    Each line is scanned once: a backslash at the end of a line escapes the line break, so no
+    escape carries over to the next line."""
+    pieces = [rest[1:]]
     while True:
-        end = _find_close(text, quote)
+        end = _find_close(pieces[-1], quote)
         if end >= 0:
-            return text[:end], i
+            pieces[-1] = pieces[-1][:end]
+            return "\n".join(pieces), i
         if i >= len(lines):
-            return text, i  # unterminated: take what there is
-        text += "\n" + lines[i]
+            return "\n".join(pieces), i  # unterminated: take what there is
+        pieces.append(lines[i])
         i += 1
 
 
@@ -109,10 +152,15 @@ def _unexpected(line: str) -> str:
     return f"Unexpected line in env file (not KEY=VALUE) at `{quoted(line.split()[0])}`"
 
 
-def _expand(value: str, lookup: Mapping[str, str]) -> str:
+def _expand(value: str, lookup: Mapping[str, str], unknown: set[str], next_line: int) -> str:
+    """``value`` interpolated; kept as written when it is not a valid template."""
     if "$" not in value:
         return value
     res = interpolate(value, lookup)
+    if res.too_long:
+        raise _Unknown(too_long_message(expansion_limit(value)), next_line)
+    if unknown.intersection(res.unresolved):
+        raise _Unknown(None, next_line)
     return value if res.error else res.value
 
 

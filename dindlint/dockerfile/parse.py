@@ -23,8 +23,10 @@ from dockerfile_parse import DockerfileParser
 
 from dindlint.dockerfile.heredoc import Heredoc, find_markers, read_bodies, strip_markers
 from dindlint.dockerfile.shell import Source, commands_from_argv, split_source
-from dindlint.dockerfile.substitute import substitute
-from dindlint.model import Dockerfile, Instruction, ShellCommand, Stage
+from dindlint.dockerfile.substitute import expand_value, substitute
+from dindlint.model import (
+    Dockerfile, Instruction, ShellCommand, Stage, expansion_limit, too_long_message,
+)
 from dindlint.source import Located, Problem, Span, quoted, read_input, unreadable
 
 RULE = "DIND001"
@@ -343,7 +345,7 @@ class _Loader:
             return
         for name, default in _arg_pairs(raw.source.text):
             if default is not None:
-                default = substitute(default, self.global_values, escape=self.escape)[0]
+                default = self.declared("ARG", name, default, self.global_values, raw)
             self.global_args[name] = default
             self.global_values[name] = self.build_args.get(name, default)
 
@@ -439,7 +441,7 @@ class _Loader:
             if name in self.build_args:
                 value: str | None = self.build_args[name]
             elif default is not None:
-                value = self.expand(default, scope.variables())
+                value = self.declared("ARG", name, default, scope.variables(), raw)
             else:
                 # ``ARG VERSION`` re-declaring a global ARG takes the global value.
                 value = self.global_values.get(name)
@@ -449,7 +451,17 @@ class _Loader:
         # All values of one ENV are expanded with the variables from before it, as BuildKit does.
         variables = scope.variables()
         for name, value in _env_pairs(raw.source.text):
-            scope.env[name] = self.expand(value, variables)
+            scope.env[name] = self.declared("ENV", name, value, variables, raw)
+
+    def declared(self, keyword: str, name: str, text: str,
+                 variables: Mapping[str, str | None], raw: _Raw) -> str | None:
+        """An ARG default or ENV value expanded. Over the cap (a chain that doubles a variable
+        on each line) it is reported (DIND002) and unknown from there on: None."""
+        value = expand_value(text, variables, escape=self.escape)
+        if value is None:
+            message = f"{keyword} `{name}` {too_long_message(expansion_limit(text))}"
+            self.problems.append(Problem("DIND002", message, Span(self.path, raw.start + 1)))
+        return value
 
 
 # ------------------------------------------------------------------------------------------------

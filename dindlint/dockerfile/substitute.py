@@ -10,11 +10,34 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from dindlint.model import expansion_limit
+
 Variables = Mapping[str, "str | None"]
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 # ``${X<op>word}`` operators that dindlint evaluates; longest first so ``:-`` wins over ``-``.
 _OPERATORS = (":-", ":+", ":?", "-", "+", "?")
+
+
+class _TooLong(Exception):
+    """The expansion passed its limit (``expansion_limit``): it is not finished."""
+
+
+class _Budget:
+    """Characters an expansion may still produce. Charged for what is copied from the text and
+    for each value put in, never again for a nested word's result (already charged)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def spend(self, piece: str) -> str:
+        self.left -= len(piece)
+        if self.left < 0:
+            raise _TooLong
+        return piece
 
 
 def substitute(
@@ -25,48 +48,66 @@ def substitute(
     ``escape`` is the Dockerfile escape character: when given, ``<escape>$`` is a literal ``$``
     (Dockerfile-level substitution); shell words already had their escapes removed, so callers
     pass None for them. Returns the new text and the names that could not be resolved.
+
+    An expansion longer than ``expansion_limit(text)`` is not made: the text comes back as
+    written, and every name it refers to counts as unresolved (its value is unknown).
     """
     if "$" not in text:
         return text, ()  # most words: nothing to substitute (and no escaped `$` to unescape)
     unresolved: list[str] = []
-    result = _substitute(text, variables, escape, unresolved)
+    try:
+        result = _substitute(text, variables, escape, unresolved, _Budget(expansion_limit(text)))
+    except _TooLong:
+        return text, tuple(dict.fromkeys(_REFERENCE.findall(text)))
     return result, tuple(dict.fromkeys(unresolved))
 
 
-def _substitute(text: str, variables: Variables, escape: str | None, unresolved: list[str]) -> str:
+def expand_value(text: str, variables: Variables, *, escape: str | None = None) -> str | None:
+    """An ARG default or ENV value expanded, or None when it expands to more than
+    ``expansion_limit(text)`` characters (the caller reports it; the value is unknown)."""
+    if "$" not in text:
+        return text
+    try:
+        return _substitute(text, variables, escape, [], _Budget(expansion_limit(text)))
+    except _TooLong:
+        return None
+
+
+def _substitute(text: str, variables: Variables, escape: str | None, unresolved: list[str],
+                budget: _Budget) -> str:
     out: list[str] = []
     i = 0
     n = len(text)
     while i < n:
         ch = text[i]
         if escape is not None and ch == escape and i + 1 < n and text[i + 1] == "$":
-            out.append("$")
+            out.append(budget.spend("$"))
             i += 2
             continue
         if ch != "$" or i + 1 >= n:
-            out.append(ch)
+            out.append(budget.spend(ch))
             i += 1
             continue
         if text[i + 1] == "{":
             end = _matching_brace(text, i + 1)
             if end < 0:  # unterminated: keep the rest verbatim rather than guess
-                out.append(text[i:])
+                out.append(budget.spend(text[i:]))
                 break
-            expanded = _expand_braced(text[i + 2 : end], variables, escape, unresolved)
-            out.append(text[i : end + 1] if expanded is None else expanded)
+            expanded = _expand_braced(text[i + 2 : end], variables, escape, unresolved, budget)
+            out.append(budget.spend(text[i : end + 1]) if expanded is None else expanded)
             i = end + 1
             continue
         match = _NAME.match(text, i + 1)
         if match is None:  # ``$1``, ``$$``, ``$@``, a lone ``$``: not ours to touch
-            out.append(ch)
+            out.append(budget.spend(ch))
             i += 1
             continue
         value = variables.get(match.group())
         if value is None:
             unresolved.append(match.group())
-            out.append(text[i : match.end()])
+            out.append(budget.spend(text[i : match.end()]))
         else:
-            out.append(value)
+            out.append(budget.spend(value))
         i = match.end()
     return "".join(out)
 
@@ -91,7 +132,7 @@ def _matching_brace(text: str, open_index: int) -> int:
 
 
 def _expand_braced(
-    inner: str, variables: Variables, escape: str | None, unresolved: list[str]
+    inner: str, variables: Variables, escape: str | None, unresolved: list[str], budget: _Budget
 ) -> str | None:
     """Expansion of ``${inner}``; None means "leave the reference as written"."""
     match = _NAME.match(inner)
@@ -104,11 +145,11 @@ def _expand_braced(
         unresolved.append(name)
         return None
     if not rest:
-        return value
+        return budget.spend(value)
     for op in _OPERATORS:
         if rest.startswith(op):
             word = rest[len(op) :]
-            return _apply_operator(op, value, word, variables, escape, unresolved)
+            return _apply_operator(op, value, word, variables, escape, unresolved, budget)
     return None  # ``${X#pat}``, ``${X%pat}``, ``${X/a/b}`` …: shell-level, not evaluated
 
 
@@ -119,14 +160,16 @@ def _apply_operator(
     variables: Variables,
     escape: str | None,
     unresolved: list[str],
+    budget: _Budget,
 ) -> str | None:
     # The variable is known (set) here; only emptiness matters for the ``:`` forms.
     if op == ":-":
-        return value if value else _substitute(word, variables, escape, unresolved)
+        return budget.spend(value) if value else _substitute(
+            word, variables, escape, unresolved, budget)
     if op == ":+":
-        return _substitute(word, variables, escape, unresolved) if value else ""
+        return _substitute(word, variables, escape, unresolved, budget) if value else ""
     if op == "+":
-        return _substitute(word, variables, escape, unresolved)
+        return _substitute(word, variables, escape, unresolved, budget)
     if op == ":?" and not value:
         return None  # the build would fail here; keep the text
-    return value  # ``-``, ``?`` and ``:?`` with a non-empty value
+    return budget.spend(value)  # ``-``, ``?`` and ``:?`` with a non-empty value

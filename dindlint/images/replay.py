@@ -298,7 +298,8 @@ class StageReplay:
         missing: list[tuple[str, str]] = []
         if user and parse_id(user) is None and "$" not in user and user not in self.state.users:
             missing.append(("user", user))
-        if group and parse_id(group) is None and "$" not in group and group not in self.state.groups:
+        if (group and parse_id(group) is None and "$" not in group
+                and group not in self.state.groups):
             missing.append(("group", group))
         if not missing:
             return
