@@ -175,6 +175,11 @@ def read_baseline(path: Path) -> Counter[str]:
         raise BaselineError(f"{path}: cannot read the baseline: {error}") from None
     except json.JSONDecodeError as error:
         raise BaselineError(f"{path}:{error.lineno}: not a dindlint baseline: {error.msg}") from None
+    except RecursionError:  # `[[[[…`: json's decoder recurses once per level
+        raise BaselineError(f"{path}: not a dindlint baseline: nested too deeply") from None
+    except ValueError:  # int() refuses more than 4,300 digits
+        raise BaselineError(f"{path}: not a dindlint baseline: a number of more than 4,300 "
+                            "digits") from None
     if not isinstance(document, dict) or document.get("dindlint-baseline") != FORMAT_VERSION:
         raise BaselineError(f"{path}: not a dindlint baseline (version {FORMAT_VERSION})")
     try:

@@ -116,8 +116,39 @@ def load_config(path: Path) -> Config:
         data, locate = _from_pyproject(path, text)
     else:
         data, locate = _from_yaml(path, text)
-    _validate(path, data, locate)
-    return _build(path, data, locate)
+    try:
+        _validate(path, data, locate)
+        return _build(path, data, locate)
+    except RecursionError:  # the schema validator recurses once per level (deep TOML arrays)
+        raise ConfigError(f"{path}: the configuration is nested too deeply") from None
+
+
+# A configuration is a few levels deep (images → entry → groups → group → members: five). Deeper
+# is refused before the composer (which recurses once per level) and the schema validator see it.
+MAX_CONFIG_DEPTH = 32
+
+
+def _refuse_aliases_and_depth(path: Path, yaml: Any, text: str) -> None:
+    """One pass over the parser's events (the parser is iterative): refuse an alias, and nesting
+    deeper than ``MAX_CONFIG_DEPTH``.
+
+    The compose loader shares an aliased node instead of copying it, but the configuration goes
+    to a JSON Schema validator that walks every path of the expanded data: 3.5 KB of anchors
+    reused inside anchors kept it busy for 70 s. A configuration has no need for them."""
+    depth = 0
+    for event in yaml.parse(text):
+        kind = type(event).__name__
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if kind == "AliasEvent":
+            raise ConfigError(f"{path}:{line}: YAML aliases (`*{event.anchor}`) are not allowed "
+                              "in the configuration; write the value out")
+        if kind in ("SequenceStartEvent", "MappingStartEvent"):
+            depth += 1
+            if depth > MAX_CONFIG_DEPTH:
+                raise ConfigError(f"{path}:{line}: the configuration is nested deeper than "
+                                  f"{MAX_CONFIG_DEPTH} levels")
+        elif kind in ("SequenceEndEvent", "MappingEndEvent"):
+            depth -= 1
 
 
 def _from_yaml(path: Path, text: str) -> tuple[Any, Any]:
@@ -126,6 +157,7 @@ def _from_yaml(path: Path, text: str) -> tuple[Any, Any]:
 
     yaml = YAML(typ="safe", pure=True)
     try:
+        _refuse_aliases_and_depth(path, yaml, text)
         node = yaml.compose(text)
         data = yaml.load(text)
     except MarkedYAMLError as error:
@@ -135,6 +167,8 @@ def _from_yaml(path: Path, text: str) -> tuple[Any, Any]:
         raise ConfigError(f"{path}:{line}: invalid YAML: {message}") from None
     except YAMLError as error:
         raise ConfigError(f"{path}:1: invalid YAML: {error}") from None
+    except ValueError:  # int() refuses more than 4,300 digits
+        raise ConfigError(f"{path}: invalid YAML: a number of more than 4,300 digits") from None
     if data is None:
         data = {}
 
@@ -170,7 +204,18 @@ def _from_pyproject(path: Path, text: str) -> tuple[Any, Any]:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    data = document.get("tool", {}).get("dindlint", {})
+    except RecursionError:  # `a = [[[[…`: tomllib recurses once per level
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError:  # int() refuses more than 4,300 digits
+        raise ConfigError(f"{path}: invalid TOML: a number of more than 4,300 digits") from None
+    # `[tool.dindlint]` was found by its text (it may be inside a multi-line string); the
+    # document decides: `tool` and `tool.dindlint` must be tables
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` is not a table, so there is no [tool.dindlint]")
+    data = tool.get("dindlint", {})
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: `tool.dindlint` is not a table")
     lines = text.splitlines()
     section = next((i for i, line in enumerate(lines)
                     if re.match(r"\[tool\.dindlint(\.|\])", line.strip())), 0)

@@ -255,3 +255,53 @@ def test_interpolation_nested_too_deep_is_an_error_not_a_recursion_error() -> No
         f"Interpolation nested deeper than {MAX_NESTING} levels in `${{A:-")
     limit = "${A:-" * MAX_NESTING + "x" + "}" * MAX_NESTING
     assert interpolate(limit, {}).value == "x"
+
+
+# -- configuration and baseline loading -------------------------------------------------------
+
+
+def refused(*args: str | Path) -> str:
+    """``dindlint check ARGS``: refused with exit 2 and a one-line reason, never a crash."""
+    result = CliRunner().invoke(main, ["check", "--color", "never", *map(str, args)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert result.exit_code == 2, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    # before: accepted, and 3.5 KB of aliases inside aliases kept the schema check busy 70 s
+    (".dindlint.yaml", "images:\n  - id: a\n    groups: &g [{name: g, members: [u]}]\n"
+     "  - id: b\n    groups: *g\n", ".dindlint.yaml:5: YAML aliases (`*g`) are not allowed"),
+    (".dindlint.yaml", "select: &s [DIND1]\nignore: [DIND101]\n<<: {fail-on: error}\n"
+     "x: *s\n", ".dindlint.yaml:4: YAML aliases (`*s`)"),
+    # before: RecursionError, an internal error
+    (".dindlint.yaml", "images: " + "[" * 20_000 + "]" * 20_000 + "\n",
+     ".dindlint.yaml:1: the configuration is nested deeper than 32 levels"),
+    ("pyproject.toml", "[tool.dindlint]\nignore = " + "[" * 5_000 + "]" * 5_000 + "\n",
+     "pyproject.toml: invalid TOML: nested too deeply"),
+    # before: AttributeError ('int' object has no attribute 'get'), an internal error
+    ("pyproject.toml", 'description = """\n[tool.dindlint]\nignore = []\n"""\ntool = 5\n',
+     "pyproject.toml: `tool` is not a table, so there is no [tool.dindlint]"),
+    ("pyproject.toml", "[tool]\ndindlint = 5\n", "pyproject.toml: `tool.dindlint` is not a table"),
+    # before: ValueError from int(), an internal error
+    (".dindlint.yaml", "host-docker-gid: " + "9" * 5000 + "\n",
+     ".dindlint.yaml: invalid YAML: a number of more than 4,300 digits"),
+])
+def test_bad_configuration_is_a_clear_error(tmp_path: Path, name: str, text: str,
+                                            expected: str) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "compose.yaml").write_text(SOCKET_CLIENT, encoding="utf-8")
+    assert expected in refused("--config", tmp_path / name, tmp_path)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("[" * 100_000 + "]" * 100_000, "baseline.json: not a dindlint baseline: nested too deeply"),
+    ('{"dindlint-baseline": ' + "9" * 5000 + "}",
+     "baseline.json: not a dindlint baseline: a number of more than 4,300 digits"),
+])
+def test_unreadable_baseline_is_refused_like_a_malformed_one(tmp_path: Path, text: str,
+                                                             expected: str) -> None:
+    (tmp_path / "baseline.json").write_text(text, encoding="utf-8")
+    (tmp_path / "compose.yaml").write_text(SOCKET_CLIENT, encoding="utf-8")
+    assert expected in refused("--no-config", "--baseline", tmp_path / "baseline.json", tmp_path)
