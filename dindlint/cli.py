@@ -181,7 +181,8 @@ def _configuration(options: CheckOptions) -> Config:
         select=_selectors(options.select),
         ignore=_selectors(options.ignore),
         fail_on=options.fail_on,
-        env_files=tuple(p.resolve() for p in options.env_file) or None,
+        # absolute, not resolved: a symbolic link loop is reported below, not raised here
+        env_files=tuple(Path(os.path.abspath(p)) for p in options.env_file) or None,
     )
     for selector in (*(config.select or ()), *config.ignore):
         if not names_a_rule(selector):
