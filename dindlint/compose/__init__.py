@@ -33,6 +33,9 @@ from dindlint.source import Problem, Span, inside_boundary, is_input_file, run_m
 
 __all__ = ["load_project", "is_compose_document"]
 
+# Longest `extends` chain followed (compose-go sets none; real files chain a handful).
+MAX_EXTENDS_DEPTH = 100
+
 
 def load_project(files: Sequence[Path], *, env_files: Sequence[Path] | None = None,
                  environ: Mapping[str, str] | None = None) -> ComposeProject:
@@ -86,6 +89,7 @@ class _ProjectLoader:
         self.base_dirs: dict[Path, Path] = {}
         self.parsed: dict[Path, list[YMap]] = {}
         self.merger = Merger()
+        self.too_deep = False  # whether an `extends` chain reached MAX_EXTENDS_DEPTH
         # the include targets looked up for cycles here and in the projects included
         self.cycle_checked: set[Path] = set()
 
@@ -198,6 +202,17 @@ class _ProjectLoader:
         if (base_path, base_name) in stack or (base_path, base_name) == (path, name):
             self.problems.append(Problem(
                 "DIND002", f"Extends cycle through service `{base_name}`", ext.span))
+            return _without(node, "extends")
+        if len(stack) >= MAX_EXTENDS_DEPTH:
+            # each level is a few Python frames: a chain of 500 raised RecursionError, and the
+            # whole project became one DIND001. Said once, where the bound is first reached
+            # (every longer chain reaches it again, one service further)
+            if not self.too_deep:
+                self.too_deep = True
+                self.problems.append(Problem(
+                    "DIND002", f"`extends` chain longer than {MAX_EXTENDS_DEPTH} services: a "
+                    f"service that reaches `{name}` through {MAX_EXTENDS_DEPTH} `extends` is "
+                    f"analysed without `{base_name}` and what it extends", ext.span))
             return _without(node, "extends")
         base = self._base_service(base_path, base_name, path, ext, stack + ((path, name),))
         if base is None:

@@ -321,3 +321,30 @@ def test_a_finding_on_a_symbolic_link_loop_is_reported_in_every_format(
     report = render(output_format, [loop], ReportContext(root=tmp_path, base=tmp_path))
     assert "a.env" in report
     _parses(output_format, report.encode())
+
+
+# --------------------------------------------------------------------------------------------
+# extends: a long chain is cut at a bound, with a finding there; the project's findings stay
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_chain_of_500_extends_keeps_the_projects_other_findings(tmp_path: Path) -> None:
+    # before: RecursionError, and the whole project became one DIND001 at line 1
+    from dindlint.compose import MAX_EXTENDS_DEPTH, load_project
+
+    lines = ["services:", "  s0:", "    image: docker:cli",
+             "    volumes: [/var/run/docker.sock:/var/run/docker.sock]"]
+    for n in range(1, 500):
+        lines += [f"  s{n}:", f"    extends: s{n - 1}"]
+    lines += ["  other:", "    image: docker:cli", "    user: '1000'"]
+    (tmp_path / "compose.yaml").write_text("\n".join(lines) + "\n")
+    project = load_project([tmp_path / "compose.yaml"])
+    assert [(p.rule_id, p.span.line) for p in project.problems] == [("DIND002", 6)]
+    assert str(MAX_EXTENDS_DEPTH) in project.problems[0].message
+    assert len(project.services) == 501 and project.services["other"].user is not None
+    # a chain within the bound is resolved whole: s100 still has s0's socket mount
+    assert project.services[f"s{MAX_EXTENDS_DEPTH}"].volumes
+    assert not project.services[f"s{MAX_EXTENDS_DEPTH + 1}"].volumes
+    code, output = _check(str(tmp_path))
+    assert "DIND001" not in output and "DIND002" in output
+    assert f"s{MAX_EXTENDS_DEPTH} bind-mounts the host's Docker socket" in output
