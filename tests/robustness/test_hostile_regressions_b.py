@@ -348,3 +348,34 @@ def test_a_chain_of_500_extends_keeps_the_projects_other_findings(tmp_path: Path
     code, output = _check(str(tmp_path))
     assert "DIND001" not in output and "DIND002" in output
     assert f"s{MAX_EXTENDS_DEPTH} bind-mounts the host's Docker socket" in output
+
+
+# --------------------------------------------------------------------------------------------
+# One line-splitting rule for the loaders, the excerpt and the fingerprint
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_line_separator_in_a_dockerfile_keeps_the_excerpt_on_the_findings_line(
+        tmp_path: Path) -> None:
+    # before: str.splitlines() split at U+2028 (BuildKit does not): the excerpt showed the line
+    # above the finding, and the fingerprint normalised that other line
+    (tmp_path / "Dockerfile").write_text(
+        "FROM docker:cli\n# note a\u2028b\nUSER root\nRUN addgroup -g 999 docker\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  s:\n    build: .\n    volumes: [/var/run/docker.sock:/x]\n")
+    code, output = _check(str(tmp_path))
+    lines = output.splitlines()
+    at = next(i for i, line in enumerate(lines) if "Dockerfile:4:" in line)
+    assert lines[at + 1] == "  RUN addgroup -g 999 docker"
+    found = Diagnostic(span=Span(tmp_path / "Dockerfile", 4), rule_id="DIND203",
+                       severity="error", name="n", message="m")
+    assert fingerprint_keys([found], tmp_path)[0][0].endswith("RUN addgroup -g 999 docker")
+
+
+def test_split_lines_follows_the_yaml_and_dockerfile_rules() -> None:
+    from dindlint.source import split_lines
+
+    assert split_lines("a\r\nb\rc\nd\x85e\u2028f\u2029g\x0ch\n") == \
+        ["a", "b", "c", "d", "e", "f", "g\x0ch"]
+    assert split_lines("a\r\nb\u2028c\rd\n", dockerfile=True) == ["a", "b\u2028c\rd"]
+    assert split_lines("") == split_lines("", dockerfile=True) == []
