@@ -170,9 +170,14 @@ def write_baseline(path: Path, diagnostics: list[Diagnostic], root: Path) -> int
 
 def read_baseline(path: Path) -> Counter[str]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise BaselineError(f"{path}: cannot read the baseline: {error}") from None
+        # as any input: inside the run's boundary when it lies in the repository, a regular
+        # file, never /proc or /dev, and no larger than the input limit
+        document = json.loads(read_input(path).decode("utf-8"))
+    except OSError as error:
+        raise BaselineError(f"{path}: cannot read the baseline: "
+                            f"{error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise BaselineError(f"{path}: cannot read the baseline: not UTF-8") from None
     except json.JSONDecodeError as error:
         raise BaselineError(f"{path}:{error.lineno}: not a dindlint baseline: {error.msg}") from None
     except RecursionError:  # `[[[[…`: json's decoder recurses once per level

@@ -55,7 +55,10 @@ def _discover(paths: list[Path]) -> Discovered | None:
     for skipped in found.skipped:
         click.echo(f"dindlint: {neutralise(str(skipped))}: not a compose file or Dockerfile; "
                    "skipped", err=True)
-    if found.missing and not (found.compose_files or found.dockerfiles):
+    for outside in found.outside:
+        click.echo(f"dindlint: {neutralise(str(outside))}: points outside the repository; "
+                   "not read", err=True)
+    if (found.missing or found.outside) and not (found.compose_files or found.dockerfiles):
         return None
     return found
 
@@ -143,7 +146,11 @@ def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
     try:
         code = _check(list(paths) or [Path(".")], CheckOptions(**options))  # type: ignore[arg-type]
     except (ConfigError, BaselineError) as error:
-        click.echo(f"dindlint: {error}", err=True)
+        from dindlint.report.text import neutralise
+        from dindlint.source import capped
+
+        # a configuration's keys and values are the repository's text: one line, capped
+        click.echo(f"dindlint: {neutralise(capped(str(error)))}", err=True)
         code = 2
     except Exception as error:  # never a traceback for the user (unless --debug)
         code = _internal_error(error, debug)
@@ -170,12 +177,23 @@ class CheckOptions(NamedTuple):
     jobs: int | None = None  # None: the CPU count; 0 counts as 1
 
 
-def _configuration(options: CheckOptions) -> Config:
-    from dindlint.config import ConfigError, resolve, with_overrides
+def _configuration(options: CheckOptions, boundary: ReadBoundary
+                   ) -> tuple[Config, ReadBoundary]:
+    """The configuration in force, and the read boundary with the env files of a configuration
+    the user named outside the repository admitted (one in the repository names only files
+    inside it). Called within ``boundary``."""
+    from dindlint.config import ConfigError, names_outside, resolve, with_overrides
     from dindlint.engine import names_a_rule
     from dindlint.images.knowledge import set_extra_knowledge
+    from dindlint.source import is_input_file
 
     config = resolve(options.config_file, options.no_config, Path.cwd())
+    if options.config_file is not None and not options.env_file:
+        if os.path.realpath(options.config_file) in boundary.admitted:
+            boundary = boundary._replace(admitted=boundary.admitted | {
+                os.path.realpath(p) for p in config.env_files})
+        else:
+            names_outside(options.config_file, config)
     config = with_overrides(
         config,
         select=_selectors(options.select),
@@ -188,10 +206,10 @@ def _configuration(options: CheckOptions) -> Config:
         if not names_a_rule(selector):
             raise ConfigError(f"unknown rule id `{selector}` in --select/--ignore")
     for env_file in config.env_files:
-        if not env_file.is_file():
+        if not is_input_file(env_file):
             raise ConfigError(f"{env_file}: no such env file")
     set_extra_knowledge(config.images)
-    return config
+    return config, boundary
 
 
 def _check(paths: list[Path], options: CheckOptions) -> int:
@@ -200,9 +218,10 @@ def _check(paths: list[Path], options: CheckOptions) -> int:
     from dindlint.discover import read_boundary
     from dindlint.source import reading_within
 
-    config = _configuration(options)
-    admitted = (*config.env_files, *((options.config_file,) if options.config_file else ()))
-    boundary = read_boundary(paths, admitted)
+    named = (*options.env_file, *(p for p in (options.config_file, options.baseline_file) if p))
+    boundary = read_boundary(paths, named)
+    with reading_within(boundary):
+        config, boundary = _configuration(options, boundary)
     with reading_within(boundary):
         return _check_within(paths, options, config, boundary)
 
@@ -314,9 +333,8 @@ def _graph(paths: list[Path], output_format: str, output: Path | None) -> int:
         found = _discover(paths)
         if found is None:
             return 2
-        projects = build_projects(found, Loader())
-    text = graph_report.render(projects, Path.cwd(), output_format)
-    return 0 if _write(text, output) else 2
+        text = graph_report.render(build_projects(found, Loader()), Path.cwd(), output_format)
+        return 0 if _write(text, output) else 2
 
 
 @main.command("rules")
@@ -393,12 +411,15 @@ def init(force: bool) -> None:
     """Write a commented starter configuration to ./.dindlint.yaml."""
     from importlib import resources
 
+    from dindlint.discover import read_boundary
     from dindlint.report.write import write_output
+    from dindlint.source import reading_within
 
     target = Path(".dindlint.yaml")
     text = resources.files("dindlint").joinpath("data/starter-config.yaml").read_text()
     try:
-        write_output(target, text, exclusive=not force)
+        with reading_within(read_boundary([Path(".")])):  # the repository init writes into
+            write_output(target, text, exclusive=not force)
     except FileExistsError:
         click.echo(f"dindlint: {target} exists; use --force to overwrite it", err=True)
         sys.exit(2)

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from dindlint.discover import find_git_root
-from dindlint.source import ReadBoundary, inside_boundary, read_input, reading_within
+from dindlint.source import (
+    MAX_QUOTED,
+    ReadBoundary,
+    inside_boundary,
+    is_input_file,
+    quoted,
+    read_input,
+    reading_within,
+)
 
 CONFIG_NAMES = (".dindlint.yaml", ".dindlint.yml")
 
@@ -84,14 +92,24 @@ def find_config(start: Path) -> Path | None:
     stop = find_git_root(start)
     for folder in (start, *start.parents):
         for name in CONFIG_NAMES:
-            if (folder / name).is_file():
+            if is_input_file(folder / name):
                 return folder / name
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _has_tool_section(pyproject):
-            return pyproject
+        if is_input_file(pyproject):
+            with reading_within(found_config_boundary(pyproject)):
+                if _has_tool_section(pyproject):
+                    return pyproject
         if folder == stop:
             break
     return None
+
+
+def found_config_boundary(path: Path) -> ReadBoundary:
+    """A configuration found in the tree is the repository's, not the user's: it is read only
+    from inside its repository (the git top level; outside git, its own folder), not through a
+    link out of it, and it may name no file outside it."""
+    folder = path.parent
+    return ReadBoundary((os.path.realpath(find_git_root(folder) or folder),))
 
 
 def _has_tool_section(pyproject: Path) -> bool:
@@ -247,10 +265,16 @@ def _validate(path: Path, data: Any, locate: Any) -> None:
             keys = keys + extra[:1]
             message = f"unknown key `{extra[0]}`" if extra else error.message
         else:
-            message = error.message
+            message = _without_the_value(error.message, error.instance)
         key = ".".join(str(k) for k in keys) or "(top level)"
         raise ConfigError(f"{path}:{locate(keys)}: {key}: {message}")
     _check_rule_ids(path, data, locate)
+
+
+def _without_the_value(message: str, instance: Any) -> str:
+    """jsonschema's message quotes the offending value whole; a message quotes a token."""
+    shown = repr(instance)
+    return message.replace(shown, quoted(shown)) if len(shown) > MAX_QUOTED else message
 
 
 def _check_rule_ids(path: Path, data: dict[str, Any], locate: Any) -> None:
@@ -302,27 +326,29 @@ def _check_images(path: Path, images: tuple[dict[str, Any], ...], locate: Any) -
 def resolve(explicit: Path | None, no_config: bool, start: Path) -> Config:
     """The configuration in force: ``--config`` > nearest file > none."""
     if explicit is not None:
-        if not explicit.is_file():
+        # read inside the run's boundary: the user's file, unless it lies in the repository
+        if not is_input_file(explicit):
             raise ConfigError(f"{explicit}: no such configuration file")
-        return load_config(explicit.resolve())
+        return load_config(Path(os.path.abspath(explicit)))
     if no_config:
         return Config()
-    # a configuration found in the tree is the repository's, not the user's: it is read only
-    # from inside its repository (not through a link out of it), and names no file outside it
-    # (outside git, the search goes up to the file system's root, so that is the boundary)
-    start = start.resolve()
-    repository = ReadBoundary((os.path.realpath(find_git_root(start) or start.anchor),))
-    with reading_within(repository):
-        found = find_config(start)
-        if found is None:
-            return Config()
+    found = find_config(start.resolve())
+    if found is None:
+        return Config()
+    with reading_within(found_config_boundary(found)):
         config = load_config(found)
-        for env_file in config.env_files:
-            if not inside_boundary(env_file):
-                raise ConfigError(f"{found}: env-file `{env_file.name}` points outside the "
-                                  "repository; a configuration found in the tree may only name "
-                                  "files inside it")
+        names_outside(found, config)
     return config
+
+
+def names_outside(path: Path, config: Config) -> None:
+    """Raise ``ConfigError`` when the configuration ``path`` (one of the repository's) names an
+    env file outside the read boundary in force."""
+    for env_file in config.env_files:
+        if not inside_boundary(env_file):
+            raise ConfigError(f"{path}: env-file `{env_file.name}` points outside the "
+                              "repository; a configuration in the repository may only name "
+                              "files inside it")
 
 
 def with_overrides(config: Config, **changes: Any) -> Config:

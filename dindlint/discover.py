@@ -14,7 +14,7 @@ from fnmatch import translate
 from pathlib import Path
 from typing import NamedTuple
 
-from dindlint.source import ReadBoundary, is_input_file, read_input
+from dindlint.source import ReadBoundary, inside_boundary, is_input_file, read_input
 
 # Folders never worth walking into: VCS metadata, dependency trees, virtual environments.
 SKIPPED_DIRS = frozenset(
@@ -62,6 +62,7 @@ class Discovered(NamedTuple):
     dockerfiles: tuple[Path, ...]
     missing: tuple[Path, ...]  # paths given on the command line that do not exist
     skipped: tuple[Path, ...] = ()  # given files that are neither compose files nor Dockerfiles
+    outside: tuple[Path, ...] = ()  # given folders that lead out of their repository (links)
 
     def without(self, excluded: Callable[[Path], bool]) -> Discovered:
         """The same result less the files ``excluded`` matches (configuration ``exclude``)."""
@@ -75,13 +76,16 @@ def discover(paths: list[Path]) -> Discovered:
     dockerfiles: set[Path] = set()
     missing: list[Path] = []
     skipped: list[Path] = []
+    outside: list[Path] = []
     for given in paths:
         path = Path(os.path.abspath(given))
-        if path.is_dir():
+        if path.is_dir() and not inside_boundary(path):
+            outside.append(given)  # a folder linked out of the repository is not walked
+        elif path.is_dir():
             found_c, found_d = _scan_directory(path)
             compose.update(found_c)
             dockerfiles.update(found_d)
-        elif path.is_file():
+        elif is_input_file(path):  # (a link out counts, to be refused alike, target or not)
             if not _classify_explicit(path, compose, dockerfiles):
                 skipped.append(given)
         elif path.exists() or path.is_symlink():
@@ -89,7 +93,7 @@ def discover(paths: list[Path]) -> Discovered:
         else:
             missing.append(given)
     return Discovered(tuple(sorted(compose)), tuple(sorted(dockerfiles)), tuple(missing),
-                      tuple(skipped))
+                      tuple(skipped), tuple(outside))
 
 
 def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -> bool:
@@ -232,10 +236,12 @@ def compose_files_upward(dockerfile: Path, limit: int = 8) -> list[Path]:
     return found
 
 
-def read_boundary(paths: list[Path], admitted: Iterable[Path] = ()) -> ReadBoundary:
+def read_boundary(paths: list[Path], named: Iterable[Path] = ()) -> ReadBoundary:
     """What a run over ``paths`` may open: the repository of each path (its git top level; outside
     git, the folder given, or for a file the current directory when it holds the file, else the
-    file's folder), and the ``admitted`` files the user named on the command line."""
+    file's folder), and the files the user ``named`` on the command line (``--env-file``,
+    ``--config``, ``--baseline``) that lie outside it. A named file that lies in the repository
+    is the repository's: a link there is followed only to a file inside, as for any input."""
     cwd = Path.cwd()
     roots: dict[str, None] = {}
     for given in paths:
@@ -248,4 +254,7 @@ def read_boundary(paths: list[Path], admitted: Iterable[Path] = ()) -> ReadBound
         else:
             root = cwd if path.is_relative_to(cwd) else path.parent
         roots.setdefault(os.path.realpath(root), None)
-    return ReadBoundary(tuple(roots), frozenset(os.path.realpath(p) for p in admitted))
+    repositories = ReadBoundary(tuple(roots))
+    admitted = {os.path.realpath(p) for p in named
+                if not repositories.holds(os.path.realpath(os.path.dirname(os.path.abspath(p))))}
+    return repositories._replace(admitted=frozenset(admitted))

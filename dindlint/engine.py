@@ -23,7 +23,7 @@ from dindlint.project import (
     group_compose_files,
     referenced_elsewhere,
 )
-from dindlint.source import ReadBoundary, Span, reading_once, reading_within
+from dindlint.source import ReadBoundary, Span, capped, reading_once, reading_within
 from dindlint.suppress import FileSuppressions, SuppressionIndex
 from dindlint.topology import build_topology
 
@@ -182,19 +182,9 @@ def _stamp(finding: Finding, rules: dict, config: Config,  # type: ignore[type-a
     severity = config.severity.get(finding.rule_id) or finding.severity or (
         doc.severity if doc else "error")
     name = doc.name if doc else finding.rule_id
-    return Diagnostic(finding.span, finding.rule_id, severity, name, _capped(finding.message),
-                      tuple((span, _capped(note)) for span, note in finding.related),
+    return Diagnostic(finding.span, finding.rule_id, severity, name, capped(finding.message),
+                      tuple((span, capped(note)) for span, note in finding.related),
                       suppressed)
-
-
-# Characters of a message or note: a rule's own text is a few hundred at most; what a message
-# quotes from a file (a value, a name) is capped where it is quoted (``source.quoted``), and this
-# is the net for a value quoted whole: a megabyte `user:` must not become a megabyte message.
-MAX_MESSAGE = 1000
-
-
-def _capped(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
 
 
 def display_path(path: Path, base: Path) -> str:

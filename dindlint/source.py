@@ -97,6 +97,10 @@ class ReadBoundary(NamedTuple):
             return False
         return real in self.admitted or _under(real, self.roots)
 
+    def holds(self, real: str) -> bool:
+        """Whether the real path ``real`` lies in one of the repositories (``admitted`` aside)."""
+        return _under(real, self.roots)
+
 
 def _under(real: str, folders: tuple[str, ...]) -> bool:
     for folder in folders:
@@ -122,6 +126,11 @@ def reading_within(boundary: ReadBoundary | None) -> Iterator[None]:
         yield
     finally:
         _boundary = previous
+
+
+def current_boundary() -> ReadBoundary | None:
+    """The boundary of the current run (``reading_within``), None outside one."""
+    return _boundary
 
 
 def inside_boundary(path: Path) -> bool:
@@ -232,6 +241,17 @@ def quoted(token: str) -> str:
     """``token`` as a message quotes it: at most ``MAX_QUOTED`` characters, then ``…``. (Control
     characters are escaped by the text formats; the structured formats encode them.)"""
     return token if len(token) <= MAX_QUOTED else token[:MAX_QUOTED] + "…"
+
+
+# Characters of a message or note: a rule's own text is a few hundred at most; what a message
+# quotes from a file is capped where it is quoted (``quoted``), and this is the net for a value
+# quoted whole: a megabyte `user:` must not become a megabyte message.
+MAX_MESSAGE = 1000
+
+
+def capped(message: str) -> str:
+    """``message`` cut to ``MAX_MESSAGE`` characters (then ``…``)."""
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…"
 
 
 def unreadable(path: Path, error: OSError) -> Problem:

@@ -427,3 +427,154 @@ def test_the_boundary_holds_in_worker_processes(tmp_path: Path, outside: Path) -
     for jobs in ("1", "2"):
         report = assert_not_leaked(repo, "--jobs", jobs)
         assert len(dind003(report)) == MIN_PARALLEL + 2
+
+
+# ------------------------------------------------------------------- files the user names
+
+def test_a_named_file_that_lies_in_the_repository_follows_its_rules(tmp_path: Path,
+                                                                    outside: Path) -> None:
+    """`--env-file .env.ci`, `--config ci/dindlint.yaml`, `--baseline b.json`: the workflow picks
+    the name, the pull request what lies there; a link of the repository leads nowhere out."""
+    repo = git_repo(tmp_path / "repo")
+    (repo / "compose.yaml").write_text(HOST_SOCKET)
+    (repo / ".env.ci").symlink_to(outside / "secret.env")
+    (repo / "ci").mkdir()
+    (repo / "ci" / "dindlint.yaml").symlink_to(outside / "secret.txt")
+    (repo / "b.json").symlink_to("/dev/zero")
+    env_file = dindlint(repo, "check", "--format", "json", "--exit-zero", "--env-file", ".env.ci")
+    assert CANARY not in env_file.stdout + env_file.stderr
+    assert "`.env.ci` points outside the repository; not read" in dind003(
+        json.loads(env_file.stdout))
+    for args in (("--config", "ci/dindlint.yaml"), ("--baseline", "b.json")):
+        result = dindlint(repo, "check", *args)
+        assert result.returncode == 2, args
+        assert "points outside the repository" in result.stderr, args
+        assert CANARY not in result.stdout + result.stderr
+
+
+def test_a_configuration_in_the_repository_names_no_file_outside(tmp_path: Path,
+                                                                 outside: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (repo / "compose.yaml").write_text(HOST_SOCKET)
+    (repo / "ci").mkdir()
+    (repo / "ci" / "dindlint.yaml").write_text(f"env-file: {outside / 'secret.env'}\n")
+    result = dindlint(repo, "check", "--config", "ci/dindlint.yaml")
+    assert result.returncode == 2 and "points outside the repository" in result.stderr
+    # the user's own configuration, outside the repository, may name what it wants
+    (outside / "mine.yaml").write_text(f"env-file: {outside / 'secret.env'}\n")
+    mine = dindlint(repo, "check", "--exit-zero", "--config", str(outside / "mine.yaml"))
+    assert mine.returncode == 0, mine.stderr
+
+
+@pytest.mark.parametrize("config", ["env-file: ../outside/secret.env\n", None])
+def test_without_git_a_found_configuration_stays_in_its_folder(config: str | None,
+                                                               tmp_path: Path,
+                                                               outside: Path) -> None:
+    """A checkout without `.git` (a tarball): the configuration's folder is its repository."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "compose.yaml").write_text(HOST_SOCKET)
+    if config is None:
+        (repo / ".dindlint.yaml").symlink_to(outside / "secret.txt")
+    else:
+        (repo / ".dindlint.yaml").write_text(config)
+    result = dindlint(repo, "check")
+    assert result.returncode == 2
+    assert "points outside the repository" in result.stderr
+    assert CANARY not in result.stdout + result.stderr
+
+
+def test_configuration_errors_are_one_escaped_line(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (repo / "compose.yaml").write_text(HOST_SOCKET)
+    (repo / ".dindlint.yaml").write_text('"\\n::error::FORGED\\e[2J": 1\n')
+    result = dindlint(repo, "check")
+    assert result.returncode == 2
+    _assert_one_line_each(result.stderr)
+    assert "\\n::error::FORGED\\x1b[2J" in result.stderr
+
+
+def test_a_schema_error_quotes_a_token_of_the_value(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (repo / "compose.yaml").write_text(HOST_SOCKET)
+    (repo / ".dindlint.yaml").write_text(f"fail-on: 'x{'y' * 100}{CANARY}'\n")
+    result = dindlint(repo, "check")
+    assert result.returncode == 2 and "fail-on" in result.stderr
+    assert CANARY not in result.stderr
+
+
+# ------------------------------------------------------------------- folders linked out
+
+def test_a_given_folder_linked_out_of_the_repository_is_not_walked(tmp_path: Path,
+                                                                   outside: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (repo / "deploy").symlink_to(outside)
+    for command in ("check", "graph"):
+        result = dindlint(repo, command, "deploy")
+        assert result.returncode == 2, command
+        assert "deploy: points outside the repository; not read" in result.stderr
+        assert "compose.yaml" not in result.stdout
+
+
+@pytest.mark.parametrize("target", ["outside", "no-such-folder"])
+def test_an_include_project_directory_out_of_the_repository(target: str, tmp_path: Path,
+                                                           outside: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (outside / ".env").write_text(f"X={CANARY}\n")
+    (repo / "inc.yaml").write_text("services:\n  s: {image: alpine}\n")
+    (repo / "compose.yaml").write_text(
+        f"include:\n  - {{path: ./inc.yaml, project_directory: ../{target}}}\n"
+        "services:\n  app: {image: alpine}\n")
+    report = assert_not_leaked(repo)
+    assert dind003(report) == [f"Project directory `../{target}` points outside the "
+                               "repository; not read"]
+
+
+def test_a_copy_glob_does_not_walk_through_a_link_out(tmp_path: Path, outside: Path) -> None:
+    repo = git_repo(tmp_path / "repo")
+    (repo / "root").symlink_to(outside)
+    (repo / "Dockerfile").write_text(
+        "FROM alpine\nRUN adduser -D -u 1001 app\nCOPY root/* /usr/local/bin/\n"
+        'USER app\nENTRYPOINT ["entry.sh"]\n')
+    (repo / "compose.yaml").write_text(
+        "services:\n  app:\n    build: .\n"
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+    reports = []
+    for script in ("#!/bin/sh\nexec \"$@\"\n",
+                   "#!/bin/sh\nGID=$(stat -c %g /var/run/docker.sock)\n"
+                   "addgroup -g $GID docker && addgroup app docker\n"):
+        (outside / "entry.sh").write_text(script)
+        reports.append(dindlint(repo, "check", "--format", "json", "--exit-zero").stdout)
+    assert reports[0] == reports[1]
+
+
+# ------------------------------------------------------------------- writes through folders
+
+@pytest.mark.parametrize("args", [("--format", "sarif:results/dindlint.sarif"),
+                                  ("--write-baseline", "results/base.json")])
+def test_a_report_is_never_written_through_a_folder_linked_out(args: tuple[str, ...],
+                                                               tmp_path: Path) -> None:
+    repo, _ = _symlinked_repo(tmp_path, "unrelated")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo / "results").symlink_to(elsewhere)
+    result = dindlint(repo, "check", *args)
+    assert result.returncode == 2
+    assert "folder `results` is a symbolic link out of the repository" in result.stderr
+    assert not list(elsewhere.iterdir())
+
+
+def test_a_committed_link_to_a_device_is_refused(tmp_path: Path) -> None:
+    """A committed `dindlint.sarif -> /dev/null` would silently drop the code scanning upload."""
+    repo, _ = _symlinked_repo(tmp_path, "unrelated")
+    (repo / "dindlint.sarif").symlink_to("/dev/null")
+    result = dindlint(repo, "check", "--format", "sarif:dindlint.sarif")
+    assert result.returncode == 2 and "is a symbolic link" in result.stderr
+
+
+def test_a_pipe_without_a_reader_is_refused_not_waited_for(tmp_path: Path) -> None:
+    repo, _ = _symlinked_repo(tmp_path, "unrelated")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    result = dindlint(repo, "check", "--format", f"sarif:{pipe}")
+    assert result.returncode == 2 and "a pipe with no reader" in result.stderr

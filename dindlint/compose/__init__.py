@@ -267,9 +267,12 @@ class _ProjectLoader:
             if spec is None:
                 continue
             files, project_dir, env_files = spec
-            outside = [f for f in (*files, *(env_files or ())) if not inside_boundary(f)]
+            outside = [f for f in (*files, *(env_files or ()),
+                                   *((project_dir,) if project_dir else ()))
+                       if not inside_boundary(f)]
             if outside:
-                self.problems.append(_outside("Included file", outside[0], path, entry.span))
+                what = "Project directory" if outside[0] == project_dir else "Included file"
+                self.problems.append(_outside(what, outside[0], path, entry.span))
                 continue
             missing = [f for f in files if not f.is_file()]
             if missing:

@@ -12,6 +12,7 @@ Public API:
 from __future__ import annotations
 
 from collections import OrderedDict
+from itertools import takewhile
 from pathlib import Path, PurePosixPath
 
 from dindlint.images.alignment import DEVCONTAINER_INIT, detect_alignment
@@ -201,7 +202,12 @@ def _candidates(copy: WCopy, image_path: str, context: Path) -> list[Path]:
             continue
         rest = image_path[len(prefix) :]
         if _GLOB_CHARS & set(source):
-            out.extend(m for m in context.glob(source) if m.name == rest)
+            # not through a link out of the repository (`root/**` with `root -> /` would walk
+            # the machine): the folder before the first pattern must lie inside
+            fixed = list(takewhile(lambda part: not _GLOB_CHARS & set(part),
+                                   PurePosixPath(source).parts[:-1]))
+            if inside_boundary(context.joinpath(*fixed) if fixed else context):
+                out.extend(m for m in context.glob(source) if m.name == rest)
         elif (context / source).is_dir():
             out.append(context / source / rest)
         elif PurePosixPath(source).name == rest:

@@ -1,16 +1,19 @@
 """Writing what dindlint produces (reports, baselines, the starter configuration) to a file.
 
 dindlint runs in CI on pull requests, and the names it writes to (``dindlint.sarif``,
-``dindlint-baseline.json``, ``.dindlint.yaml``) sit in the checked-out tree, where a pull request
-can commit a symbolic link under that name. So a path is never written *through* a link:
+``dindlint-baseline.json``, ``.dindlint.yaml``, a ``reports/`` folder) sit in the checked-out tree,
+where a pull request can commit a symbolic link under that name. So nothing is written *through* a
+link of the repository (the run's ``source.ReadBoundary``):
 
 - a regular file is replaced by renaming a new file over it (written beside it first, created
   with ``O_EXCL | O_NOFOLLOW``): a reader never sees half a report, and a link put in place between
   the check and the rename is replaced, not followed;
-- a symbolic link (dangling or not) is refused, unless it leads to a stream: a terminal, a pipe or
-  a character device (``/dev/stdout``, ``/dev/fd/N`` of a shell's process substitution), which are
-  written to as they are and hold no file to overwrite;
-- ``exclusive=True`` refuses any existing path (``dindlint init`` without ``--force``).
+- a symbolic link at the name is refused (dangling or not) when it lies in the repository, or
+  when no repository is known; a link outside it (``/dev/stdout``, ``/dev/fd/N`` of a shell's
+  process substitution) is followed only to a stream: a terminal, a pipe, a character device;
+- a folder on the way that is a link of the repository leading out of it is refused;
+- a pipe is opened without waiting for a reader (no reader: refused, never a hang);
+- ``exclusive=True`` refuses any existing name (``dindlint init`` without ``--force``).
 """
 
 from __future__ import annotations
@@ -20,11 +23,17 @@ import os
 import stat
 from pathlib import Path
 
+from dindlint.source import ReadBoundary, current_boundary
+
 
 def write_output(path: Path, text: str, *, exclusive: bool = False) -> None:
     """Write ``text`` (UTF-8) to ``path`` as described above; raises ``OSError`` when refused
     (its ``strerror`` says why, for the user)."""
     data = text.encode("utf-8", errors="backslashreplace")
+    repository = current_boundary()
+    folder = Path(os.path.abspath(path)).parent
+    if repository is not None:
+        _refuse_folder_links_out(folder, repository)
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -32,7 +41,8 @@ def write_output(path: Path, text: str, *, exclusive: bool = False) -> None:
     if info is not None and exclusive:
         raise FileExistsError(errno.EEXIST, "already exists")
     if info is not None and stat.S_ISLNK(info.st_mode):
-        if not _leads_to_stream(path):
+        committed = repository is None or repository.holds(os.path.realpath(folder))
+        if committed or not _leads_to_stream(path):
             raise OSError(errno.ELOOP, "is a symbolic link; dindlint does not write through "
                                        "a link")
         _write_stream(path, data)
@@ -44,6 +54,17 @@ def write_output(path: Path, text: str, *, exclusive: bool = False) -> None:
         _replace(path, data)
 
 
+def _refuse_folder_links_out(folder: Path, repository: ReadBoundary) -> None:
+    """Raise when a folder of ``folder``'s path is a link that lies in the repository and leads
+    out of it (a committed ``reports -> /elsewhere``)."""
+    for ancestor in (folder, *folder.parents):
+        if (os.path.islink(ancestor)
+                and repository.holds(os.path.realpath(ancestor.parent))
+                and not repository.holds(os.path.realpath(ancestor))):
+            raise OSError(errno.ELOOP, f"folder `{ancestor.name}` is a symbolic link out of the "
+                                       "repository; dindlint does not write through it")
+
+
 def _leads_to_stream(path: Path) -> bool:
     try:
         mode = os.stat(path).st_mode
@@ -53,7 +74,13 @@ def _leads_to_stream(path: Path) -> bool:
 
 
 def _write_stream(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+    try:  # non-blocking open: a pipe with no reader is refused (ENXIO) instead of waiting
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            raise OSError(errno.ENXIO, "a pipe with no reader") from None
+        raise
+    os.set_blocking(fd, True)
     try:
         _write_all(fd, data)
     finally:
