@@ -339,10 +339,12 @@ def include_env_file_symlink_loop(folder: Path, scale: float = 1) -> Hostile:
 
 
 def cli_env_file_symlink_loop(folder: Path, scale: float = 1) -> Hostile:
-    """``--env-file`` naming a symlink loop."""
+    """``--env-file`` naming a symlink loop: a usage error (exit 2, as for a missing env file),
+    never an internal error."""
     _symlink_loop(folder, "loop.env")
     hostile = _with_client(folder, "")
-    return hostile._replace(options=("--no-config", "--env-file", str(folder / "loop.env")))
+    return hostile._replace(options=("--no-config", "--env-file", str(folder / "loop.env")),
+                            refusal_allowed=True)
 
 
 def deep_config(folder: Path, scale: float = 1) -> Hostile:
