@@ -323,13 +323,12 @@ class Problem(NamedTuple):
     span: Span
 
 
-# Where a line ends, as the positions of each kind of file count them: YAML marks come from
-# ruamel.yaml's reader, which counts "\r\n", "\r", "\n", "\x85", "\u2028" and "\u2029" as line
-# breaks (ruamel.yaml 0.19.1: reader.py, `Reader.forward`, and libyaml's reader alike); the
-# Dockerfile loader ends a line at "\n" only, as BuildKit's line scanner does (a "\r" before it
-# is dropped). `str.splitlines()` also splits at "\v", "\f" and "\x1c"-"\x1e" (and a Dockerfile
-# at U+2028), which shifted an excerpt or a fingerprint to another line than the finding's.
-_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# Where a line ends, as the positions of each kind of file count them. YAML: "\r\n", "\r" and "\n"
+# only (YAML 1.2.2 §5.4, "Line Break Characters"; U+0085, U+2028 and U+2029 are content since
+# YAML 1.2). The Dockerfile loader ends a line at "\n" only, as BuildKit's line scanner does (a
+# "\r" before it is dropped). `str.splitlines()` also split at "\v", "\f", "\x1c"-"\x1e", U+0085,
+# U+2028 and U+2029, so an excerpt or a fingerprint took another line than the finding's.
+_YAML_BREAKS = re.compile("\r\n|[\r\n]")
 
 
 def split_lines(text: str, *, dockerfile: bool = False) -> list[str]:

@@ -376,6 +376,6 @@ def test_split_lines_follows_the_yaml_and_dockerfile_rules() -> None:
     from dindlint.source import split_lines
 
     assert split_lines("a\r\nb\rc\nd\x85e\u2028f\u2029g\x0ch\n") == \
-        ["a", "b", "c", "d", "e", "f", "g\x0ch"]
+        ["a", "b", "c", "d\x85e\u2028f\u2029g\x0ch"]
     assert split_lines("a\r\nb\u2028c\rd\n", dockerfile=True) == ["a", "b\u2028c\rd"]
     assert split_lines("") == split_lines("", dockerfile=True) == []
