@@ -146,23 +146,21 @@ def parse_text(path: Path, text: str, problems: list[Problem], *,
     """Compose every document of ``text``. A syntax error → DIND001, and the file contributes
     nothing (compose refuses the whole file)."""
     result = ParsedFile(path)
-    if not pure and is_too_deep(text):
-        problems.append(Problem("DIND001", _TOO_DEEP, Span(path, 1)))
-        result.ok = False
-        return result
+    placeholder = None
     try:
-        raw_docs = _compose_all(text, pure)
+        if pure:
+            raw_docs = _compose_all(text, pure=True)
+        else:
+            raw_docs, placeholder = _compose_with_libyaml(text)
+            if raw_docs is None:
+                # libyaml refused the text: the pure parser reads it as written, and its error,
+                # if any, is the one compose (a YAML 1.2 parser) agrees with
+                return parse_text(path, text, problems, pure=True)
     except MarkedYAMLError as exc:
-        if not pure:
-            # libyaml (the C parser) follows YAML 1.1 and rejects `[a:/b]` in flow sequences,
-            # which compose's YAML 1.2 parser accepts; the pure parser does too.
-            # When both fail, the pure parser's error is the one compose would agree with.
-            retried = parse_text(path, text, problems, pure=True)
-            return retried
         problems.append(_syntax_problem(path, text, exc))
         result.ok = False
         return result
-    except RecursionError:
+    except (RecursionError, _TooDeep):
         problems.append(Problem("DIND001", _TOO_DEEP, Span(path, 1)))
         result.ok = False
         return result
@@ -170,7 +168,7 @@ def parse_text(path: Path, text: str, problems: list[Problem], *,
         problems.append(Problem("DIND001", f"YAML syntax error: {exc}", Span(path, 1)))
         result.ok = False
         return result
-    converter = _Converter(path, problems)
+    converter = _Converter(path, problems, placeholder)
     for doc in raw_docs:
         try:
             node = converter.convert(doc)
@@ -184,6 +182,58 @@ def parse_text(path: Path, text: str, problems: list[Problem], *,
             continue
         result.documents.append(node)
     return result
+
+
+def _compose_with_libyaml(text: str) -> tuple[list[Any] | None, str | None]:
+    """libyaml's node trees of ``text`` and the placeholder their scalars hold for `:`, or
+    (None, None) when libyaml refuses the text.
+
+    libyaml follows YAML 1.1 and refuses a `:` inside a plain scalar of a flow collection
+    (`[/a:/b]`), which YAML 1.2 (compose's parser, and the pure parser) accepts; the pure parser
+    is about ten times slower, so libyaml gets a second try with those colons masked
+    (``_mask_plain_colons``)."""
+    try:
+        return _compose_c(text), None
+    except MarkedYAMLError:
+        pass
+    masked = _mask_plain_colons(text)
+    if masked is None:
+        return None, None
+    try:
+        return _compose_c(masked[0]), masked[1]
+    except MarkedYAMLError:
+        return None, None
+
+
+def _compose_c(text: str) -> list[Any]:
+    """The node trees of ``text`` from libyaml; ``_TooDeep`` when it nests too deep for the C
+    composer (whose recursion is on the C stack), ``MarkedYAMLError`` when libyaml refuses it."""
+    if _nesting_bound(text) > _C_COMPOSER_MAX_NESTING:
+        deepest, errored = _event_depth(text, pure=False)
+        if errored:
+            raise MarkedYAMLError(problem="refused by libyaml")
+        if deepest > MAX_DEPTH:
+            raise _TooDeep
+    return _compose_all(text, pure=False)
+
+
+# A `:` that YAML 1.2 reads as part of a plain scalar in a flow collection and libyaml refuses:
+# inside a token (not after a blank, a flow indicator or a quote) and followed by a character a
+# plain scalar may go on with (not a blank, not a flow indicator). Masking one changes no
+# structure: libyaml either reads the same scalar, or refuses the text as before.
+_PLAIN_COLON = re.compile(r"(?<=[^\s,\[\]{}\"']):(?=[^\s,\[\]{}])")
+
+
+def _mask_plain_colons(text: str) -> tuple[str, str] | None:
+    """``text`` with each ``_PLAIN_COLON`` replaced by a private-use character the text does not
+    hold (same length: every mark stays where it was), and that character; None when there is
+    nothing to mask."""
+    if not _PLAIN_COLON.search(text):
+        return None
+    placeholder = next((chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text), None)
+    if placeholder is None:
+        return None
+    return _PLAIN_COLON.sub(placeholder, text), placeholder
 
 
 def _compose_all(text: str, pure: bool) -> list[Any]:
@@ -335,12 +385,27 @@ def _parse_file(path: Path, problems: list[Problem]) -> ParsedFile:
     return parse_text(path, text, problems)
 
 
+def _implicit_tag(plain: str) -> str:
+    """The tag YAML 1.2 (ruamel's resolver, as the composers use it) gives a plain scalar."""
+    from ruamel.yaml.nodes import ScalarNode
+
+    return str(_resolver().resolve(ScalarNode, plain, (True, False)))
+
+
+@functools.cache
+def _resolver() -> VersionedResolver:
+    return VersionedResolver()
+
+
 class _Converter:
     """ruamel node → Y* node, memoised by node identity (aliases share one converted node)."""
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
+    def __init__(self, path: Path, problems: list[Problem], placeholder: str | None = None
+                 ) -> None:
         self.path = path
         self.problems = problems
+        # the character libyaml read in place of `:` (``_mask_plain_colons``), or None
+        self.placeholder = placeholder
         self.memo: dict[int, YNode] = {}
         self.active: set[int] = set()
         self.depth = 0
@@ -368,6 +433,8 @@ class _Converter:
 
     def _convert(self, node: Any) -> YNode:
         tag = str(node.tag) if node.tag is not None else ""
+        if self.placeholder is not None:
+            tag = tag.replace(self.placeholder, ":")
         mark = CUSTOM_MARKS.get(tag)
         span = span_of(self.path, node)
         kind = type(node).__name__
@@ -380,6 +447,10 @@ class _Converter:
     def _scalar(self, node: Any, span: Span, tag: str, mark: str | None) -> YScalar:
         value = str(node.value)
         style = getattr(node, "style", None)
+        if self.placeholder is not None and self.placeholder in value:
+            masked, value = value, value.replace(self.placeholder, ":")
+            if not style and tag == _implicit_tag(masked):  # resolved from the masked text
+                tag = _implicit_tag(value)
         quoted = bool(style) and style in ("'", '"')
         plain = not style
         is_null = tag == NULL_TAG or (plain and value in NULL_WORDS and not tag.startswith("tag:"))
@@ -404,6 +475,8 @@ class _Converter:
                                              span_of(self.path, key_node)))
                 continue
             key = str(key_node.value)
+            if self.placeholder is not None:
+                key = key.replace(self.placeholder, ":")
             key_span = span_of(self.path, key_node)
             if key in explicit:
                 first = explicit[key][0]
