@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dindlint.discover import find_git_root, is_dockerfile_name
 from dindlint.engine import Diagnostic
-from dindlint.source import read_input, split_lines
+from dindlint.source import file_lines, read_input
 
 FORMAT_VERSION = 1
 # A YAML key line: `key:` or `- key:` followed by a blank or the end. The key runs to the first
@@ -118,12 +118,8 @@ class _FileKeys:
     """The normalised line and the context of the lines of one file that findings point at."""
 
     def __init__(self, path: Path, indexes: set[int]) -> None:
-        try:
-            text = read_input(path).decode("utf-8-sig", errors="replace")
-        except OSError:
-            text = ""
         self.dockerfile = is_dockerfile_name(path.name)
-        self.lines = split_lines(text, dockerfile=self.dockerfile)
+        self.lines = file_lines(path, dockerfile=self.dockerfile)
         inside = {i for i in indexes if 0 <= i < len(self.lines)}
         contexts = _dockerfile_contexts if self.dockerfile else _yaml_contexts
         self.contexts = contexts(self.lines, inside)

@@ -331,6 +331,18 @@ class Problem(NamedTuple):
 _YAML_BREAKS = re.compile("\r\n|[\r\n]")
 
 
+def file_lines(path: Path, *, dockerfile: bool) -> list[str]:
+    """The lines of an input file as positions count them (``split_lines``), for what quotes or
+    scans a file after loading (excerpts, SARIF regions, fingerprints, suppressions): UTF-8 with
+    undecodable bytes replaced, read once per run; none when it cannot be read (its loader
+    reported why: unreadable, too large, outside the repository)."""
+    try:
+        text = read_input(path).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return []
+    return split_lines(text, dockerfile=dockerfile)
+
+
 def split_lines(text: str, *, dockerfile: bool = False) -> list[str]:
     """The physical lines of ``text`` (without their line break) as dindlint counts positions:
     by the YAML rule, or with ``dockerfile`` by the Dockerfile rule (see ``_YAML_BREAKS``).

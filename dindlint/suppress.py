@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dindlint.discover import is_dockerfile_name
-from dindlint.source import Span, read_input
+from dindlint.source import Span, file_lines
 
 # Every repetition that can match a blank is possessive (``*+``, Python >= 3.11): once a run of
 # blanks is taken it is never given back, so a directive followed by a long run of blanks and a
@@ -112,10 +112,7 @@ class SuppressionIndex:
 
     def of(self, path: Path) -> FileSuppressions:
         if path not in self._files:
-            try:
-                lines = read_input(path).decode("utf-8-sig", errors="replace").splitlines()
-            except OSError:
-                lines = []
+            lines = file_lines(path, dockerfile=is_dockerfile_name(path.name))
             self._files[path] = parse_suppressions(path, lines, self._instructions.get(path))
         return self._files[path]
 

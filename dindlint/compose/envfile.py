@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dindlint.compose.interpolate import interpolate
 from dindlint.model import expansion_limit, too_long_message
-from dindlint.source import Problem, Span, quoted, read_input, unreadable
+from dindlint.source import Problem, Span, quoted, read_input, split_lines, unreadable
 
 _KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=|:)?\s*")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "\\$"}
@@ -33,7 +33,7 @@ def parse_env_text(text: str, path: Path, environ: Mapping[str, str],
     result: dict[str, str] = {}
     unknown: set[str] = set()  # keys whose value is over the cap, or uses one that is
     lookup = ChainMap(environ, result)  # the environment wins over the file's earlier keys
-    lines = text.splitlines()
+    lines = split_lines(text)  # as positions are counted everywhere (source.split_lines)
     i = 0
     while i < len(lines):
         line = lines[i]

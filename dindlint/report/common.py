@@ -16,7 +16,7 @@ from typing import NamedTuple
 from dindlint.catalogue import RuleDoc
 from dindlint.engine import Diagnostic
 from dindlint.discover import is_dockerfile_name
-from dindlint.source import read_input, split_lines
+from dindlint.source import file_lines
 
 DEFAULT_HELP_URI_BASE = "https://github.com/dindlint/dindlint/blob/main/rules/"
 SEVERITIES = ("error", "warning", "info")
@@ -136,12 +136,7 @@ class SourceLines:
 
     def lines(self, path: Path) -> list[str]:
         if path not in self._cache:
-            try:
-                # a file over the input size limit is never read (DIND001 says so)
-                text = read_input(path).decode("utf-8-sig", errors="replace")
-            except OSError:
-                text = ""
-            self._cache[path] = split_lines(text, dockerfile=is_dockerfile_name(path.name))
+            self._cache[path] = file_lines(path, dockerfile=is_dockerfile_name(path.name))
         return self._cache[path]
 
     def line(self, path: Path, number: int) -> str | None:

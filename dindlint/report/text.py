@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 from dindlint.engine import Diagnostic, display_path
-from dindlint.discover import is_dockerfile_name
-from dindlint.source import read_input, split_lines
+from dindlint.report.common import SourceLines
 
 _MAX_SHOWN = 200  # characters of a source line shown under a finding, around its column
 
@@ -34,20 +33,6 @@ def neutralise(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
-def _source_line(path: Path, line: int, cache: dict[Path, list[str]]) -> str | None:
-    if path not in cache:
-        try:
-            # never a file over the input size limit (DIND001 says it was not read)
-            text = read_input(path).decode("utf-8-sig", errors="replace")
-        except OSError:
-            text = ""
-        cache[path] = split_lines(text, dockerfile=is_dockerfile_name(path.name))
-    lines = cache[path]
-    if not 0 < line <= len(lines):
-        return None
-    return lines[line - 1]
-
-
 def excerpt(source: str, col: int) -> tuple[str, int]:
     """The part of a source line shown under a finding, and the caret's offset in it.
 
@@ -70,7 +55,7 @@ def excerpt(source: str, col: int) -> tuple[str, int]:
 def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
            files_checked: int) -> str:
     out: list[str] = []
-    cache: dict[Path, list[str]] = {}
+    sources = SourceLines()
     suppressed = sum(1 for d in diagnostics if d.suppressed is not None)
     diagnostics = [d for d in diagnostics if d.suppressed is None]
     for diag in diagnostics:
@@ -84,7 +69,7 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
         else:
             rule = diag.rule_id
         out.append(f"{where}: {severity} {rule} {neutralise(diag.message)}")
-        source = _source_line(diag.span.path, diag.span.line, cache)
+        source = sources.line(diag.span.path, diag.span.line)
         if source is not None:
             shown, offset = excerpt(source, diag.span.col)
             out.append(f"  {shown}")
