@@ -33,3 +33,15 @@ def test_sarif_keeps_suppressed_results_with_their_justification() -> None:
     reasons = {s["suppressions"][0].get("justification") for s in suppressed}
     assert "reads labels only" in reasons
     assert all(s["suppressions"][0]["kind"] == "inSource" for s in suppressed)
+
+
+def test_a_unicode_line_separator_does_not_move_a_directive(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """YAML ends lines at \\n and \\r only: a U+2028 inside a value is content, so the directive
+    on the line above the mount still covers it (str.splitlines counted one line more)."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  app:\n    image: alpine\n    labels: {note: \"a\u2028b\"}\n"
+        "    volumes:\n      # dindlint: disable=DIND102 -- reads labels only\n"
+        "      - /var/run/docker.sock:/var/run/docker.sock\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(tmp_path)])
+    findings = json.loads(result.output)["findings"]
+    assert [f["rule"] for f in findings if not f.get("suppressed")] == []

@@ -191,7 +191,13 @@ def _compose_with_libyaml(text: str) -> tuple[list[Any] | None, str | None]:
     libyaml follows YAML 1.1 and refuses a `:` inside a plain scalar of a flow collection
     (`[/a:/b]`), which YAML 1.2 (compose's parser, and the pure parser) accepts; the pure parser
     is about ten times slower, so libyaml gets a second try with those colons masked
-    (``_mask_plain_colons``)."""
+    (``_mask_plain_colons``).
+
+    Nor does libyaml get a text holding U+0085, U+2028 or U+2029: YAML 1.1 counts them as line
+    breaks (a plain scalar ends there, and every line below is counted one too far), YAML 1.2
+    and compose count them as content, as dindlint's positions do (``source.split_lines``)."""
+    if _YAML11_BREAKS.search(text):
+        return None, None
     try:
         return _compose_c(text), None
     except MarkedYAMLError:
@@ -216,6 +222,8 @@ def _compose_c(text: str) -> list[Any]:
             raise _TooDeep
     return _compose_all(text, pure=False)
 
+
+_YAML11_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 # A `:` that YAML 1.2 reads as part of a plain scalar in a flow collection and libyaml refuses:
 # inside a token (not after a blank, a flow indicator or a quote) and followed by a character a
