@@ -217,7 +217,8 @@ def compose_files_upward(dockerfile: Path, limit: int = 8) -> list[Path]:
     file; the compose file that builds it must still be found, or the cross-file rules go blind).
 
     Inside a git work tree: every compose file of the repository (a `deploy/compose.yaml` may
-    build `../src/app`). Elsewhere: those in the Dockerfile's folder and its ancestors.
+    build `../src/app`). Elsewhere: those in the Dockerfile's folder and its ancestors, up to the
+    run's read boundary.
     """
     root = find_git_root(dockerfile.parent)
     if root is not None:
@@ -225,6 +226,8 @@ def compose_files_upward(dockerfile: Path, limit: int = 8) -> list[Path]:
     found: list[Path] = []
     folder = dockerfile.parent
     for _ in range(limit):
+        if not inside_boundary(folder):
+            break  # the folders above the repository are not the repository's
         try:
             names = sorted(os.listdir(folder))
         except OSError:
