@@ -190,6 +190,18 @@ def test_files_named_on_the_command_line_are_the_users_choice(tmp_path: Path,
     assert not dind003(json.loads(result.stdout))
 
 
+def reports_per_entrypoint(repo: Path, script: Path) -> list[str]:
+    """The json reports of ``repo`` with ``script`` a plain entrypoint, then one that aligns the
+    socket's GID at run time (which changes the verdict on a socket client when it is read)."""
+    reports = []
+    for text in ("#!/bin/sh\nexec \"$@\"\n",
+                 "#!/bin/sh\nGID=$(stat -c %g /var/run/docker.sock)\n"
+                 "groupmod -o -g \"$GID\" docker\nexec gosu app \"$@\"\n"):
+        script.write_text(text)
+        reports.append(dindlint(repo, "check", "--format", "json", "--exit-zero").stdout)
+    return reports
+
+
 def test_a_copied_script_is_not_read_through_a_context_of_slash(tmp_path: Path) -> None:
     """Context `/` would make every file of the machine a context file: whether a script there
     aligns the socket's GID must not change the report (a one-bit oracle)."""
@@ -201,12 +213,7 @@ def test_a_copied_script_is_not_read_through_a_context_of_slash(tmp_path: Path) 
     (repo / "compose.yaml").write_text(
         f"services:\n  app:\n    build: {{context: /, dockerfile: {repo}/Dockerfile}}\n"
         "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
-    reports = []
-    for script in ("#!/bin/sh\nexec \"$@\"\n",
-                   "#!/bin/sh\nGID=$(stat -c %g /var/run/docker.sock)\n"
-                   "addgroup -g $GID docker && addgroup app docker\n"):
-        (tmp_path / "outside-entry.sh").write_text(script)
-        reports.append(dindlint(repo, "check", "--format", "json", "--exit-zero").stdout)
+    reports = reports_per_entrypoint(repo, tmp_path / "outside-entry.sh")
     assert reports[0] == reports[1]
     assert any("Build context `/`" in m and "points outside the repository" in m
                for m in dind003(json.loads(reports[0])))
@@ -539,13 +546,13 @@ def test_a_copy_glob_does_not_walk_through_a_link_out(tmp_path: Path, outside: P
     (repo / "compose.yaml").write_text(
         "services:\n  app:\n    build: .\n"
         "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
-    reports = []
-    for script in ("#!/bin/sh\nexec \"$@\"\n",
-                   "#!/bin/sh\nGID=$(stat -c %g /var/run/docker.sock)\n"
-                   "addgroup -g $GID docker && addgroup app docker\n"):
-        (outside / "entry.sh").write_text(script)
-        reports.append(dindlint(repo, "check", "--format", "json", "--exit-zero").stdout)
+    reports = reports_per_entrypoint(repo, outside / "entry.sh")
     assert reports[0] == reports[1]
+    # the control: the same folder inside the repository is read, and the report changes
+    (repo / "root").unlink()
+    (repo / "root").mkdir()
+    inside = reports_per_entrypoint(repo, repo / "root" / "entry.sh")
+    assert inside[0] != inside[1]
 
 
 # ------------------------------------------------------------------- writes through folders
@@ -578,3 +585,4 @@ def test_a_pipe_without_a_reader_is_refused_not_waited_for(tmp_path: Path) -> No
     os.mkfifo(pipe)
     result = dindlint(repo, "check", "--format", f"sarif:{pipe}")
     assert result.returncode == 2 and "a pipe with no reader" in result.stderr
+
