@@ -83,7 +83,8 @@ _NEVER_READ = ("/proc", "/sys", "/dev")
 
 class ReadBoundary(NamedTuple):
     """What a run may open: files under ``roots`` (the repository of each path checked) and the
-    ``admitted`` files the user named on the command line (``--env-file``, an explicit config).
+    ``admitted`` files: those the user named on the command line (``--env-file``, ``--config``,
+    ``--baseline``) outside the repository, and the env files such a configuration names.
 
     Both hold real paths (symbolic links resolved), so a link inside the repository to a file
     outside it is outside."""
