@@ -99,19 +99,25 @@ def fingerprint_keys(diagnostics: list[Diagnostic], root: Path) -> list[tuple[st
     for diag in diagnostics:
         wanted.setdefault(diag.span.path, set()).add(diag.span.line - 1)
     files = {path: _FileKeys(path, indexes) for path, indexes in wanted.items()}
+    relative = {path: _relative(path, root) for path in wanted}
     seen: Counter[str] = Counter()
     result: list[tuple[str, int]] = []
     for diag in diagnostics:
         path = diag.span.path
         text, context = files[path].at(diag.span.line - 1)
-        try:
-            relative = path.relative_to(root).as_posix()
-        except ValueError:
-            relative = path.as_posix()
-        key = "\0".join((diag.rule_id, relative, context, text))
+        key = "\0".join((diag.rule_id, relative[path], context, text))
         seen[key] += 1
         result.append((key, seen[key]))
     return result
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` as the baseline records it (forward slashes), else the
+    whole path."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 class _FileKeys:
@@ -148,19 +154,17 @@ def fingerprints(diagnostics: list[Diagnostic], root: Path) -> list[str]:
 def write_baseline(path: Path, diagnostics: list[Diagnostic], root: Path) -> int:
     """Record the unsuppressed diagnostics; returns how many."""
     active = [d for d in diagnostics if d.suppressed is None]
+    relative = {file: _relative(file, root) for file in {diag.span.path for diag in active}}
     entries = []
     for diag, fingerprint in zip(active, fingerprints(active, root), strict=True):
-        try:
-            relative = diag.span.path.relative_to(root).as_posix()
-        except ValueError:
-            relative = diag.span.path.as_posix()
-        entries.append({"rule": diag.rule_id, "path": relative, "fingerprint": fingerprint,
-                        "message": diag.message})
+        entries.append({"rule": diag.rule_id, "path": relative[diag.span.path],
+                        "fingerprint": fingerprint, "message": diag.message})
     entries.sort(key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
     document = {"dindlint-baseline": FORMAT_VERSION, "findings": entries}
+    from dindlint.report.common import json_text
     from dindlint.report.write import write_output
 
-    write_output(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    write_output(path, json_text(document) + "\n")
     return len(entries)
 
 

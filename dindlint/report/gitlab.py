@@ -12,11 +12,9 @@ rises with its ``security-severity`` as GitHub bands it: 9.0 or more → ``criti
 
 from __future__ import annotations
 
-import json
-
 from dindlint.catalogue import catalogue
 from dindlint.engine import Diagnostic
-from dindlint.report.common import ReportContext, active, identities, shown_path
+from dindlint.report.common import ReportContext, active, identities, json_text, shown_path
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 _ORDER = ("info", "minor", "major", "critical", "blocker")
@@ -51,4 +49,4 @@ def render(diagnostics: list[Diagnostic], context: ReportContext) -> str:
         "location": {"path": shown_path(d.span.path, context.root),
                      "lines": {"begin": max(d.span.line, 1)}},
     } for d in active(diagnostics)]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_text(issues) + "\n"

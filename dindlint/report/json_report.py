@@ -17,6 +17,7 @@ from dindlint.report.common import (
     active,
     counts,
     identities,
+    json_text,
     rule_help_uri,
     shown_path,
 )
@@ -67,4 +68,4 @@ def render(diagnostics: list[Diagnostic], context: ReportContext) -> str:
                     **counts(shown), "suppressed": len(diagnostics) - len(shown)},
         "findings": [_finding(d, known[id(d)].fingerprint, context) for d in diagnostics],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document) + "\n"

@@ -26,7 +26,6 @@ What GitHub documents, and where this module meets it (docs: "SARIF support for 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -42,6 +41,7 @@ from dindlint.report.common import (
     clip,
     help_uri,
     identities,
+    json_text,
     relative_to_root,
     resolved,
 )
@@ -288,4 +288,4 @@ def render(diagnostics: list[Diagnostic], context: ReportContext | Path) -> str:
     if context.sarif_category:
         run["automationDetails"] = {"id": category_id(context.sarif_category)}
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_text(log) + "\n"
