@@ -17,6 +17,7 @@ from typing import Any, Union
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from dindlint.source import Problem, Span, read_input, remembered, unreadable
@@ -395,14 +396,22 @@ def _parse_file(path: Path, problems: list[Problem]) -> ParsedFile:
 
 def _implicit_tag(plain: str) -> str:
     """The tag YAML 1.2 (ruamel's resolver, as the composers use it) gives a plain scalar."""
-    from ruamel.yaml.nodes import ScalarNode
-
     return str(_resolver().resolve(ScalarNode, plain, (True, False)))
 
 
 @functools.cache
 def _resolver() -> VersionedResolver:
-    return VersionedResolver()
+    """ruamel's resolver with its table of implicit types made once, as in ``_c_composer``: its
+    own ``versioned_resolver`` looks for the version being parsed (through two caught
+    AttributeErrors) at every call, most of the cost of a flow file of masked colons."""
+    table = VersionedResolver().versioned_resolver
+
+    class Resolver(VersionedResolver):
+        @property
+        def versioned_resolver(self) -> Any:
+            return table
+
+    return Resolver()
 
 
 class _Converter:
