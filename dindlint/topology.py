@@ -15,7 +15,7 @@ from typing import NamedTuple
 from dindlint.images import detect_alignment, identity_for_build, identity_for_image, resolve_user
 from dindlint.model import ImageIdentity, Mount, ResolvedUser, Service, parse_id
 from dindlint.project import Project
-from dindlint.source import Located, Span
+from dindlint.source import Located, Span, remembered
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 
@@ -183,10 +183,11 @@ def build_topology(project: Project, host_docker_gid: int | None = None) -> Topo
     compose = project.compose
     if compose is None:
         return Topology(project, {}, {}, {})
-    images = {name: _image_of(project, svc) for name, svc in sorted(compose.services.items())}
+    ordered = sorted(compose.services.items())
+    images: dict[str, ImageIdentity | None] = {}
     daemons: dict[str, Daemon] = {}
-    for name, service in sorted(compose.services.items()):
-        daemon = _as_daemon(service, images[name])
+    for name, service in ordered:
+        images[name], daemon = _image_and_daemon(project, service)
         if daemon is not None:
             daemons[name] = daemon
     # the daemons holding their socket on each volume or bind source, for the clients' mounts
@@ -196,7 +197,7 @@ def build_topology(project: Project, host_docker_gid: int | None = None) -> Topo
         for held in daemon.socket_mounts:
             held_by.setdefault((held.type, held.source), []).append((daemon, held))
     clients: dict[str, Client] = {}
-    for name, service in sorted(compose.services.items()):
+    for name, service in ordered:
         if name in daemons:
             continue
         reaches = _reaches(service, compose.services, held_by, set(), host_docker_gid)
@@ -211,6 +212,26 @@ def build_topology(project: Project, host_docker_gid: int | None = None) -> Topo
                 alignment=_alignment(service, images[name]),
             )
     return Topology(project, images, daemons, clients)
+
+
+def _image_and_daemon(project: Project, service: Service
+                      ) -> tuple[ImageIdentity | None, Daemon | None]:
+    """The image identity of ``service`` and the daemon it runs (None: it runs none).
+
+    A service not built here gets the same answer in every project that holds it: the services
+    of a file that forty projects ``include`` are the same objects in each, and were worked out
+    again for each (``remembered``: once the second project asks, for the rest of the run)."""
+    if service.build is not None:
+        image = _image_of(project, service)
+        return image, _as_daemon(service, image)
+
+    def work_out() -> tuple[Service, ImageIdentity | None, Daemon | None]:
+        image = _image_of(project, service)
+        return service, image, _as_daemon(service, image)
+
+    # the service is kept with its answer: its id() cannot be another service's meanwhile
+    _, image, daemon = remembered(("topology-service", id(service)), work_out)
+    return image, daemon
 
 
 def _image_of(project: Project, service: Service) -> ImageIdentity | None:

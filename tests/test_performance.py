@@ -111,6 +111,28 @@ def test_a_file_shared_by_projects_is_read_once(tmp_path: Path,
     assert len(reads) == len(set(reads))
 
 
+def test_services_of_a_file_many_projects_include_are_worked_out_twice_at_most(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18, included-by-many: each includer worked out the image and daemon of every
+    included service again."""
+    from dindlint import topology
+
+    (tmp_path / "shared.yaml").write_text("services:\n" + "".join(
+        f"  s{i}:\n    image: docker:dind\n    privileged: true\n" for i in range(5)))
+    for index in range(6):
+        (tmp_path / f"p{index}").mkdir()
+        (tmp_path / f"p{index}" / "compose.yaml").write_text(
+            f"include: [../shared.yaml]\nservices:\n  own{index}:\n    image: alpine:3.20\n")
+    asked: list[str] = []
+    real = topology._as_daemon
+    monkeypatch.setattr(topology, "_as_daemon", lambda service, image: asked.append(
+        service.name) or real(service, image))
+    result = CliRunner().invoke(main, ["check", "--no-config", "--jobs", "1", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(asked) == sorted([*[f"s{i}" for i in range(5)] * 2,
+                                    *(f"own{i}" for i in range(6))])
+
+
 def test_benchmark_generator_and_dindlint_on_the_smallest_tree(tmp_path: Path) -> None:
     generate = _load("generate")
     files = generate.generate(tmp_path / "tree", 10)
