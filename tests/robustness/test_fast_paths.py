@@ -60,7 +60,9 @@ def test_cached_composer_gives_ruamels_node_trees() -> None:
     # None would mean it refused itself (its probe failed): correct but slow, so a test fails
     assert _c_composer() is not None, "this ruamel.yaml release breaks the cached composer"
     files = _yaml_files()
-    assert len(files) > 50
+    # the repository's own fixtures and examples (over 40), and the corpus where it is present
+    least = 150 if CORPUS.is_dir() else 40
+    assert len(files) > least
     compared = 0
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -71,7 +73,7 @@ def test_cached_composer_gives_ruamels_node_trees() -> None:
             got = None
         assert got == expected, path
         compared += expected is not None
-    assert compared > 50
+    assert compared > least
 
 
 _shell_text = st.lists(
