@@ -1,25 +1,24 @@
 """Load a Dockerfile into the immutable model (DESIGN.md, stage "load").
 
-dockerfile-parse supplies the instruction keywords and line ranges. The text of every
-instruction is then rebuilt from the raw physical lines, so each character keeps its line and
-column: comment lines inside a continued instruction are skipped, and a command inside a long RUN
-points at the physical line it is written on. Heredocs are handled here (heredoc.py), because
-dockerfile-parse does not understand them. Variable substitution is done here with the values the
-Dockerfile declares (substitute.py), never with the process environment.
+The physical lines are grouped into instructions in one pass, the way dockerfile-parse 2.0.1
+groups them (``_Grouper``; the library itself was quadratic on a long continued instruction and
+had to be run again after each heredoc). The text of every instruction is then rebuilt from the
+raw physical lines, so each character keeps its line and column: comment lines inside a
+continued instruction are skipped, and a command inside a long RUN points at the physical line it
+is written on. Heredocs are handled here (heredoc.py): their bodies are read from the lines after
+the instruction, and the grouping resumes after them. Variable substitution is done here with
+the values the Dockerfile declares (substitute.py), never with the process environment.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, islice, repeat
 from pathlib import Path
-
-from dockerfile_parse import DockerfileParser
 
 from dindlint.dockerfile.heredoc import Heredoc, find_markers, read_bodies, strip_markers
 from dindlint.dockerfile.shell import Source, commands_from_argv, split_source
@@ -51,8 +50,9 @@ _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
 # Most stages analysed: real Dockerfiles have a handful; more is refused (DIND001).
 MAX_STAGES = 256
-# Times the instruction structure is recomputed after heredocs (each pass reads the whole file).
-_MAX_REPARSES = 20
+# dockerfile-parse 2.0.1's parser-directive tests (_Grouper), on a line with its newline.
+_DP_ESCAPE = re.compile(r"^\s*#\s*escape\s*=\s*(\\|`)\s*$", re.I)
+_DP_SYNTAX = re.compile(r"^\s*#\s*syntax\s*=\s*(.*)\s*$", re.I)
 
 
 @dataclass(eq=False, repr=False)
@@ -172,115 +172,124 @@ def _directives(lines: Sequence[str]) -> tuple[str, dict[int, str]]:
     return escape, found
 
 
-def _feed(lines: Sequence[str], directives: dict[int, str], hidden: set[int]) -> list[str]:
-    """The lines handed to dockerfile-parse.
+class _Grouper:
+    """The grouping of physical lines into instructions that dockerfile-parse 2.0.1 makes.
 
-    Blank lines become comments: BuildKit skips a blank line inside a continuation, while
-    dockerfile-parse would end the instruction there. Heredoc bodies become comments too.
-    Directives other than ``escape`` are normalised to ``syntax`` so dockerfile-parse (which only
-    knows those two) still sees a later ``escape`` directive.
+    ``DockerfileParser.structure`` was run on the file (with blank lines and heredoc bodies
+    turned into comments), and again after each heredoc; it is quadratic on a long continued
+    instruction (it extends its strings with ``+=`` through a dict). This walks the lines once,
+    with the same tests, and gives the same ``(keyword, start, end)`` (0-based):
+
+    * parser directives are read only at the very top: ``escape`` and ``syntax`` lines (any other
+      directive BuildKit knows counts as ``syntax``, as dindlint fed it) keep them going, and the
+      last ``escape`` sets the character that continues a line;
+    * a comment line (``#`` after blanks) or a blank line is skipped, also inside a continued
+      instruction: it neither ends nor extends it;
+    * an instruction starts on a line with a non-blank character (its first word, upper-cased,
+      is the keyword) and goes on while its last non-comment line, without trailing blanks, ends
+      with the continuation character; one still going on at the end of the file is dropped.
+
+    Heredoc bodies are not read here: ``next`` starts at the line after a body.
     """
-    feed: list[str] = []
-    for index, line in enumerate(lines):
-        if index in hidden or not line.strip():
-            feed.append("#")
-        elif directives.get(index, "escape") != "escape":
-            feed.append("# syntax=dindlint")
-        else:
-            feed.append(line)
-    return feed
+
+    def __init__(self, lines: Sequence[str], directives: dict[int, str]) -> None:
+        self.lines = lines
+        self.continuation = "\\"
+        for index, line in enumerate(lines):
+            if not line.strip():
+                break
+            fed = line if directives.get(index, "escape") == "escape" else "# syntax=dindlint"
+            match = _DP_ESCAPE.match(fed + "\n")
+            if match is not None:
+                self.continuation = match.group(1)
+            elif _DP_SYNTAX.match(fed + "\n") is None:
+                break
+
+    def next(self, index: int) -> tuple[str, int, int] | None:
+        """The first instruction that starts at or after line ``index``, or None."""
+        lines = self.lines
+        count = len(lines)
+        continuation = self.continuation
+        while index < count and _skipped(lines[index]):
+            index += 1
+        if index >= count:
+            return None
+        start = end = index
+        keyword = lines[start].split(None, 1)[0].upper()
+        going_on = lines[start].rstrip().endswith(continuation)
+        while going_on:
+            index += 1
+            if index >= count:
+                return None
+            line = lines[index]
+            if not (left := line.lstrip()) or left[0] == "#":  # _skipped, inlined
+                continue
+            end = index
+            going_on = line.rstrip().endswith(continuation)
+        return keyword, start, end
 
 
-def _structure(feed: Sequence[str]) -> list[tuple[str, int, int]]:
-    """(keyword, startline, endline) of every instruction, 0-based, from dockerfile-parse."""
-    content = "".join(line + "\n" for line in feed).encode("utf-8")
-    # fileobj: the parser must not open paths itself; env_replace=False: no environment reads.
-    parser = DockerfileParser(fileobj=io.BytesIO(content), env_replace=False)
-    return [
-        (item["instruction"], item["startline"], item["endline"])
-        for item in parser.structure
-        if item["instruction"] != "COMMENT"
-    ]
-
-
-def _is_comment(line: str) -> bool:
-    return line.lstrip().startswith("#")
+def _skipped(line: str) -> bool:
+    """A blank or comment line, which dockerfile-parse read as a comment (blanks were fed as
+    ``#``). str.strip and the parser's ``\\s`` know the same blanks."""
+    left = line.lstrip()
+    return not left or left[0] == "#"
 
 
 def _instruction_source(
-    lines: Sequence[str], start: int, end: int, escape: str, hidden: set[int]
+    lines: Sequence[str], start: int, end: int, escape: str
 ) -> tuple[str, Source]:
     """Keyword and the text after it, built from the physical lines ``start..end``.
 
     Comment and blank lines inside the range are skipped; the escape character that continues a
-    line is removed and the lines are joined without separator, as the builder does.
+    line is removed and the lines are joined without separator, as the builder does. (Lists are
+    built a range at a time rather than a line at a time: a continued RUN can have 100,000s of
+    lines.)
     """
-    parts: list[str] = []
-    pos: list[tuple[int, int]] = []
-    for index in range(start, end + 1):
-        line = lines[index]
-        if index != start and (index in hidden or _is_comment(line) or not line.strip()):
-            continue
-        body = line.rstrip(" \t")
-        if body.endswith(escape):
-            body = body[:-1]
-        elif index == end:
-            body = line
-        parts.append(body)
-        # (line, column) of each character, a line at a time (per character, this loop was
-        # the most expensive part of loading a Dockerfile)
-        pos.extend(zip(repeat(index + 1, len(body)), range(1, len(body) + 1), strict=True))
-    full = Source("".join(parts), pos)
-    text = full.text
+    kept = [start]
+    kept += [i for i in range(start + 1, end + 1) if not _skipped(lines[i])]
+    stripped = [lines[i].rstrip(" \t") for i in kept]
+    parts = [body[:-1] if body.endswith(escape) else body for body in stripped]
+    if kept[-1] == end and not stripped[-1].endswith(escape):
+        parts[-1] = lines[end]  # the last line keeps its trailing blanks
+    text = "".join(parts)
     match = _KEYWORD.search(text)
     if match is None:
-        return "", full.slice(0, 0)
+        return "", Source("", [])
     value_start = match.end()
     while value_start < len(text) and text[value_start] in " \t":
         value_start += 1
-    value_end = len(text.rstrip())
-    return match.group().upper(), full.slice(value_start, max(value_start, value_end))
+    value_end = max(value_start, len(text.rstrip()))
+    # (line, column) of each character of the value, both 1-based
+    lengths = [len(part) for part in parts]
+    rows = chain.from_iterable(map(repeat, [i + 1 for i in kept], lengths))
+    columns = chain.from_iterable(map(range, repeat(1), [n + 1 for n in lengths]))
+    pos = list(islice(zip(rows, columns), value_start, value_end))
+    return match.group().upper(), Source(text[value_start:value_end], pos)
 
 
 def _locate(lines: Sequence[str]) -> tuple[list[_Raw], str]:
-    """All instructions with their text and heredoc bodies, and the escape character."""
+    """All instructions with their text and heredoc bodies, and the escape character.
+
+    One pass over the lines: after an instruction with heredocs, the search for the next one
+    resumes after the bodies (which are never read as instructions).
+    """
     escape, directives = _directives(lines)
-    hidden: set[int] = set()
-    heredocs: dict[int, tuple[list[Heredoc], int]] = {}
-    structure = _structure(_feed(lines, directives, hidden))
-    index = reparses = 0
-    while index < len(structure):
-        keyword, start, end = structure[index]
-        index += 1
-        if keyword not in _HEREDOC_KEYWORDS:
-            continue
-        if sum(lines[i].count("<") for i in range(start, end + 1)) < 2:
-            continue  # the text is made of these lines' characters: it cannot hold a `<<`
-        _, source = _instruction_source(lines, start, end, escape, hidden)
-        markers = find_markers(source.text) if not source.text.startswith("[") else []
-        if not markers:
-            continue
-        bodies, last = read_bodies(lines, end + 1, markers)
-        heredocs[start] = (bodies, last)
-        hidden.update(range(end + 1, last + 1))
-        # the instructions dockerfile-parse saw inside the body: they start at or before `last`
-        # (structure is in file order; a linear scan, not one over every later instruction)
-        stop = index
-        while stop < len(structure) and structure[stop][1] <= last:
-            stop += 1
-        if any(last < e for _, _, e in structure[index:stop]) and reparses < _MAX_REPARSES:
-            # A bogus instruction ran past the body (a body line ending in "\"): the grouping
-            # of the lines after the heredoc may change, so let dockerfile-parse look again
-            # (a bounded number of times: each look reads the whole file).
-            reparses += 1
-            structure = _structure(_feed(lines, directives, hidden))
-        else:
-            del structure[index:stop]
+    grouper = _Grouper(lines, directives)
     raws: list[_Raw] = []
-    for _keyword, start, end in structure:
-        keyword, source = _instruction_source(lines, start, end, escape, hidden)
-        bodies, last = heredocs.get(start, ([], end))
-        raws.append(_Raw(keyword, start, max(end, last), source, bodies))
+    index = 0
+    while (found := grouper.next(index)) is not None:
+        keyword, start, end = found
+        index = end + 1
+        keyword, source = _instruction_source(lines, start, end, escape)
+        if found[0] in _HEREDOC_KEYWORDS and "<<" in source.text and source.text[:1] != "[":
+            markers = find_markers(source.text)
+            if markers:
+                bodies, last = read_bodies(lines, end + 1, markers)
+                raws.append(_Raw(keyword, start, max(end, last), source, bodies))
+                index = last + 1
+                continue
+        raws.append(_Raw(keyword, start, end, source))
     return raws, escape
 
 
