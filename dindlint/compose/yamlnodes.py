@@ -394,6 +394,7 @@ def _parse_file(path: Path, problems: list[Problem]) -> ParsedFile:
     return parse_text(path, text, problems)
 
 
+@functools.lru_cache(maxsize=4096)  # a masked value is usually one of a few, written many times
 def _implicit_tag(plain: str) -> str:
     """The tag YAML 1.2 (ruamel's resolver, as the composers use it) gives a plain scalar."""
     return str(_resolver().resolve(ScalarNode, plain, (True, False)))
