@@ -2,7 +2,7 @@
 
 dockerfile-parse 2.0.1 does not know them and would turn every body line into a bogus
 instruction, so the loader finds the markers itself, reads the bodies from the raw lines, and
-groups the lines into instructions again only after the bodies (DESIGN.md, load).
+groups the lines into instructions again only after the bodies (ADR 008).
 """
 
 from __future__ import annotations
