@@ -283,13 +283,9 @@ def _outputs(values: tuple[str, ...]) -> tuple[Output, ...]:
 def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> bool:
     """Render and write every requested report; False (after a message) when the formats
     cannot be honoured or a file cannot be written."""
-    from dindlint.report.common import (
-        DEFAULT_HELP_URI_BASE,
-        ReportContext,
-        reporting_once,
-        repository_root,
-    )
+    from dindlint.report.common import DEFAULT_HELP_URI_BASE, ReportContext, repository_root
     from dindlint.report.formats import OutputError, plan, render
+    from dindlint.source import reading_once
 
     try:
         outputs = plan(options.output_format, options.output)
@@ -301,7 +297,7 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
                             help_uri_base=options.help_uri_base or DEFAULT_HELP_URI_BASE,
                             sarif_category=options.sarif_category)
     written = True
-    with reporting_once():  # paths and fingerprints worked out once for all the formats
+    with reading_once():  # files, paths and fingerprints worked out once for all the formats
         for output in outputs:
             colour = output.format == "text" and (options.colour == "always" or (
                 options.colour == "auto" and output.path is None and _stdout_is_terminal()

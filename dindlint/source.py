@@ -64,6 +64,18 @@ def remembered(key: tuple[str, object], compute: Callable[[], R]) -> R:
     return value
 
 
+def memoised(key: tuple[str, object], compute: Callable[[], R]) -> R:
+    """``compute()``, kept at the first ask for the rest of the ``reading_once()`` block (what a
+    run asks for again and again, such as a path resolved for every finding of every report
+    format); outside a block, computed each time."""
+    memo = _run_cache
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[return-value]
+
+
 @contextmanager
 def reading_once() -> Iterator[None]:
     """Within this block ``read_input`` reads each file once (the first read is remembered)."""

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from dindlint.engine import Diagnostic
-from dindlint.report import common
-from dindlint.report.common import ReportContext, json_text, reporting_once, shown_path
+from dindlint.report.common import ReportContext, json_text, shown_path
+from dindlint.source import reading_once, run_memo
 from dindlint.report.formats import render
 from dindlint.source import Span
 
@@ -71,7 +71,7 @@ def test_each_path_is_resolved_once_for_all_the_reports(
 
     monkeypatch.setattr(Path, "resolve", counting)
     context = ReportContext(root=tmp_path)
-    with reporting_once():
+    with reading_once():
         reports = [render(name, diagnostics, context) for name in ("sarif", "json", "gitlab")]
     assert sorted(set(resolved)) == [tmp_path, compose] and len(resolved) == 2
     assert all("compose.yaml" in report for report in reports)
@@ -85,9 +85,9 @@ def test_nothing_is_remembered_after_the_reports(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     link = tmp_path / "link"
     link.symlink_to("a")
-    with reporting_once():
+    with reading_once():
         assert shown_path(link / "compose.yaml", tmp_path) == "a/compose.yaml"
     link.unlink()
     link.symlink_to("b")
     assert shown_path(link / "compose.yaml", tmp_path) == "b/compose.yaml"
-    assert common._report_memo is None
+    assert run_memo() is None

@@ -10,16 +10,14 @@ current directory, for people.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 from dindlint.catalogue import RuleDoc
 from dindlint.engine import Diagnostic
 from dindlint.discover import is_dockerfile_name
-from dindlint.source import file_lines
+from dindlint.source import file_lines, memoised
 
 DEFAULT_HELP_URI_BASE = "https://github.com/dindlint/dindlint/blob/main/rules/"
 SEVERITIES = ("error", "warning", "info")
@@ -53,44 +51,15 @@ def repository_root(start: Path) -> Path:
     return find_git_root(start) or start
 
 
-R = TypeVar("R")
-
-# What one set of reports worked out about paths and findings (inside ``reporting_once()``): a
-# file of 30,000 findings was resolved on disk once per finding and per format. Nothing is kept
-# outside the block, so a file system that changes between two runs is seen as it is.
-_report_memo: dict[tuple[object, ...], object] | None = None
-
-
-@contextmanager
-def reporting_once() -> Iterator[None]:
-    """Within this block each path is resolved once, and the identities of one list of
-    diagnostics are computed once, whatever the number of findings and formats."""
-    global _report_memo
-    previous = _report_memo
-    _report_memo = {} if previous is None else previous
-    try:
-        yield
-    finally:
-        _report_memo = previous
-
-
-def _memoised(key: tuple[object, ...], compute: Callable[[], R]) -> R:
-    """``compute()``, kept under ``key`` until the end of the ``reporting_once()`` block."""
-    memo = _report_memo
-    if memo is None:
-        return compute()
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]  # type: ignore[return-value]
-
-
 def relative_to_root(path: Path, root: Path) -> str | None:
     """``path`` relative to ``root`` with forward slashes, or None when it lies outside.
 
     Symbolic links are resolved first (code scanning cannot show a result reported through a
     link); a link that leads outside the root is reported under its own name inside it.
     """
-    return _memoised(("relative", path, root), lambda: _relative_to_root(path, root))
+    # memoised for the run (source.reading_once): a file of 30,000 findings was resolved on
+    # disk once per finding and per format
+    return memoised(("report-relative", (path, root)), lambda: _relative_to_root(path, root))
 
 
 def _relative_to_root(path: Path, root: Path) -> str | None:
@@ -114,7 +83,7 @@ def resolved(path: Path) -> Path:
     """``path`` with its symbolic links followed, or only made absolute where they cannot be: a
     link loop (``a.env`` → ``b.env`` → ``a.env``) made ``Path.resolve`` raise, and the report
     of the whole run was lost."""
-    return _memoised(("resolved", path), lambda: _resolved(path))
+    return memoised(("report-resolved", path), lambda: _resolved(path))
 
 
 def _resolved(path: Path) -> Path:
@@ -153,8 +122,8 @@ def identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity]
     count, so no two findings of one run share an identity.
     """
     # the list is kept with its identities: its id() cannot be another list's while memoised
-    return _memoised(("identities", id(diagnostics), root),
-                     lambda: (diagnostics, _identities(diagnostics, root)))[1]
+    return memoised(("report-identities", (id(diagnostics), root)),
+                    lambda: (diagnostics, _identities(diagnostics, root)))[1]
 
 
 def _identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity]:

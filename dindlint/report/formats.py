@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dindlint.engine import Diagnostic
-from dindlint.report.common import ReportContext, encodable, reporting_once
+from dindlint.report.common import ReportContext, encodable
+from dindlint.source import reading_once
 
 FORMATS = ("text", "sarif", "json", "github", "gitlab", "junit")
 
@@ -96,6 +97,6 @@ def _renderer(name: str) -> Callable[[list[Diagnostic], ReportContext], str]:
 def render(name: str, diagnostics: list[Diagnostic], context: ReportContext) -> str:
     """The report of ``diagnostics`` in format ``name`` (always encodable as UTF-8). Each path
     is resolved once, and the findings' identities computed once, for the whole report (or for
-    all the reports of the enclosing ``reporting_once()`` block)."""
-    with reporting_once():
+    all the reports of the enclosing ``source.reading_once()`` block)."""
+    with reading_once():
         return encodable(_renderer(name)(diagnostics, context))
