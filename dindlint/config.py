@@ -15,7 +15,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dindlint.discover import find_git_root
+from dindlint.discover import find_git_root, read_boundary
 from dindlint.source import (
     MAX_QUOTED,
     ReadBoundary,
@@ -108,8 +108,7 @@ def found_config_boundary(path: Path) -> ReadBoundary:
     """A configuration found in the tree is the repository's, not the user's: it is read only
     from inside its repository (the git top level; outside git, its own folder), not through a
     link out of it, and it may name no file outside it."""
-    folder = path.parent
-    return ReadBoundary((os.path.realpath(find_git_root(folder) or folder),))
+    return read_boundary([path.parent])
 
 
 def _has_tool_section(pyproject: Path) -> bool:

@@ -79,9 +79,10 @@ def discover(paths: list[Path]) -> Discovered:
     outside: list[Path] = []
     for given in paths:
         path = Path(os.path.abspath(given))
-        if path.is_dir() and not inside_boundary(path):
-            outside.append(given)  # a folder linked out of the repository is not walked
-        elif path.is_dir():
+        if path.is_dir():
+            if not inside_boundary(path):
+                outside.append(given)  # a folder linked out of the repository is not walked
+                continue
             found_c, found_d = _scan_directory(path)
             compose.update(found_c)
             dockerfiles.update(found_d)
