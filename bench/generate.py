@@ -7,7 +7,7 @@ and the incident's stack. Files reference each other across folders: ``extends``
 ``common.compose.yaml``, ``include`` of a shared DinD daemon file, build contexts pointing at
 shared images, override files and ``.env`` files. Everything is deterministic (a seeded RNG).
 
-Only the standard library is used, so this runs under any Python >= 3.10.
+Only the standard library is used, so this runs under any Python >= 3.11.
 
     python bench/generate.py OUT_DIR 1000
 """
@@ -412,12 +412,13 @@ def generate(root: Path, n_files: int, seed: int = 0, git: bool = True) -> list[
             if is_lint_target(Path(rel).name):
                 written.append(folder / rel)
         if template is dind_ci:
-            _write(root / folder / "runner" / "entrypoint.sh", "#!/bin/sh\nexec \"$@\"\n")
+            _write(root / folder / "runner" / "entrypoint.sh", '#!/bin/sh\nexec "$@"\n')
         i += 1
     if git:
         try:
-            subprocess.run(["git", "init", "-q", str(root)], check=True,
-                           capture_output=True, timeout=30)
+            subprocess.run(
+                ["git", "init", "-q", str(root)], check=True, capture_output=True, timeout=30
+            )
         except (OSError, subprocess.SubprocessError):
             pass  # no git: discovery then walks the folders only
     return written

@@ -77,14 +77,26 @@ def _outcome(status: int, stderr: str, timed_out: bool) -> str:
     return f"exit {code}"
 
 
-def measure(command: Sequence[str], cwd: Path, env: dict[str, str], timeout: float,
-            memory_limit_mb: int, stderr_path: Path) -> Measure:
+def measure(
+    command: Sequence[str],
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float,
+    memory_limit_mb: int,
+    stderr_path: Path,
+) -> Measure:
     """Run ``command`` and measure it (see the module docstring)."""
     with stderr_path.open("wb") as stderr:
         start = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=stderr,
-                                preexec_fn=lambda: _limits(memory_limit_mb))
+        proc = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            preexec_fn=lambda: _limits(memory_limit_mb),
+        )
         timed_out = threading.Event()
 
         def kill() -> None:
@@ -108,8 +120,9 @@ def measure(command: Sequence[str], cwd: Path, env: dict[str, str], timeout: flo
     return Measure(wall, rss_mb, _outcome(status, text, timed_out.is_set()))
 
 
-def run_row(name: str, generator: Generator, args: argparse.Namespace,
-            env: dict[str, str]) -> list[tuple[str, Measure]]:
+def run_row(
+    name: str, generator: Generator, args: argparse.Namespace, env: dict[str, str]
+) -> list[tuple[str, Measure]]:
     """Generate ``name`` and measure its run(s): the reports, then ``--write-baseline`` if the
     row is measured with one."""
     work = Path(tempfile.mkdtemp(prefix=f"dindlint-hostile-{name}-"))
@@ -120,13 +133,23 @@ def run_row(name: str, generator: Generator, args: argparse.Namespace,
         cwd = hostile.cwd or work
         runs = [(name, check_arguments(hostile, reports))]
         if hostile.write_baseline:
-            runs.append((f"{name} (baseline)",
-                         check_arguments(hostile, reports, baseline=reports / "baseline.json")))
+            runs.append(
+                (
+                    f"{name} (baseline)",
+                    check_arguments(hostile, reports, baseline=reports / "baseline.json"),
+                )
+            )
         results = []
         for label, arguments in runs:
             command = [args.python, "-m", "dindlint", "check", *arguments]
-            results.append((label, measure(command, cwd, env, args.timeout, args.memory_limit_mb,
-                                           work / "stderr.txt")))
+            results.append(
+                (
+                    label,
+                    measure(
+                        command, cwd, env, args.timeout, args.memory_limit_mb, work / "stderr.txt"
+                    ),
+                )
+            )
             print(f"  {label}: {results[-1][1]}", file=sys.stderr, flush=True)
         return results
     finally:
@@ -135,23 +158,38 @@ def run_row(name: str, generator: Generator, args: argparse.Namespace,
 
 def _table(results: list[tuple[str, Measure]]) -> str:
     width = max(len(label) for label, _ in results)
-    lines = [f"| {'input':<{width}} | wall s | peak RSS MB | outcome |",
-             f"|{'-' * (width + 2)}|-------:|------------:|---------|"]
-    lines += [f"| {label:<{width}} | {m.wall:6.1f} | {m.rss_mb:11.0f} | {m.outcome} |"
-              for label, m in results]
+    lines = [
+        f"| {'input':<{width}} | wall s | peak RSS MB | outcome |",
+        f"|{'-' * (width + 2)}|-------:|------------:|---------|",
+    ]
+    lines += [
+        f"| {label:<{width}} | {m.wall:6.1f} | {m.rss_mb:11.0f} | {m.outcome} |"
+        for label, m in results
+    ]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--source", type=Path, default=REPO,
-                        help="dindlint checkout to measure (first on the child's PYTHONPATH)")
-    parser.add_argument("--python", default=sys.executable,
-                        help="interpreter of the child (with dindlint's dependencies)")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=REPO,
+        help="dindlint checkout to measure (first on the child's PYTHONPATH)",
+    )
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter of the child (with dindlint's dependencies)",
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="size factor of every input")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
-    parser.add_argument("--memory-limit-mb", type=int, default=8192,
-                        help="address-space cap of each child (0: none)")
+    parser.add_argument(
+        "--memory-limit-mb",
+        type=int,
+        default=8192,
+        help="address-space cap of each child (0: none)",
+    )
     parser.add_argument("--only", default="", help="comma-separated row names")
     parser.add_argument("--no-crashes", action="store_true", help="only the table's rows")
     args = parser.parse_args(argv)
@@ -165,16 +203,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases = {name: cases[name] for name in wanted}
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(args.source.resolve()), env.get("PYTHONPATH", "")) if p)
+        p for p in (str(args.source.resolve()), env.get("PYTHONPATH", "")) if p
+    )
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    commit = subprocess.run(["git", "-C", str(args.source), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True, check=False).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(args.source), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     results: list[tuple[str, Measure]] = []
     for name, generator in cases.items():
         print(f"{name} ...", file=sys.stderr, flush=True)
         results += run_row(name, generator, args, env)
-    print(f"dindlint {args.source} ({commit or 'not a git checkout'}), scale {args.scale:g}, "
-          f"timeout {args.timeout:g} s, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(
+        f"dindlint {args.source} ({commit or 'not a git checkout'}), scale {args.scale:g}, "
+        f"timeout {args.timeout:g} s, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
     print(_table(results))
     return 0
 

@@ -157,8 +157,14 @@ def write_baseline(path: Path, diagnostics: list[Diagnostic], root: Path) -> int
     relative = {file: _relative(file, root) for file in {diag.span.path for diag in active}}
     entries = []
     for diag, fingerprint in zip(active, fingerprints(active, root), strict=True):
-        entries.append({"rule": diag.rule_id, "path": relative[diag.span.path],
-                        "fingerprint": fingerprint, "message": diag.message})
+        entries.append(
+            {
+                "rule": diag.rule_id,
+                "path": relative[diag.span.path],
+                "fingerprint": fingerprint,
+                "message": diag.message,
+            }
+        )
     entries.sort(key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
     document = {"dindlint-baseline": FORMAT_VERSION, "findings": entries}
     from dindlint.report.common import json_text
@@ -174,17 +180,21 @@ def read_baseline(path: Path) -> Counter[str]:
         # file, never /proc or /dev, and no larger than the input limit
         document = json.loads(read_input(path).decode("utf-8"))
     except OSError as error:
-        raise BaselineError(f"{path}: cannot read the baseline: "
-                            f"{error.strerror or error}") from None
+        raise BaselineError(
+            f"{path}: cannot read the baseline: {error.strerror or error}"
+        ) from None
     except UnicodeDecodeError:
         raise BaselineError(f"{path}: cannot read the baseline: not UTF-8") from None
     except json.JSONDecodeError as error:
-        raise BaselineError(f"{path}:{error.lineno}: not a dindlint baseline: {error.msg}") from None
+        raise BaselineError(
+            f"{path}:{error.lineno}: not a dindlint baseline: {error.msg}"
+        ) from None
     except RecursionError:  # `[[[[…`: json's decoder recurses once per level
         raise BaselineError(f"{path}: not a dindlint baseline: nested too deeply") from None
     except ValueError:  # int() refuses more than 4,300 digits
-        raise BaselineError(f"{path}: not a dindlint baseline: a number of more than 4,300 "
-                            "digits") from None
+        raise BaselineError(
+            f"{path}: not a dindlint baseline: a number of more than 4,300 digits"
+        ) from None
     if not isinstance(document, dict) or document.get("dindlint-baseline") != FORMAT_VERSION:
         raise BaselineError(f"{path}: not a dindlint baseline (version {FORMAT_VERSION})")
     try:
@@ -193,8 +203,9 @@ def read_baseline(path: Path) -> Counter[str]:
         raise BaselineError(f"{path}: malformed baseline entries") from None
 
 
-def without_baselined(diagnostics: list[Diagnostic], known: Counter[str],
-                      root: Path) -> tuple[list[Diagnostic], int]:
+def without_baselined(
+    diagnostics: list[Diagnostic], known: Counter[str], root: Path
+) -> tuple[list[Diagnostic], int]:
     """The diagnostics the baseline does not know, and how many it matched."""
     remaining = Counter(known)
     kept: list[Diagnostic] = []

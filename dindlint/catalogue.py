@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
 
 
 class RuleDoc(NamedTuple):
@@ -41,7 +41,8 @@ def _documents() -> list[tuple[str, str]]:
     folder = resources.files("dindlint._catalogue")
     return sorted(
         (entry.name, entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir() if entry.name.endswith(".md")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".md")
     )
 
 

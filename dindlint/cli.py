@@ -39,8 +39,10 @@ def _internal_error(error: Exception, debug: bool) -> int:
         import traceback  # only here: importing it costs a pre-commit run several ms
 
         traceback.print_exc()
-    click.echo(f"dindlint: internal error: {type(error).__name__}: {error} "
-               "(run with --debug for details)", err=True)
+    click.echo(
+        f"dindlint: internal error: {type(error).__name__}: {error} (run with --debug for details)",
+        err=True,
+    )
     return 2
 
 
@@ -53,11 +55,15 @@ def _discover(paths: list[Path]) -> Discovered | None:
     for missing in found.missing:
         click.echo(f"dindlint: {neutralise(str(missing))}: no such file or directory", err=True)
     for skipped in found.skipped:
-        click.echo(f"dindlint: {neutralise(str(skipped))}: not a compose file or Dockerfile; "
-                   "skipped", err=True)
+        click.echo(
+            f"dindlint: {neutralise(str(skipped))}: not a compose file or Dockerfile; skipped",
+            err=True,
+        )
     for outside in found.outside:
-        click.echo(f"dindlint: {neutralise(str(outside))}: points outside the repository; "
-                   "not read", err=True)
+        click.echo(
+            f"dindlint: {neutralise(str(outside))}: points outside the repository; not read",
+            err=True,
+        )
     if (found.missing or found.outside) and not (found.compose_files or found.dockerfiles):
         return None
     return found
@@ -87,53 +93,113 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     """``--select DIND1,DIND301 --select DIND4`` → ("DIND1", "DIND301", "DIND4")."""
     if not values:
         return None
-    return tuple(part.strip().upper() for value in values for part in value.split(",")
-                 if part.strip())
+    return tuple(
+        part.strip().upper() for value in values for part in value.split(",") if part.strip()
+    )
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", multiple=True, metavar="FORMAT[:PATH]",
-              callback=lambda ctx, param, value: _outputs(value),
-              help=f"Report format, repeatable: {', '.join(FORMATS)} [default: text]; "
-                   "FORMAT:PATH writes that report to PATH (--format text --format "
-                   "sarif:out.sarif).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to FILE instead of standard output.")
-@click.option("--help-uri-base", metavar="URL", default=None,
-              help="Base URL of the rule documentation linked from reports "
-                   "[default: https://github.com/dindlint/dindlint/blob/main/rules/].")
-@click.option("--sarif-category", metavar="NAME", default=None,
-              help="SARIF runAutomationDetails category, to upload several analyses of one "
-                   "commit.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Use this configuration file instead of searching for one.")
+@click.option(
+    "--format",
+    "output_format",
+    multiple=True,
+    metavar="FORMAT[:PATH]",
+    callback=lambda ctx, param, value: _outputs(value),
+    help=f"Report format, repeatable: {', '.join(FORMATS)} [default: text]; "
+    "FORMAT:PATH writes that report to PATH (--format text --format "
+    "sarif:out.sarif).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--help-uri-base",
+    metavar="URL",
+    default=None,
+    help="Base URL of the rule documentation linked from reports "
+    "[default: https://github.com/dindlint/dindlint/blob/main/rules/].",
+)
+@click.option(
+    "--sarif-category",
+    metavar="NAME",
+    default=None,
+    help="SARIF runAutomationDetails category, to upload several analyses of one commit.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this configuration file instead of searching for one.",
+)
 @click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
-@click.option("--select", multiple=True, metavar="IDS",
-              help="Only these rules (ids or prefixes, comma-separated; e.g. DIND2,DIND301).")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="IDS",
+    help="Only these rules (ids or prefixes, comma-separated; e.g. DIND2,DIND301).",
+)
 @click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (ids or prefixes).")
-@click.option("--fail-on", type=click.Choice(THRESHOLDS), default=None,
-              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option(
+    "--fail-on",
+    type=click.Choice(THRESHOLDS),
+    default=None,
+    help="Lowest severity that makes the exit code 1 [default: warning].",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on.")
-@click.option("--env-file", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Read variables from this file instead of the project's .env.")
-@click.option("--use-env", is_flag=True,
-              help="Also interpolate from the process environment (off: results must not "
-                   "depend on the machine, and secrets must not reach the report).")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Report only findings that this baseline file does not record.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
-              help="Record the current findings in FILE and exit 0.")
-@click.option("--color", "colour", type=click.Choice(("auto", "always", "never")),
-              default="auto", show_default=True,
-              help="Colour text output; auto: only on a terminal and never with NO_COLOR.")
-@click.option("--no-inline-suppressions", is_flag=True,
-              help="Ignore `# dindlint: disable=` comments (for policies that forbid them).")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
-              help="Check projects on N processes [default: the CPU count; 1: in this "
-                   "process, for debugging].")
-@click.option("--debug", is_flag=True,
-              help="Show tracebacks of internal errors, and which YAML parser is used.")
+@click.option(
+    "--env-file",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read variables from this file instead of the project's .env.",
+)
+@click.option(
+    "--use-env",
+    is_flag=True,
+    help="Also interpolate from the process environment (off: results must not "
+    "depend on the machine, and secrets must not reach the report).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings that this baseline file does not record.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record the current findings in FILE and exit 0.",
+)
+@click.option(
+    "--color",
+    "colour",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    show_default=True,
+    help="Colour text output; auto: only on a terminal and never with NO_COLOR.",
+)
+@click.option(
+    "--no-inline-suppressions",
+    is_flag=True,
+    help="Ignore `# dindlint: disable=` comments (for policies that forbid them).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Check projects on N processes [default: the CPU count; 1: in this "
+    "process, for debugging].",
+)
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show tracebacks of internal errors, and which YAML parser is used.",
+)
 def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
     """Check compose files and Dockerfiles under PATHS (default: the current directory)."""
     from dindlint.baseline import BaselineError
@@ -177,8 +243,7 @@ class CheckOptions(NamedTuple):
     jobs: int | None = None  # None: the CPU count; 0 counts as 1
 
 
-def _configuration(options: CheckOptions, boundary: ReadBoundary
-                   ) -> tuple[Config, ReadBoundary]:
+def _configuration(options: CheckOptions, boundary: ReadBoundary) -> tuple[Config, ReadBoundary]:
     """The configuration in force, and the read boundary with the env files of a configuration
     the user named outside the repository admitted (one in the repository names only files
     inside it). Called within ``boundary``."""
@@ -190,8 +255,9 @@ def _configuration(options: CheckOptions, boundary: ReadBoundary
     config = resolve(options.config_file, options.no_config, Path.cwd())
     if options.config_file is not None and not options.env_file:
         if os.path.realpath(options.config_file) in boundary.admitted:
-            boundary = boundary._replace(admitted=boundary.admitted | {
-                os.path.realpath(p) for p in config.env_files})
+            boundary = boundary._replace(
+                admitted=boundary.admitted | {os.path.realpath(p) for p in config.env_files}
+            )
         else:
             names_outside(options.config_file, config)
     config = with_overrides(
@@ -226,8 +292,9 @@ def _check(paths: list[Path], options: CheckOptions) -> int:
         return _check_within(paths, options, config, boundary)
 
 
-def _check_within(paths: list[Path], options: CheckOptions, config: Config,
-                  boundary: ReadBoundary) -> int:
+def _check_within(
+    paths: list[Path], options: CheckOptions, config: Config, boundary: ReadBoundary
+) -> int:
     from dindlint.engine import SEVERITY_RANK, Settings, check_discovered
 
     discovered = _discover(paths)
@@ -236,22 +303,25 @@ def _check_within(paths: list[Path], options: CheckOptions, config: Config,
     found = discovered.without(config.excluded)
     if not (found.compose_files or found.dockerfiles):
         click.echo("dindlint: no compose files or Dockerfiles found", err=True)
-    settings = Settings(config, environ=dict(os.environ) if options.use_env else None,
-                        env_files=config.env_files or None,
-                        inline_suppressions=not options.no_inline_suppressions,
-                        boundary=boundary)
-    outcome = check_discovered(found, settings,
-                               options.jobs or (1 if options.jobs == 0 else None))
+    settings = Settings(
+        config,
+        environ=dict(os.environ) if options.use_env else None,
+        env_files=config.env_files or None,
+        inline_suppressions=not options.no_inline_suppressions,
+        boundary=boundary,
+    )
+    outcome = check_discovered(found, settings, options.jobs or (1 if options.jobs == 0 else None))
     diagnostics = outcome.diagnostics
     if options.write_baseline is not None:
         from dindlint.baseline import repository_root, write_baseline
 
         try:
-            count = write_baseline(options.write_baseline, diagnostics,
-                                   repository_root(Path.cwd()))
+            count = write_baseline(options.write_baseline, diagnostics, repository_root(Path.cwd()))
         except OSError as error:
-            click.echo(f"dindlint: cannot write {options.write_baseline}: "
-                       f"{error.strerror or error}", err=True)
+            click.echo(
+                f"dindlint: cannot write {options.write_baseline}: {error.strerror or error}",
+                err=True,
+            )
             return 2
         click.echo(f"dindlint: wrote {count} finding(s) to {options.write_baseline}", err=True)
         return 0
@@ -259,14 +329,14 @@ def _check_within(paths: list[Path], options: CheckOptions, config: Config,
         from dindlint.baseline import read_baseline, repository_root, without_baselined
 
         known = read_baseline(options.baseline_file)
-        diagnostics, matched = without_baselined(diagnostics, known,
-                                                 repository_root(Path.cwd()))
+        diagnostics, matched = without_baselined(diagnostics, known, repository_root(Path.cwd()))
         click.echo(f"dindlint: {matched} finding(s) matched the baseline", err=True)
     if not _emit(diagnostics, options, len(outcome.files)):
         return 2
     threshold = SEVERITY_RANK[config.fail_on or "warning"]
-    failed = any(SEVERITY_RANK[d.severity] >= threshold
-                 for d in diagnostics if d.suppressed is None)
+    failed = any(
+        SEVERITY_RANK[d.severity] >= threshold for d in diagnostics if d.suppressed is None
+    )
     return 1 if failed and not options.exit_zero else 0
 
 
@@ -293,15 +363,25 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
         click.echo(f"dindlint: {error}", err=True)
         return False
     base = Path.cwd()
-    context = ReportContext(root=repository_root(base), base=base, files_checked=files,
-                            help_uri_base=options.help_uri_base or DEFAULT_HELP_URI_BASE,
-                            sarif_category=options.sarif_category)
+    context = ReportContext(
+        root=repository_root(base),
+        base=base,
+        files_checked=files,
+        help_uri_base=options.help_uri_base or DEFAULT_HELP_URI_BASE,
+        sarif_category=options.sarif_category,
+    )
     written = True
     with reading_once():  # files, paths and fingerprints worked out once for all the formats
         for output in outputs:
-            colour = output.format == "text" and (options.colour == "always" or (
-                options.colour == "auto" and output.path is None and _stdout_is_terminal()
-                and "NO_COLOR" not in os.environ))
+            colour = output.format == "text" and (
+                options.colour == "always"
+                or (
+                    options.colour == "auto"
+                    and output.path is None
+                    and _stdout_is_terminal()
+                    and "NO_COLOR" not in os.environ
+                )
+            )
             report = render(output.format, diagnostics, context._replace(colour=colour))
             written = _write(report, output.path, colour) and written
     return written
@@ -309,10 +389,20 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(GRAPH_FORMATS), default="text",
-              show_default=True, help="Drawing format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the drawing to FILE instead of standard output.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(GRAPH_FORMATS),
+    default="text",
+    show_default=True,
+    help="Drawing format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the drawing to FILE instead of standard output.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def graph(paths: tuple[Path, ...], output_format: str, output: Path | None, debug: bool) -> None:
     """Draw who reaches which Docker socket, as whom, for each compose project under PATHS."""
@@ -325,10 +415,9 @@ def graph(paths: tuple[Path, ...], output_format: str, output: Path | None, debu
 
 def _graph(paths: list[Path], output_format: str, output: Path | None) -> int:
     """Discover and load projects as ``check`` does, then draw them; 2 when nothing was found."""
+    from dindlint.discover import read_boundary
     from dindlint.project import Loader, build_projects
     from dindlint.report import graph as graph_report
-
-    from dindlint.discover import read_boundary
     from dindlint.source import reading_within
 
     with reading_within(read_boundary(paths)):
@@ -340,8 +429,14 @@ def _graph(paths: list[Path], output_format: str, output: Path | None) -> int:
 
 
 @main.command("rules")
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 def list_rules(output_format: str) -> None:
     """List every rule: id, name, severity and summary."""
     from dindlint.catalogue import catalogue
@@ -350,9 +445,17 @@ def list_rules(output_format: str) -> None:
     if output_format == "json":
         import json
 
-        rows = [{"id": d.id, "name": d.name, "severity": d.severity, "summary": d.summary,
-                 "tags": list(d.tags), "security-severity": d.security_severity}
-                for d in docs]
+        rows = [
+            {
+                "id": d.id,
+                "name": d.name,
+                "severity": d.severity,
+                "summary": d.summary,
+                "tags": list(d.tags),
+                "security-severity": d.security_severity,
+            }
+            for d in docs
+        ]
         click.echo(json.dumps(rows, indent=2))
         return
     width = max(len(d.name) for d in docs)
@@ -362,8 +465,14 @@ def list_rules(output_format: str) -> None:
 
 @main.command()
 @click.argument("rule")
-@click.option("--color", "colour", type=click.Choice(("auto", "always", "never")),
-              default="auto", show_default=True, help="Style headings on a terminal.")
+@click.option(
+    "--color",
+    "colour",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    show_default=True,
+    help="Style headings on a terminal.",
+)
 def explain(rule: str, colour: str) -> None:
     """Show the documentation of RULE (an id such as DIND301, or a name)."""
     import difflib
@@ -376,12 +485,16 @@ def explain(rule: str, colour: str) -> None:
     if doc is None:
         close = difflib.get_close_matches(rule.upper(), list(docs), n=3, cutoff=0.5)
         close += difflib.get_close_matches(rule.lower(), list(by_name), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else \
-            f"; known rules: {', '.join(sorted(docs))}"
+        hint = (
+            f"; did you mean {', '.join(close)}?"
+            if close
+            else f"; known rules: {', '.join(sorted(docs))}"
+        )
         click.echo(f"dindlint: unknown rule `{rule}`{hint}", err=True)
         sys.exit(2)
-    styled = colour == "always" or (colour == "auto" and _stdout_is_terminal()
-                                    and "NO_COLOR" not in os.environ)
+    styled = colour == "always" or (
+        colour == "auto" and _stdout_is_terminal() and "NO_COLOR" not in os.environ
+    )
     click.echo(_render_markdown(doc.body, styled), color=styled)
 
 
@@ -400,8 +513,13 @@ def _render_markdown(body: str, styled: bool) -> str:
             out.append("    " + line)
         elif line.startswith("#"):
             text = line.lstrip("#").strip()
-            out.append(f"\033[1m{text}\033[0m" if styled else text.upper()
-                       if line.startswith("## ") else text)
+            out.append(
+                f"\033[1m{text}\033[0m"
+                if styled
+                else text.upper()
+                if line.startswith("## ")
+                else text
+            )
         else:
             out.append(line)
     return "\n".join(out).rstrip() + "\n"

@@ -60,8 +60,9 @@ class Config(_ConfigFields):
 
     def enabled(self, rule_id: str) -> bool:
         """flake8/ruff semantics: the most specific matching selector decides; ties ignore."""
-        chosen = max((len(s) for s in self.select or ("DIND",) if rule_id.startswith(s)),
-                     default=-1)
+        chosen = max(
+            (len(s) for s in self.select or ("DIND",) if rule_id.startswith(s)), default=-1
+        )
         ignored = max((len(s) for s in self.ignore if rule_id.startswith(s)), default=-1)
         return chosen >= 0 and chosen > ignored
 
@@ -116,7 +117,7 @@ def _has_tool_section(pyproject: Path) -> bool:
         text = read_input(pyproject).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    return re.search(r"^\[tool\.dindlint(\.|\])", text, re.M) is not None
+    return re.search(r"^\[tool\.dindlint(\.|\])", text, re.MULTILINE) is not None
 
 
 def load_config(path: Path) -> Config:
@@ -124,11 +125,13 @@ def load_config(path: Path) -> Config:
     try:
         text = read_input(path).decode("utf-8")
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read the configuration: "
-                          f"{error.strerror or error}") from None
+        raise ConfigError(
+            f"{path}: cannot read the configuration: {error.strerror or error}"
+        ) from None
     except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: cannot read the configuration: not UTF-8 "
-                          f"(byte {error.start})") from None
+        raise ConfigError(
+            f"{path}: cannot read the configuration: not UTF-8 (byte {error.start})"
+        ) from None
     if path.name == "pyproject.toml":
         data, locate = _from_pyproject(path, text)
     else:
@@ -157,13 +160,17 @@ def _refuse_aliases_and_depth(path: Path, yaml: Any, text: str) -> None:
         kind = type(event).__name__
         line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if kind == "AliasEvent":
-            raise ConfigError(f"{path}:{line}: YAML aliases (`*{event.anchor}`) are not allowed "
-                              "in the configuration; write the value out")
+            raise ConfigError(
+                f"{path}:{line}: YAML aliases (`*{event.anchor}`) are not allowed "
+                "in the configuration; write the value out"
+            )
         if kind in ("SequenceStartEvent", "MappingStartEvent"):
             depth += 1
             if depth > MAX_CONFIG_DEPTH:
-                raise ConfigError(f"{path}:{line}: the configuration is nested deeper than "
-                                  f"{MAX_CONFIG_DEPTH} levels")
+                raise ConfigError(
+                    f"{path}:{line}: the configuration is nested deeper than "
+                    f"{MAX_CONFIG_DEPTH} levels"
+                )
         elif kind in ("SequenceEndEvent", "MappingEndEvent"):
             depth -= 1
 
@@ -213,10 +220,8 @@ def _from_yaml(path: Path, text: str) -> tuple[Any, Any]:
 
 
 def _from_pyproject(path: Path, text: str) -> tuple[Any, Any]:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    import tomllib
+
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -234,8 +239,9 @@ def _from_pyproject(path: Path, text: str) -> tuple[Any, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: `tool.dindlint` is not a table")
     lines = text.splitlines()
-    section = next((i for i, line in enumerate(lines)
-                    if re.match(r"\[tool\.dindlint(\.|\])", line.strip())), 0)
+    section = next(
+        (i for i, line in enumerate(lines) if re.match(r"\[tool\.dindlint(\.|\])", line.strip())), 0
+    )
 
     def locate(keys: list[Any]) -> int:
         names = [str(k) for k in keys if not isinstance(k, int)]
@@ -345,9 +351,11 @@ def names_outside(path: Path, config: Config) -> None:
     env file outside the read boundary in force."""
     for env_file in config.env_files:
         if not inside_boundary(env_file):
-            raise ConfigError(f"{path}: env-file `{env_file.name}` points outside the "
-                              "repository; a configuration in the repository may only name "
-                              "files inside it")
+            raise ConfigError(
+                f"{path}: env-file `{env_file.name}` points outside the "
+                "repository; a configuration in the repository may only name "
+                "files inside it"
+            )
 
 
 def with_overrides(config: Config, **changes: Any) -> Config:

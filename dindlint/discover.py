@@ -18,18 +18,39 @@ from dindlint.source import ReadBoundary, inside_boundary, is_input_file, read_i
 
 # Folders never worth walking into: VCS metadata, dependency trees, virtual environments.
 SKIPPED_DIRS = frozenset(
-    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+    }
 )
 
 # Compose's own default file names, in the order compose picks them (domain-facts §9).
 DEFAULT_BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_NAMES = (
-    "compose.override.yml", "compose.override.yaml",
-    "docker-compose.override.yml", "docker-compose.override.yaml",
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
 )
-_COMPOSE_PATTERNS = ("compose*.yml", "compose*.yaml", "*compose*.yml", "*compose*.yaml",
-                     "docker-stack*.yml", "docker-stack*.yaml")
+_COMPOSE_PATTERNS = (
+    "compose*.yml",
+    "compose*.yaml",
+    "*compose*.yml",
+    "*compose*.yaml",
+    "docker-stack*.yml",
+    "docker-stack*.yaml",
+)
 
 
 # The patterns as one expression: fnmatch pattern by pattern was a third of the scan of a large
@@ -66,8 +87,10 @@ class Discovered(NamedTuple):
 
     def without(self, excluded: Callable[[Path], bool]) -> Discovered:
         """The same result less the files ``excluded`` matches (configuration ``exclude``)."""
-        return self._replace(compose_files=tuple(p for p in self.compose_files if not excluded(p)),
-                             dockerfiles=tuple(p for p in self.dockerfiles if not excluded(p)))
+        return self._replace(
+            compose_files=tuple(p for p in self.compose_files if not excluded(p)),
+            dockerfiles=tuple(p for p in self.dockerfiles if not excluded(p)),
+        )
 
 
 def discover(paths: list[Path]) -> Discovered:
@@ -93,8 +116,13 @@ def discover(paths: list[Path]) -> Discovered:
             skipped.append(given)  # a FIFO, a device, a broken link: nothing to read
         else:
             missing.append(given)
-    return Discovered(tuple(sorted(compose)), tuple(sorted(dockerfiles)), tuple(missing),
-                      tuple(skipped), tuple(outside))
+    return Discovered(
+        tuple(sorted(compose)),
+        tuple(sorted(dockerfiles)),
+        tuple(missing),
+        tuple(skipped),
+        tuple(outside),
+    )
 
 
 def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -> bool:
@@ -191,12 +219,13 @@ def git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
         proc = subprocess.run(
             # core.fsmonitor off: a repository's own .git/config could name a command that git
             # runs when it reads the index; nothing from the scanned tree may be executed
-            ["git", "-C", str(root), "-c", "core.fsmonitor=false", "check-ignore", "-z",
-             "--stdin"],
+            ["git", "-C", str(root), "-c", "core.fsmonitor=false", "check-ignore", "-z", "--stdin"],
             # bytes both ways, as the file system names them: a folder name that is not UTF-8
             # (kept by Python as surrogates) could not be encoded as text, and stopped the run
             input=b"".join(os.fsencode(p) + b"\0" for p in candidates),
-            capture_output=True, timeout=30, check=False,
+            capture_output=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return set()
@@ -259,6 +288,9 @@ def read_boundary(paths: list[Path], named: Iterable[Path] = ()) -> ReadBoundary
             root = cwd if path.is_relative_to(cwd) else path.parent
         roots.setdefault(os.path.realpath(root), None)
     repositories = ReadBoundary(tuple(roots))
-    admitted = {os.path.realpath(p) for p in named
-                if not repositories.holds(os.path.realpath(os.path.dirname(os.path.abspath(p))))}
+    admitted = {
+        os.path.realpath(p)
+        for p in named
+        if not repositories.holds(os.path.realpath(os.path.dirname(os.path.abspath(p))))
+    }
     return repositories._replace(admitted=frozenset(admitted))

@@ -62,15 +62,21 @@ class Diagnostic(NamedTuple):
     suppressed: str | None = None
 
 
-def run_checks(projects: list[Project], config: Config | None = None,
-               inline_suppressions: bool = True) -> list[Diagnostic]:
+def run_checks(
+    projects: list[Project], config: Config | None = None, inline_suppressions: bool = True
+) -> list[Diagnostic]:
     """Every diagnostic of every project, sorted and without duplicates (a Dockerfile shared by
     several projects is reported once), with the configuration and inline suppressions applied.
     """
     config = config or Config()
     findings = [project_findings(project, config) for project in projects]
-    return finish(findings, instruction_ranges(projects), analysed_files(projects), config,
-                  inline_suppressions)
+    return finish(
+        findings,
+        instruction_ranges(projects),
+        analysed_files(projects),
+        config,
+        inline_suppressions,
+    )
 
 
 def project_findings(project: Project, config: Config) -> list[Finding]:
@@ -94,14 +100,21 @@ def _enabled_checks(config: Config) -> list[tuple[str, Check]]:
     (matching the selectors again for every project was a few percent of a large run)."""
     global _enabled
     if _enabled is None or _enabled[0] is not config:
-        _enabled = (config, [(rule_id, check) for rule_id, check in CHECKS.items()
-                             if config.enabled(rule_id)])
+        _enabled = (
+            config,
+            [(rule_id, check) for rule_id, check in CHECKS.items() if config.enabled(rule_id)],
+        )
     return _enabled[1]
 
 
-def finish(per_project: list[list[Finding]], ranges: dict[Path, dict[int, int]],
-           analysed: list[Path], config: Config, inline_suppressions: bool = True,
-           parsed: dict[Path, FileSuppressions] | None = None) -> list[Diagnostic]:
+def finish(
+    per_project: list[list[Finding]],
+    ranges: dict[Path, dict[int, int]],
+    analysed: list[Path],
+    config: Config,
+    inline_suppressions: bool = True,
+    parsed: dict[Path, FileSuppressions] | None = None,
+) -> list[Diagnostic]:
     """Merge the projects' findings (in project order; the first of equal findings is kept),
     then apply inline suppressions, stamp severities and sort. ``ranges`` are the Dockerfiles'
     instruction line ranges, ``analysed`` the files whose suppressions are judged (DIND004),
@@ -127,8 +140,11 @@ def finish(per_project: list[list[Finding]], ranges: dict[Path, dict[int, int]],
         diagnostics.append(_stamp(finding, rules, config, None if entry is None else entry.reason))
     if UNUSED_SUPPRESSION in selected:
         unused = _unused_suppressions(index, analysed, selected)
-        diagnostics.extend(_stamp(f, rules, config) for f in unused
-                           if not config.ignored_for(f.span.path, UNUSED_SUPPRESSION))
+        diagnostics.extend(
+            _stamp(f, rules, config)
+            for f in unused
+            if not config.ignored_for(f.span.path, UNUSED_SUPPRESSION)
+        )
     return sorted(diagnostics)
 
 
@@ -138,7 +154,8 @@ def instruction_ranges(projects: list[Project]) -> dict[Path, dict[int, int]]:
         for dockerfile in project.dockerfiles:
             ranges[dockerfile.path] = {
                 ins.span.line: ins.span.end_line
-                for stage in dockerfile.stages for ins in stage.instructions
+                for stage in dockerfile.stages
+                for ins in stage.instructions
             }
             for stage in dockerfile.stages:
                 ranges[dockerfile.path][stage.span.line] = stage.span.end_line
@@ -154,8 +171,9 @@ def analysed_files(projects: list[Project]) -> list[Path]:
     return list(files)
 
 
-def _unused_suppressions(index: SuppressionIndex, files: list[Path],
-                         selected: set[str]) -> list[Finding]:
+def _unused_suppressions(
+    index: SuppressionIndex, files: list[Path], selected: set[str]
+) -> list[Finding]:
     """DIND004: directives that suppress nothing, or name a rule that does not exist."""
     known = rule_ids()
     unused: list[Finding] = []
@@ -170,21 +188,36 @@ def _unused_suppressions(index: SuppressionIndex, files: list[Path],
         elif entry.rule_id not in selected:
             continue  # the rule did not run: its suppressions cannot be judged
         else:
-            message = (f"`# dindlint: disable={entry.rule_id}` suppresses nothing here: no "
-                       f"{entry.rule_id} finding on the line it covers; remove it")
+            message = (
+                f"`# dindlint: disable={entry.rule_id}` suppresses nothing here: no "
+                f"{entry.rule_id} finding on the line it covers; remove it"
+            )
         unused.append(Finding(UNUSED_SUPPRESSION, message, entry.span))
     return unused
 
 
-def _stamp(finding: Finding, rules: dict, config: Config,  # type: ignore[type-arg]
-           suppressed: str | None = None) -> Diagnostic:
+def _stamp(
+    finding: Finding,
+    rules: dict,
+    config: Config,  # type: ignore[type-arg]
+    suppressed: str | None = None,
+) -> Diagnostic:
     doc = rules.get(finding.rule_id)
-    severity = config.severity.get(finding.rule_id) or finding.severity or (
-        doc.severity if doc else "error")
+    severity = (
+        config.severity.get(finding.rule_id)
+        or finding.severity
+        or (doc.severity if doc else "error")
+    )
     name = doc.name if doc else finding.rule_id
-    return Diagnostic(finding.span, finding.rule_id, severity, name, capped(finding.message),
-                      tuple((span, capped(note)) for span, note in finding.related),
-                      suppressed)
+    return Diagnostic(
+        finding.span,
+        finding.rule_id,
+        severity,
+        name,
+        capped(finding.message),
+        tuple((span, capped(note)) for span, note in finding.related),
+        suppressed,
+    )
 
 
 def display_path(path: Path, base: Path) -> str:
@@ -259,8 +292,7 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def check_discovered(found: Discovered, settings: Settings,
-                     jobs: int | None = None) -> Outcome:
+def check_discovered(found: Discovered, settings: Settings, jobs: int | None = None) -> Outcome:
     """Load the projects of ``found`` and check them, on ``jobs`` processes (default: the CPU
     count). Each file is read and parsed once per process (``reading_once``)."""
     jobs = default_jobs() if jobs is None else jobs
@@ -270,8 +302,10 @@ def check_discovered(found: Discovered, settings: Settings,
             if len(groups) >= MIN_PARALLEL:
                 return _check_in_pool(found, groups, settings, jobs)
         projects = build_projects(found, settings.loader())
-        return Outcome(run_checks(projects, settings.config, settings.inline_suppressions),
-                       project_files(projects))
+        return Outcome(
+            run_checks(projects, settings.config, settings.inline_suppressions),
+            project_files(projects),
+        )
 
 
 # Allocations between two collections of the youngest generation during a run (Python's default
@@ -317,8 +351,9 @@ class _GroupResult:
     directives: dict[Path, FileSuppressions]
 
 
-def _check_in_pool(found: Discovered, groups: list[tuple[Path, ...]], settings: Settings,
-                   jobs: int) -> Outcome:
+def _check_in_pool(
+    found: Discovered, groups: list[tuple[Path, ...]], settings: Settings, jobs: int
+) -> Outcome:
     import multiprocessing  # here: a pre-commit run (inline) does not pay for these imports
     from concurrent.futures import ProcessPoolExecutor
 
@@ -329,9 +364,12 @@ def _check_in_pool(found: Discovered, groups: list[tuple[Path, ...]], settings: 
         end = start + size + (1 if index < extra else 0)
         chunks.append(groups[start:end])
         start = end
-    with ProcessPoolExecutor(max_workers=min(jobs, count), initializer=_start_worker,
-                             initargs=(settings,),
-                             mp_context=multiprocessing.get_context(START_METHOD)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, count),
+        initializer=_start_worker,
+        initargs=(settings,),
+        mp_context=multiprocessing.get_context(START_METHOD),
+    ) as pool:
         results = [r for chunk in pool.map(_check_groups, chunks) for r in chunk]
 
     # as build_projects: a file another project includes or extends is linted inside that one
@@ -357,8 +395,14 @@ def _check_in_pool(found: Discovered, groups: list[tuple[Path, ...]], settings: 
     ranges.update(instruction_ranges(others))
     analysed.update(dict.fromkeys(analysed_files(others)))
     files |= project_files(others)
-    diagnostics = finish(per_project, ranges, list(analysed), settings.config,
-                         settings.inline_suppressions, directives)
+    diagnostics = finish(
+        per_project,
+        ranges,
+        list(analysed),
+        settings.config,
+        settings.inline_suppressions,
+        directives,
+    )
     return Outcome(diagnostics, files)
 
 
@@ -400,9 +444,14 @@ def _check_groups(groups: list[tuple[Path, ...]]) -> list[_GroupResult]:
                 index = SuppressionIndex(ranges)
                 directives = {path: index.of(path) for path in analysed}
             assert project.compose is not None
-            out.append(_GroupResult(
-                compose_files=project.compose.files,
-                built=tuple(df.path for df in project.dockerfiles),
-                findings=project_findings(project, settings.config),
-                ranges=ranges, analysed=analysed, directives=directives))
+            out.append(
+                _GroupResult(
+                    compose_files=project.compose.files,
+                    built=tuple(df.path for df in project.dockerfiles),
+                    findings=project_findings(project, settings.config),
+                    ranges=ranges,
+                    analysed=analysed,
+                    directives=directives,
+                )
+            )
     return out

@@ -116,7 +116,9 @@ class Port(NamedTuple):
 
 class Build(NamedTuple):
     context: Path | None  # absolute; None when it is a URL or unresolved
-    dockerfile: Path | None  # absolute path of the Dockerfile; None for dockerfile_inline or unknown
+    dockerfile: (
+        Path | None
+    )  # absolute path of the Dockerfile; None for dockerfile_inline or unknown
     target: Located[str] | None
     args: dict[str, Located[str | None]]  # None value: arg listed without a value
     span: Span

@@ -54,7 +54,8 @@ class Loader:
     def compose(self, files: tuple[Path, ...]) -> ComposeProject:
         if files not in self._compose:
             self._compose[files] = load_project(
-                list(files), env_files=list(self.env_files) if self.env_files else None,
+                list(files),
+                env_files=list(self.env_files) if self.env_files else None,
                 environ=self.environ,
             )
         return self._compose[files]
@@ -65,7 +66,8 @@ class Loader:
             # shared across loaders within a run (the workers of --jobs use one per project)
             self._dockerfiles[key] = remembered(
                 ("dockerfile", key),
-                lambda: load_dockerfile(path, build_args=dict(build_args or {})))
+                lambda: load_dockerfile(path, build_args=dict(build_args or {})),
+            )
         return self._dockerfiles[key]
 
 
@@ -129,8 +131,9 @@ def build_projects(found: Discovered, loader: Loader) -> list[Project]:
     return projects
 
 
-def dockerfile_projects(dockerfiles: tuple[Path, ...], built: set[Path], seen: set[Path],
-                        loader: Loader) -> list[Project]:
+def dockerfile_projects(
+    dockerfiles: tuple[Path, ...], built: set[Path], seen: set[Path], loader: Loader
+) -> list[Project]:
     """Projects for the Dockerfiles no compose project builds (``built``): the compose projects
     found upward that build one (and are not among ``seen``, the base files of the projects
     already made), else the Dockerfile on its own. ``built`` and ``seen`` are updated."""
@@ -175,8 +178,12 @@ def referenced_elsewhere(file_lists: list[tuple[Path, ...]]) -> list[bool]:
     flags = []
     for index, files in enumerate(file_lists):
         own = set(files)
-        flags.append(any(other != index and file_lists[other][0] not in own
-                         for other in readers.get(files[0], ())))
+        flags.append(
+            any(
+                other != index and file_lists[other][0] not in own
+                for other in readers.get(files[0], ())
+            )
+        )
     return flags
 
 

@@ -32,8 +32,10 @@ class FileTooLarge(OSError):
     """An input file over ``MAX_FILE_BYTES``; ``strerror`` is the message for the diagnostic."""
 
     def __init__(self, size: int, limit: int) -> None:
-        super().__init__(errno.EFBIG, f"file too large ({size} bytes, over the "
-                         f"{limit // (1024 * 1024)} MiB limit), not read")
+        super().__init__(
+            errno.EFBIG,
+            f"file too large ({size} bytes, over the {limit // (1024 * 1024)} MiB limit), not read",
+        )
 
 
 # The bytes read during one run (inside ``reading_once()``): a file that several projects share,
@@ -117,8 +119,9 @@ class ReadBoundary(NamedTuple):
 
 def _under(real: str, folders: tuple[str, ...]) -> bool:
     for folder in folders:
-        if real == folder or real.startswith(folder if folder.endswith(os.sep)
-                                             else folder + os.sep):
+        if real == folder or real.startswith(
+            folder if folder.endswith(os.sep) else folder + os.sep
+        ):
             return True
     return False
 
@@ -272,10 +275,12 @@ def unreadable(path: Path, error: OSError) -> Problem:
     boundary (nothing of it was read), DIND001 otherwise. The message names the file, not its
     absolute path (the span carries where it is)."""
     if isinstance(error, OutsideRepository):
-        return Problem("DIND003", f"`{path.name}` points outside the repository; not read",
-                       Span(path, 1))
-    return Problem("DIND001", f"Cannot read `{path.name}`: {error.strerror or error}",
-                   Span(path, 1))
+        return Problem(
+            "DIND003", f"`{path.name}` points outside the repository; not read", Span(path, 1)
+        )
+    return Problem(
+        "DIND001", f"Cannot read `{path.name}`: {error.strerror or error}", Span(path, 1)
+    )
 
 
 class _SpanFields(NamedTuple):
@@ -297,10 +302,10 @@ class Span(_SpanFields):
 
     __slots__ = ()
 
-    def __new__(cls, path: Path, line: int, col: int = 1, end_line: int = 0,
-                end_col: int = 0) -> Span:
-        return tuple.__new__(cls, (path, line, col, end_line if end_line >= line else line,
-                                   end_col))
+    def __new__(
+        cls, path: Path, line: int, col: int = 1, end_line: int = 0, end_col: int = 0
+    ) -> Span:
+        return tuple.__new__(cls, (path, line, col, max(end_line, line), end_col))
 
     def __deepcopy__(self, memo: dict[int, object]) -> Span:
         return self  # immutable: a deep copy of a replay state shares its spans (and paths)
@@ -364,7 +369,7 @@ def split_lines(text: str, *, dockerfile: bool = False) -> list[str]:
         lines = text.split("\n")
         if lines[-1] == "":
             lines.pop()
-        return [line[:-1] if line.endswith("\r") else line for line in lines]
+        return [line.removesuffix("\r") for line in lines]
     lines = _YAML_BREAKS.split(text)
     if lines[-1] == "":
         lines.pop()

@@ -64,8 +64,9 @@ def _is_comment(line: str) -> bool:
     return line.lstrip().startswith("#")
 
 
-def parse_suppressions(path: Path, lines: list[str],
-                       instructions: dict[int, int] | None = None) -> FileSuppressions:
+def parse_suppressions(
+    path: Path, lines: list[str], instructions: dict[int, int] | None = None
+) -> FileSuppressions:
     """Directives of one file. ``instructions`` maps an instruction's first line to its last
     (Dockerfiles), so a directive above an instruction covers all of it."""
     dockerfile = is_dockerfile_name(path.name)

@@ -21,8 +21,12 @@ DEFAULT_SOCKET = "/var/run/docker.sock"
 
 # Host-side Docker-API sockets (domain-facts §8) and the folders that hold them.
 HOST_SOCKETS = frozenset(
-    {"/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock",
-     "/var/run/podman/podman.sock"}
+    {
+        "/var/run/docker.sock",
+        "/run/docker.sock",
+        "/run/podman/podman.sock",
+        "/var/run/podman/podman.sock",
+    }
 )
 ROOTLESS_SOCKET = re.compile(r"^(/var)?/run/user/\d+/(docker\.sock|podman/podman\.sock)$")
 HOST_SOCKET_DIRS = frozenset({"/var/run", "/run"})
@@ -58,7 +62,7 @@ def same_run_dir(path: str) -> str:
     lintian `systemd-tmpfile-in-var-run` (bug #984678). Cited in rules/DIND103.
     """
     if path == "/var/run" or path.startswith("/var/run/"):
-        return path[len("/var"):]
+        return path[len("/var") :]
     return path
 
 
@@ -68,7 +72,7 @@ def _relative(path: str, folder: str) -> str | None:
     if path == folder:
         return ""
     prefix = folder.rstrip("/") + "/"
-    return path[len(prefix):] if path.startswith(prefix) else None
+    return path[len(prefix) :] if path.startswith(prefix) else None
 
 
 def network_names(service: Service) -> set[str]:
@@ -214,8 +218,9 @@ def build_topology(project: Project, host_docker_gid: int | None = None) -> Topo
     return Topology(project, images, daemons, clients)
 
 
-def _image_and_daemon(project: Project, service: Service
-                      ) -> tuple[ImageIdentity | None, Daemon | None]:
+def _image_and_daemon(
+    project: Project, service: Service
+) -> tuple[ImageIdentity | None, Daemon | None]:
     """The image identity of ``service`` and the daemon it runs (None: it runs none).
 
     A service not built here gets the same answer in every project that holds it: the services
@@ -281,8 +286,11 @@ def _as_daemon(service: Service, image: ImageIdentity | None) -> Daemon | None:
     socket_path = _socket_path(service, image, args)
     socket = _daemon_socket(service, image, args, socket_path)
     mounts = tuple(
-        m for m in service.volumes
-        if m.type in ("volume", "bind") and m.source and _relative(socket_path, m.target) is not None
+        m
+        for m in service.volumes
+        if m.type in ("volume", "bind")
+        and m.source
+        and _relative(socket_path, m.target) is not None
     )
     tcp = _tcp_listeners(service, image, args, entry_defaults)
     return Daemon(service, image, socket, mounts, tcp, entry_defaults)
@@ -294,7 +302,7 @@ def _after_dockerd(words: tuple[str, ...]) -> tuple[str, ...]:
         flat.extend(word.split())
     for index, word in enumerate(flat):
         if word.rsplit("/", 1)[-1] in ("dockerd", "dockerd-entrypoint.sh"):
-            return tuple(flat[index + 1:])
+            return tuple(flat[index + 1 :])
     return tuple(flat)
 
 
@@ -306,17 +314,17 @@ def _flag_values(args: tuple[str, ...], *names: str) -> list[str]:
             if arg == name and index + 1 < len(args):
                 values.append(args[index + 1])
             elif arg.startswith(name + "=") and name.startswith("--"):
-                values.append(arg[len(name) + 1:])
+                values.append(arg[len(name) + 1 :])
     return values
 
 
 def _socket_path(service: Service, image: ImageIdentity | None, args: tuple[str, ...]) -> str:
     for host in _flag_values(args, "-H", "--host"):
         if host.startswith("unix://"):
-            return normalise(host[len("unix://"):])
+            return normalise(host[len("unix://") :])
     env_host = service.environment.get("DOCKER_HOST")
     if env_host is not None and env_host.value and env_host.value.startswith("unix://"):
-        return normalise(env_host.value[len("unix://"):])  # dockerd-entrypoint.sh honours it
+        return normalise(env_host.value[len("unix://") :])  # dockerd-entrypoint.sh honours it
     if image is not None and image.daemon is not None:
         return image.daemon.socket_path
     return DEFAULT_SOCKET
@@ -328,33 +336,57 @@ def _daemon_socket(
     """The socket's owning GID: ``--group``/``-G`` (name or number) or the default group
     ``docker``; with no such group dockerd falls back to its own GID, 0 (domain-facts §3)."""
     where = service.image.value if service.image else service.name
-    span = (service.command.span if service.command else None)
+    span = service.command.span if service.command else None
     groups = _flag_values(args, "-G", "--group")
     if groups:
         wanted = groups[-1]
         if wanted == "":
-            return Socket("daemon", path, 0, "`--group \"\"` in the command", service.name, span)
+            return Socket("daemon", path, 0, '`--group ""` in the command', service.name, span)
         if parse_id(wanted) is not None:
-            return Socket("daemon", path, parse_id(wanted), f"`--group {wanted}` in the command",
-                          service.name, span)
+            return Socket(
+                "daemon",
+                path,
+                parse_id(wanted),
+                f"`--group {wanted}` in the command",
+                service.name,
+                span,
+            )
         entry = image.groups.get(wanted) if image is not None else None
         gid = entry.gid if entry is not None else None
         return Socket("daemon", path, gid, f"`--group {wanted}` in the command", service.name, span)
     image_span = service.image.span if service.image else service.span
     if image is None:
-        return Socket("daemon", path, None, f"image {where} (not modelled)", service.name,
-                      image_span)
+        return Socket(
+            "daemon", path, None, f"image {where} (not modelled)", service.name, image_span
+        )
     if image.daemon is not None and image.daemon.rootless:
-        return Socket("daemon", path, None, f"rootless daemon in {image.description}",
-                      service.name, image_span)
+        return Socket(
+            "daemon",
+            path,
+            None,
+            f"rootless daemon in {image.description}",
+            service.name,
+            image_span,
+        )
     docker = image.groups.get("docker")
     if docker is not None:
-        return Socket("daemon", path, docker.gid,
-                      f"group `docker` of image {image.description}", service.name,
-                      docker.span or image_span)
+        return Socket(
+            "daemon",
+            path,
+            docker.gid,
+            f"group `docker` of image {image.description}",
+            service.name,
+            docker.span or image_span,
+        )
     if image.base_known:
-        return Socket("daemon", path, 0, f"image {image.description} has no `docker` group",
-                      service.name, image_span)
+        return Socket(
+            "daemon",
+            path,
+            0,
+            f"image {image.description} has no `docker` group",
+            service.name,
+            image_span,
+        )
     return Socket("daemon", path, None, f"image {image.description}", service.name, image_span)
 
 
@@ -363,8 +395,9 @@ def _tcp_listeners(
 ) -> tuple[TcpListener, ...] | None:
     """What the daemon listens on over TCP (docker:dind entrypoint, domain-facts §4)."""
     listeners: list[TcpListener] = []
-    tls_flag = any(a.split("=")[0] in ("--tlsverify", "--tls") and not a.endswith("=false")
-                   for a in args)
+    tls_flag = any(
+        a.split("=")[0] in ("--tlsverify", "--tls") and not a.endswith("=false") for a in args
+    )
     if entry_defaults:
         certdir = service.environment.get("DOCKER_TLS_CERTDIR")
         if certdir is not None and not certdir.known:
@@ -387,7 +420,10 @@ _HeldBy = dict[tuple[str, str | None], list[tuple[Daemon, Mount]]]
 
 
 def _reaches(
-    service: Service, services: dict[str, Service], held_by: _HeldBy, seen: set[str],
+    service: Service,
+    services: dict[str, Service],
+    held_by: _HeldBy,
+    seen: set[str],
     host_docker_gid: int | None = None,
 ) -> tuple[Reach, ...]:
     """Sockets carried into ``service`` by its mounts and its ``volumes_from``."""
@@ -417,8 +453,7 @@ def _reaches(
     return tuple(reaches)
 
 
-def _reach_of_mount(mount: Mount, held_by: _HeldBy,
-                    host_docker_gid: int | None) -> Reach | None:
+def _reach_of_mount(mount: Mount, held_by: _HeldBy, host_docker_gid: int | None) -> Reach | None:
     if not mount.known or mount.source is None:
         return None
     if mount.type == "bind":
@@ -430,8 +465,16 @@ def _reach_of_mount(mount: Mount, held_by: _HeldBy,
         if inside is None:
             continue
         landed = normalise(posixpath.join(mount.target, inside)) if inside else mount.target
-        return Reach(daemon.socket, landed, mount.span, mount.read_only, mount.read_only_span,
-                     f"{mount.type} {mount.source}", True, mount)
+        return Reach(
+            daemon.socket,
+            landed,
+            mount.span,
+            mount.read_only,
+            mount.read_only_span,
+            f"{mount.type} {mount.source}",
+            True,
+            mount,
+        )
     return None
 
 
@@ -450,10 +493,23 @@ def host_socket_reach(mount: Mount, host_docker_gid: int | None = None) -> Reach
     if host_docker_gid is None:
         socket = Socket("host", socket_path, None, "the host's Docker daemon")
     else:
-        socket = Socket("host", socket_path, host_docker_gid,
-                        "`host-docker-gid` of the configuration", "the host")
-    return Reach(socket, landed, mount.span, mount.read_only, mount.read_only_span,
-                 f"bind {source}", holds, mount)
+        socket = Socket(
+            "host",
+            socket_path,
+            host_docker_gid,
+            "`host-docker-gid` of the configuration",
+            "the host",
+        )
+    return Reach(
+        socket,
+        landed,
+        mount.span,
+        mount.read_only,
+        mount.read_only_span,
+        f"bind {source}",
+        holds,
+        mount,
+    )
 
 
 def _identity(service: Service, image: ImageIdentity | None) -> Identity:
@@ -478,8 +534,9 @@ def _root_if_obvious(spec: str | None) -> ResolvedUser | None:
     """Without a model of the image only uid 0 is certain (root is uid 0 everywhere)."""
     user = (spec or "").split(":", 1)[0]
     if user in ("0", "root"):
-        return ResolvedUser(spec or "", 0, "root", None, (), user == "root", ":" in (spec or ""),
-                            False)
+        return ResolvedUser(
+            spec or "", 0, "root", None, (), user == "root", ":" in (spec or ""), False
+        )
     return None
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dindlint.images.knowledge import COMPILED_FILE, SOURCE_FILE, compile_source  # noqa: E402
+from dindlint.images.knowledge import COMPILED_FILE, SOURCE_FILE, compile_source
 
 COMPILED_FILE.write_text(compile_source(SOURCE_FILE.read_text(encoding="utf-8")), encoding="utf-8")
 print(f"wrote {COMPILED_FILE}")

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-_SECTION = re.compile(r"^## (.+)$", re.M)
-_BLOCK = re.compile(r"^```[\w-]*[ \t]+title=(\S+)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
+_SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
+_BLOCK = re.compile(
+    r"^```[\w-]*[ \t]+title=(\S+)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL
+)
 
 
 def sections(body: str) -> dict[str, str]:

@@ -27,8 +27,21 @@ except ImportError:  # pragma: no cover - the robustness tests skip without hypo
     pass
 else:
     _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-    settings.register_profile("ci", max_examples=1000, derandomize=True, database=None,
-                              deadline=None, suppress_health_check=_SLOW_OK, print_blob=True)
-    settings.register_profile("long", max_examples=20000, database=None, deadline=None,
-                              suppress_health_check=_SLOW_OK, print_blob=True)
+    settings.register_profile(
+        "ci",
+        max_examples=1000,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=_SLOW_OK,
+        print_blob=True,
+    )
+    settings.register_profile(
+        "long",
+        max_examples=20000,
+        database=None,
+        deadline=None,
+        suppress_health_check=_SLOW_OK,
+        print_blob=True,
+    )
     settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))

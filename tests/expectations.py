@@ -63,5 +63,11 @@ def findings(root: Path, paths: list[Path] | None = None) -> Counter[Claim]:
 
 
 def describe(claims: Counter[Claim]) -> str:
-    return "\n".join(f"  {p}:{line}: {rule}" for (p, line, rule), n in sorted(claims.items())
-                     for _ in range(n)) or "  (none)"
+    return (
+        "\n".join(
+            f"  {p}:{line}: {rule}"
+            for (p, line, rule), n in sorted(claims.items())
+            for _ in range(n)
+        )
+        or "  (none)"
+    )

@@ -53,7 +53,8 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_baseline_survives_inserted_lines_and_reformatting(
-        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     written = run(repo, monkeypatch, "--write-baseline", "dindlint-baseline.json")
     assert written.exit_code == 0
     document = json.loads((repo / "dindlint-baseline.json").read_text())
@@ -66,21 +67,26 @@ def test_baseline_survives_inserted_lines_and_reformatting(
 
 def test_new_finding_is_still_reported(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run(repo, monkeypatch, "--write-baseline", "dindlint-baseline.json")
-    (repo / "compose.yaml").write_text(AFTER + """    watchtower:
+    (repo / "compose.yaml").write_text(
+        AFTER
+        + """    watchtower:
         image: containrrr/watchtower:1.7.1
         volumes:
             - /var/run/docker.sock:/var/run/docker.sock
-""")
+"""
+    )
     result = run(repo, monkeypatch, "--baseline", "dindlint-baseline.json")
     assert result.exit_code == 1
     assert result.output.count(" DIND102 ") == 1 and "watchtower" in result.output
 
 
 def test_changing_the_offending_value_is_a_new_finding(
-        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run(repo, monkeypatch, "--write-baseline", "dindlint-baseline.json")
-    (repo / "compose.yaml").write_text(BEFORE.replace(
-        "/var/run/docker.sock:/var/run/docker.sock\n", "/var/run:/var/run\n"))
+    (repo / "compose.yaml").write_text(
+        BEFORE.replace("/var/run/docker.sock:/var/run/docker.sock\n", "/var/run:/var/run\n")
+    )
     result = run(repo, monkeypatch, "--baseline", "dindlint-baseline.json")
     assert " DIND102 " in result.output and "portainer bind-mounts `/var/run`" in result.output
 

@@ -17,8 +17,14 @@ from tests.conftest import REPO
 from tests.expectations import describe, expectations, findings
 
 DOCS = catalogue()
-REQUIRED_SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Exceptions",
-                     "References"]
+REQUIRED_SECTIONS = [
+    "What it does",
+    "Why is this bad?",
+    "Example",
+    "Use instead",
+    "Exceptions",
+    "References",
+]
 
 
 def test_catalogue_and_checks_match_one_to_one() -> None:
@@ -38,7 +44,8 @@ def test_front_matter_is_valid(rule_id: str) -> None:
     from ruamel.yaml import YAML
 
     schema = json.loads(
-        resources.files("dindlint").joinpath("data/rule-document.schema.json").read_text())
+        resources.files("dindlint").joinpath("data/rule-document.schema.json").read_text()
+    )
     text = (REPO / "rules" / DOCS[rule_id].filename).read_text()
     front = YAML(typ="safe").load(text.split("---\n")[1])
     jsonschema.validate(front, schema)
@@ -64,8 +71,7 @@ def check_example(rule_id: str, text: str, folder: Path) -> str | None:
     if not any(rule == rule_id for (_, _, rule) in expected):
         return f"the Example of {rule_id} claims no {rule_id} finding"
     if expected != actual:
-        return (f"Example of {rule_id}: expected\n{describe(expected)}\nactual\n"
-                f"{describe(actual)}")
+        return f"Example of {rule_id}: expected\n{describe(expected)}\nactual\n{describe(actual)}"
     wrong = {k: v for k, v in findings(use_instead).items() if k[2] == rule_id}
     if wrong:
         return f"Use instead of {rule_id} still yields:\n{describe(wrong)}"  # type: ignore[arg-type]

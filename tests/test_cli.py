@@ -36,7 +36,8 @@ def test_findings_exit_one() -> None:
 def test_fail_on_error_ignores_warnings(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text(
         "services:\n  t:\n    image: traefik:v3.1\n"
-        "    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n")
+        "    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n"
+    )
     assert invoke("check", str(tmp_path)).exit_code == 1
     assert invoke("check", "--fail-on", "error", str(tmp_path)).exit_code == 0
 
@@ -74,8 +75,13 @@ def test_text_shows_source_line_and_caret() -> None:
 
 
 def test_python_dash_m_entry_point() -> None:
-    proc = subprocess.run([sys.executable, "-m", "dindlint", "check", FIXED],
-                          capture_output=True, text=True, cwd=REPO, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dindlint", "check", FIXED],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -86,7 +92,13 @@ def test_installed_console_script_runs_outside_the_checkout(tmp_path: Path) -> N
         pytest.skip("dindlint is not installed in this environment")
     shutil.copytree(REPO / "examples/broken-dind", tmp_path / "stack")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([script, "check", "--format", "sarif", "stack"], capture_output=True,
-                          text=True, cwd=tmp_path, env=env, check=False)
+    proc = subprocess.run(
+        [script, "check", "--format", "sarif", "stack"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 1, proc.stderr
     assert '"id": "DIND101"' in proc.stdout and '"helpUri"' in proc.stdout

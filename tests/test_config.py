@@ -25,8 +25,12 @@ def run(cwd: Path, monkeypatch: pytest.MonkeyPatch, *args: str):  # type: ignore
 
 
 def rules_in(output: str) -> set[str]:
-    return {word for line in output.splitlines() for word in line.split()[2:3]
-            if word.startswith("DIND")}
+    return {
+        word
+        for line in output.splitlines()
+        for word in line.split()[2:3]
+        if word.startswith("DIND")
+    }
 
 
 @pytest.fixture
@@ -44,13 +48,15 @@ def test_no_configuration_reports_everything(repo: Path, monkeypatch: pytest.Mon
 
 
 def test_pyproject_section_is_read(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (repo / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.dindlint]\n'
-                                         'ignore = ["DIND102"]\n')
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.dindlint]\nignore = ["DIND102"]\n'
+    )
     assert rules_in(run(repo, monkeypatch).output) == {"DIND101"}
 
 
 def test_dindlint_file_wins_over_pyproject_and_nearest_wins(
-        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (repo / "pyproject.toml").write_text('[tool.dindlint]\nignore = ["DIND102"]\n')
     (repo / ".dindlint.yaml").write_text("ignore: [DIND101]\n")
     assert rules_in(run(repo, monkeypatch).output) == {"DIND102"}
@@ -62,7 +68,7 @@ def test_dindlint_file_wins_over_pyproject_and_nearest_wins(
 
 
 def test_explicit_config_wins_and_no_config_ignores(
-        repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+    repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     (repo / ".dindlint.yaml").write_text("ignore: [DIND101]\n")
     other = tmp_path_factory.mktemp("cfg") / "strict.yaml"
@@ -71,8 +77,9 @@ def test_explicit_config_wins_and_no_config_ignores(
     assert rules_in(run(repo, monkeypatch, "--no-config").output) == {"DIND101", "DIND102"}
 
 
-def test_search_stops_at_the_repository_root(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_stops_at_the_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".dindlint.yaml").write_text("ignore: [DIND1]\n")
     inner = tmp_path / "inner"
     inner.mkdir()
@@ -85,14 +92,16 @@ def test_search_stops_at_the_repository_root(tmp_path: Path,
 
 
 def test_select_and_ignore_with_prefixes_most_specific_wins(
-        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (repo / ".dindlint.yaml").write_text("select: [DIND101]\nignore: [DIND1]\n")
     assert rules_in(run(repo, monkeypatch).output) == {"DIND101"}
 
 
 def test_severity_override_and_fail_on(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (repo / ".dindlint.yaml").write_text(
-        "severity:\n  DIND101: info\n  DIND102: info\nfail-on: warning\n")
+        "severity:\n  DIND101: info\n  DIND102: info\nfail-on: warning\n"
+    )
     result = run(repo, monkeypatch)
     assert " info DIND101 " in result.output and result.exit_code == 0
     (repo / ".dindlint.yaml").write_text("severity: {DIND101: info}\nfail-on: info\n")
@@ -117,13 +126,16 @@ def test_per_file_ignores(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_host_docker_gid_makes_the_host_socket_owner_known(
-        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (repo / "app").mkdir()
     (repo / "app" / "Dockerfile").write_text(
-        "FROM alpine:3.20\nRUN adduser -D -u 1001 app\nUSER app\n")
+        "FROM alpine:3.20\nRUN adduser -D -u 1001 app\nUSER app\n"
+    )
     (repo / "compose.yaml").write_text(
         "services:\n  app:\n    build: ./app\n    group_add: ['998']\n    volumes:\n"
-        "      - /var/run/docker.sock:/var/run/docker.sock\n")
+        "      - /var/run/docker.sock:/var/run/docker.sock\n"
+    )
     assert "DIND202" not in rules_in(run(repo, monkeypatch).output)
     (repo / ".dindlint.yaml").write_text("host-docker-gid: 999\n")
     output = run(repo, monkeypatch).output
@@ -135,21 +147,24 @@ def test_images_teach_a_private_base_image(repo: Path, monkeypatch: pytest.Monke
     (repo / "compose.yaml").write_text(
         "services:\n  dind:\n    image: docker:27-dind\n    privileged: true\n    volumes:\n"
         "      - run:/var/run\n  runner:\n    image: registry.acme.io/ci/runner:3\n"
-        "    volumes:\n      - run:/var/run\nvolumes:\n  run:\n")
+        "    volumes:\n      - run:/var/run\nvolumes:\n  run:\n"
+    )
     assert "DIND301" not in rules_in(run(repo, monkeypatch).output)  # unknown image: silent
     (repo / ".dindlint.yaml").write_text(
         "images:\n  - id: acme-runner\n    match: {repository: [ci/runner]}\n"
         "    inherits: alpine\n    default_user: runner\n"
         "    users: [{name: runner, uid: 1001, gid: 1001}]\n"
         "    groups: [{name: runner, gid: 1001, members: [runner]}]\n"
-        "    source: our platform team's image, Dockerfile in infra/runner\n")
+        "    source: our platform team's image, Dockerfile in infra/runner\n"
+    )
     assert "DIND301" in rules_in(run(repo, monkeypatch).output)
 
 
 def test_env_file_key_and_flag(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (repo / "compose.yaml").write_text(
         "services:\n  agent:\n    image: traefik:v3.1\n    volumes:\n"
-        "      - ${SOCK}:/var/run/docker.sock\n")
+        "      - ${SOCK}:/var/run/docker.sock\n"
+    )
     assert rules_in(run(repo, monkeypatch).output) == {"DIND003"}
     (repo / "ci.env").write_text("SOCK=/var/run/docker.sock\n")
     assert rules_in(run(repo, monkeypatch, "--env-file", "ci.env").output) == {"DIND102"}
@@ -160,12 +175,12 @@ def test_env_file_key_and_flag(repo: Path, monkeypatch: pytest.MonkeyPatch) -> N
 # ---------------------------------------------------------------- CLI flags
 
 
-def test_select_ignore_flags_override_the_file(repo: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_select_ignore_flags_override_the_file(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (repo / ".dindlint.yaml").write_text("ignore: [DIND101]\n")
     assert rules_in(run(repo, monkeypatch, "--ignore", "DIND102").output) == {"DIND101"}
-    assert rules_in(run(repo, monkeypatch, "--select", "DIND101,DIND004",
-                        "--ignore", "DIND004").output) == {"DIND101"}
+    assert rules_in(
+        run(repo, monkeypatch, "--select", "DIND101,DIND004", "--ignore", "DIND004").output
+    ) == {"DIND101"}
 
 
 def test_fail_on_and_exit_zero_flags(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,18 +189,19 @@ def test_fail_on_and_exit_zero_flags(repo: Path, monkeypatch: pytest.MonkeyPatch
     assert run(repo, monkeypatch, "--exit-zero").exit_code == 0
 
 
-def test_use_env_reads_the_process_environment(repo: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_use_env_reads_the_process_environment(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (repo / "compose.yaml").write_text(
         "services:\n  agent:\n    image: traefik:v3.1\n    volumes:\n"
-        "      - ${SOCK}:/var/run/docker.sock\n")
+        "      - ${SOCK}:/var/run/docker.sock\n"
+    )
     monkeypatch.setenv("SOCK", "/var/run/docker.sock")
     assert rules_in(run(repo, monkeypatch).output) == {"DIND003"}  # not read by default
     assert rules_in(run(repo, monkeypatch, "--use-env").output) == {"DIND102"}
 
 
-def test_unknown_rule_in_a_flag_is_a_usage_error(repo: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_rule_in_a_flag_is_a_usage_error(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result = run(repo, monkeypatch, "--select", "DIND999")
     assert result.exit_code == 2 and "unknown rule id `DIND999`" in result.output
 
@@ -193,16 +209,20 @@ def test_unknown_rule_in_a_flag_is_a_usage_error(repo: Path,
 # ---------------------------------------------------------------- bad configuration
 
 
-@pytest.mark.parametrize(("text", "line", "expected"), [
-    ("select: [DIND1]\nbogus: 1\n", 2, "bogus: unknown key `bogus`"),
-    ("fail-on: warning\nhost-docker-gid: nine\n", 2, "host-docker-gid: 'nine' is not of type"),
-    ("ignore:\n  - DIND101\n  - DIND999\n", 3, "ignore.1: unknown rule id `DIND999`"),
-    ("severity:\n  DIND101: fatal\n", 2, "severity.DIND101: 'fatal' is not one of"),
-    ("images:\n  - id: x\n    inherits: nothing-like-this\n", 2, "images.0: `inherits`"),
-    ("select: [DIND1\n", 1, "invalid YAML"),
-])
-def test_bad_yaml_configuration(repo: Path, monkeypatch: pytest.MonkeyPatch, text: str,
-                                line: int, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        ("select: [DIND1]\nbogus: 1\n", 2, "bogus: unknown key `bogus`"),
+        ("fail-on: warning\nhost-docker-gid: nine\n", 2, "host-docker-gid: 'nine' is not of type"),
+        ("ignore:\n  - DIND101\n  - DIND999\n", 3, "ignore.1: unknown rule id `DIND999`"),
+        ("severity:\n  DIND101: fatal\n", 2, "severity.DIND101: 'fatal' is not one of"),
+        ("images:\n  - id: x\n    inherits: nothing-like-this\n", 2, "images.0: `inherits`"),
+        ("select: [DIND1\n", 1, "invalid YAML"),
+    ],
+)
+def test_bad_yaml_configuration(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, text: str, line: int, expected: str
+) -> None:
     (repo / ".dindlint.yaml").write_text(text)
     result = run(repo, monkeypatch)
     assert result.exit_code == 2
@@ -212,8 +232,9 @@ def test_bad_yaml_configuration(repo: Path, monkeypatch: pytest.MonkeyPatch, tex
 
 
 def test_bad_pyproject_configuration(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (repo / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.dindlint]\n'
-                                         'select = ["DIND1"]\nfail_on = "error"\n')
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.dindlint]\nselect = ["DIND1"]\nfail_on = "error"\n'
+    )
     result = run(repo, monkeypatch)
     assert result.exit_code == 2
     assert "pyproject.toml:6: fail_on: unknown key `fail_on`" in result.output
@@ -227,11 +248,18 @@ def test_missing_explicit_config(repo: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_schema_ships_and_is_valid_json() -> None:
     from importlib import resources
 
-    schema = json.loads(
-        resources.files("dindlint").joinpath("data/config.schema.json").read_text())
+    schema = json.loads(resources.files("dindlint").joinpath("data/config.schema.json").read_text())
     assert set(schema["properties"]) == {
-        "select", "ignore", "severity", "fail-on", "exclude", "per-file-ignores",
-        "host-docker-gid", "images", "env-file"}
+        "select",
+        "ignore",
+        "severity",
+        "fail-on",
+        "exclude",
+        "per-file-ignores",
+        "host-docker-gid",
+        "images",
+        "env-file",
+    }
 
 
 def test_init_writes_a_valid_starter_config(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,13 +19,25 @@ def _write(root: Path, relative: str, text: str = COMPOSE) -> Path:
 
 
 def test_names() -> None:
-    for name in ("compose.yaml", "docker-compose.yml", "Docker-Compose.prod.YML", "dev.compose.yaml",
-                 "docker-stack.yml", "compose.override.yaml"):
+    for name in (
+        "compose.yaml",
+        "docker-compose.yml",
+        "Docker-Compose.prod.YML",
+        "dev.compose.yaml",
+        "docker-stack.yml",
+        "compose.override.yaml",
+    ):
         assert is_compose_name(name), name
     for name in ("values.yaml", "docker.yml", ".gitlab-ci.yml"):
         assert not is_compose_name(name), name
-    for name in ("Dockerfile", "Dockerfile.dev", "app.Dockerfile", "ubuntu.dockerfile",
-                 "Containerfile", "dockerfile"):
+    for name in (
+        "Dockerfile",
+        "Dockerfile.dev",
+        "app.Dockerfile",
+        "ubuntu.dockerfile",
+        "Containerfile",
+        "dockerfile",
+    ):
         assert is_dockerfile_name(name), name
     for name in ("Dockerfile-notes.md", "dockerfiles", "README"):
         assert not is_dockerfile_name(name), name
@@ -70,8 +82,11 @@ def test_override_passed_alone_finds_its_base(tmp_path: Path) -> None:
 
 
 def test_included_file_is_not_a_project_of_its_own(tmp_path: Path) -> None:
-    _write(tmp_path, "compose.yaml", "include:\n  - db/compose.yaml\nservices:\n  web:\n"
-                                     "    image: nginx:1.27\n")
+    _write(
+        tmp_path,
+        "compose.yaml",
+        "include:\n  - db/compose.yaml\nservices:\n  web:\n    image: nginx:1.27\n",
+    )
     _write(tmp_path, "db/compose.yaml", "services:\n  db:\n    image: postgres:16\n")
     projects = build_projects(discover([tmp_path]), Loader())
     assert len(projects) == 1
@@ -90,7 +105,9 @@ def test_lone_dockerfile_finds_the_compose_file_that_builds_it(tmp_path: Path) -
 def test_unbuilt_dockerfile_is_its_own_project(tmp_path: Path) -> None:
     dockerfile = _write(tmp_path, "tools/Dockerfile", "FROM alpine:3.20\n")
     projects = build_projects(discover([tmp_path]), Loader())
-    assert [(p.compose, [d.path for d in p.dockerfiles]) for p in projects] == [(None, [dockerfile])]
+    assert [(p.compose, [d.path for d in p.dockerfiles]) for p in projects] == [
+        (None, [dockerfile])
+    ]
 
 
 def test_missing_path_is_reported(tmp_path: Path) -> None:

@@ -16,8 +16,14 @@ BROKEN = REPO / "examples" / "broken-dind"
 
 
 def _console(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dindlint", *args], capture_output=True,
-                          text=True, cwd=REPO, check=False, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dindlint", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        timeout=120,
+    )
 
 
 def test_findings_exit_1_with_the_whole_report() -> None:
@@ -51,14 +57,24 @@ def _with_closed(fds: str, *args: str) -> int:
     """Exit code of the console command started with the shell's descriptors ``fds`` closed."""
     closing = " ".join(f"{fd}>&-" for fd in fds)
     command = " ".join([sys.executable, "-m", "dindlint", *args])
-    return subprocess.run(["sh", "-c", f"{command} {closing}"], cwd=REPO, check=False,
-                          timeout=120).returncode
+    return subprocess.run(
+        ["sh", "-c", f"{command} {closing}"], cwd=REPO, check=False, timeout=120
+    ).returncode
 
 
 def test_closed_standard_streams_keep_the_exit_code(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    assert _with_closed("1", "check", "--no-config", "--format", f"json:{report}",
-                        str(REPO / "examples" / "fixed-dind")) == 0
+    assert (
+        _with_closed(
+            "1",
+            "check",
+            "--no-config",
+            "--format",
+            f"json:{report}",
+            str(REPO / "examples" / "fixed-dind"),
+        )
+        == 0
+    )
     assert report.is_file()
     assert _with_closed("2", "check", "--no-config", str(REPO / "examples" / "fixed-dind")) == 0
     assert _with_closed("12", "check", "--no-config", str(BROKEN)) == 1
@@ -67,8 +83,13 @@ def test_closed_standard_streams_keep_the_exit_code(tmp_path: Path) -> None:
 
 def test_a_profiler_still_gets_its_report() -> None:
     """Under cProfile (ADR 006's method) the command exits normally, so the profile is printed."""
-    proc = subprocess.run([sys.executable, "-m", "cProfile", "-m", "dindlint", "check",
-                           "--no-config", str(BROKEN)], capture_output=True, text=True,
-                          cwd=REPO, check=False, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-m", "dindlint", "check", "--no-config", str(BROKEN)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        timeout=120,
+    )
     # (cProfile itself swallows the exit code)
     assert "DIND" in proc.stdout and "function calls" in proc.stdout

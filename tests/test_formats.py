@@ -25,10 +25,20 @@ from dindlint.source import Span
 from tests.conftest import REPO
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-FIXTURE = ["examples/broken-dind", "tests/fixtures/membership", "tests/fixtures/suppressions",
-           "tests/cases/broken-yaml"]
-EXTENSIONS = {"text": "txt", "sarif": "sarif", "json": "json", "github": "txt",
-              "gitlab": "json", "junit": "xml"}
+FIXTURE = [
+    "examples/broken-dind",
+    "tests/fixtures/membership",
+    "tests/fixtures/suppressions",
+    "tests/cases/broken-yaml",
+]
+EXTENSIONS = {
+    "text": "txt",
+    "sarif": "sarif",
+    "json": "json",
+    "github": "txt",
+    "gitlab": "json",
+    "junit": "xml",
+}
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *args: str, cwd: Path = REPO):  # type: ignore[no-untyped-def]
@@ -63,8 +73,9 @@ def test_snapshot(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("paths", [FIXTURE, ["examples/fixed-dind"]])
-def test_json_validates_against_the_shipped_schema(paths: list[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_validates_against_the_shipped_schema(
+    paths: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json_report.schema()
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -75,9 +86,11 @@ def test_json_validates_against_the_shipped_schema(paths: list[str],
 
 
 def test_json_keeps_suppressed_findings_with_their_justification(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    document = json.loads(run(monkeypatch, "--format", "json",
-                              "tests/fixtures/suppressions").stdout)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    document = json.loads(
+        run(monkeypatch, "--format", "json", "tests/fixtures/suppressions").stdout
+    )
     suppressed = [f for f in document["findings"] if f["suppressed"] is not None]
     assert len(suppressed) == document["summary"]["suppressed"] > 0
     assert any(f["suppressed"]["justification"] for f in suppressed)
@@ -85,8 +98,9 @@ def test_json_keeps_suppressed_findings_with_their_justification(
     assert document["summary"]["findings"] == len(active)
 
 
-def test_json_fingerprint_is_the_baseline_fingerprint(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_fingerprint_is_the_baseline_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     baseline = tmp_path / "baseline.json"
     run(monkeypatch, "--write-baseline", str(baseline), "examples/broken-dind")
     recorded = {e["fingerprint"] for e in json.loads(baseline.read_text())["findings"]}
@@ -95,8 +109,7 @@ def test_json_fingerprint_is_the_baseline_fingerprint(tmp_path: Path,
 
 
 @pytest.mark.parametrize("fmt", ["github", "gitlab", "junit"])
-def test_other_formats_drop_suppressed_findings(fmt: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_formats_drop_suppressed_findings(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     output = run(monkeypatch, "--format", fmt, "tests/fixtures/suppressions").stdout
     text = run(monkeypatch, "--format", "text", "tests/fixtures/suppressions").stdout
     shown = sum(1 for line in text.splitlines() if ": warning DIND" in line)
@@ -109,22 +122,27 @@ def test_other_formats_drop_suppressed_findings(fmt: str,
 
 
 def _diag(message: str, path: Path, severity: str = "error") -> Diagnostic:
-    return Diagnostic(Span(path, 3, 5, 3, 9), "DIND301", severity, "user-cannot-access-socket",
-                      message)
+    return Diagnostic(
+        Span(path, 3, 5, 3, 9), "DIND301", severity, "user-cannot-access-socket", message
+    )
 
 
 def test_github_escapes_message_and_properties(tmp_path: Path) -> None:
     path = tmp_path / "we,ird:name.yaml"
     line = github.command(_diag("100% sure\r\nsecond line", path), ReportContext(root=tmp_path))
-    assert line == ("::error file=we%2Cird%3Aname.yaml,line=3,endLine=3,col=5,endColumn=9,"
-                    "title=DIND301 user-cannot-access-socket::100%25 sure%0D%0Asecond line")
+    assert line == (
+        "::error file=we%2Cird%3Aname.yaml,line=3,endLine=3,col=5,endColumn=9,"
+        "title=DIND301 user-cannot-access-socket::100%25 sure%0D%0Asecond line"
+    )
     assert "\n" not in line and "\r" not in line
 
 
 def test_github_command_per_severity(tmp_path: Path) -> None:
     context = ReportContext(root=tmp_path)
-    names = [github.command(_diag("m", tmp_path / "c.yaml", s), context).split(" ")[0]
-             for s in ("error", "warning", "info")]
+    names = [
+        github.command(_diag("m", tmp_path / "c.yaml", s), context).split(" ")[0]
+        for s in ("error", "warning", "info")
+    ]
     assert names == ["::error", "::warning", "::notice"]
 
 
@@ -148,7 +166,8 @@ def test_gitlab_severity_mapping(tmp_path: Path) -> None:
 
 
 def test_junit_is_one_suite_per_file_and_one_failure_per_finding(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     root = ET.fromstring(run(monkeypatch, "--format", "junit", *FIXTURE).stdout)
     suites = root.findall("testsuite")
     assert len({s.get("name") for s in suites}) == len(suites)
@@ -164,8 +183,9 @@ def test_junit_without_findings_has_a_passing_case(monkeypatch: pytest.MonkeyPat
 
 def test_text_and_sarif_in_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "out.sarif"
-    result = run(monkeypatch, "--format", "text", "--format", f"sarif:{target}",
-                 "examples/broken-dind")
+    result = run(
+        monkeypatch, "--format", "text", "--format", f"sarif:{target}", "examples/broken-dind"
+    )
     assert result.exit_code == 1
     assert "examples/broken-dind/compose.yaml:15:11: error DIND302" in result.stdout
     log = json.loads(target.read_text())
@@ -174,28 +194,32 @@ def test_text_and_sarif_in_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_several_files_in_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     specs = [f"{fmt}:{tmp_path / ('report.' + fmt)}" for fmt in FORMATS]
-    result = run(monkeypatch, *[a for s in specs for a in ("--format", s)],
-                 "examples/broken-dind")
+    result = run(monkeypatch, *[a for s in specs for a in ("--format", s)], "examples/broken-dind")
     assert result.exit_code == 1 and result.stdout == ""
     assert all((tmp_path / f"report.{fmt}").read_text() for fmt in FORMATS)
 
 
-def test_dash_o_still_serves_a_single_format(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dash_o_still_serves_a_single_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "report.json"
     result = run(monkeypatch, "--format", "json", "-o", str(target), "examples/broken-dind")
     assert result.exit_code == 1 and result.stdout == ""
     assert json.loads(target.read_text())["version"] == 1
 
 
-@pytest.mark.parametrize("args", [
-    ["--format", "text", "--format", "json"],          # two reports on standard output
-    ["--format", "sarif:a.sarif", "-o", "b.txt"],      # -o has no report to receive
-    ["--format", "xml"],
-    ["--format", "sarif:"],
-])
-def test_impossible_output_plans_are_usage_errors(args: list[str], tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "text", "--format", "json"],  # two reports on standard output
+        ["--format", "sarif:a.sarif", "-o", "b.txt"],  # -o has no report to receive
+        ["--format", "xml"],
+        ["--format", "sarif:"],
+    ],
+)
+def test_impossible_output_plans_are_usage_errors(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result = run(monkeypatch, *args, str(REPO / "examples/broken-dind"), cwd=tmp_path)
     assert result.exit_code == 2
     assert "Traceback" not in result.output

@@ -40,7 +40,7 @@ def subtree(text: str, label: str) -> list[str]:
         if match and match.group(2) == label:
             depth = len(match.group(1))
             block = [line]
-            for below in lines[index + 1:]:
+            for below in lines[index + 1 :]:
                 inner = re.match(r"^((?:[│ ] {3})*)[├└]── ", below)
                 if inner is None or len(inner.group(1)) <= depth:
                     break
@@ -55,7 +55,7 @@ def children(block: list[str]) -> list[str]:
     assert head is not None
     depth = len(head.group(1)) + 4
     child = re.compile(rf"^[│ ]{{{depth}}}[├└]── ")
-    return [line[depth + 4:] for line in block[1:] if child.match(line)]
+    return [line[depth + 4 :] for line in block[1:] if child.match(line)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,13 +130,17 @@ def test_client_that_cannot_connect_shows_the_rule() -> None:
     assert "uid=1001(app) gid=1001(app) groups=1001(app)" in not_member
     assert children(subtree(text, "explicit-group"))[-1] == "✘ cannot connect (DIND302)"
     assert children(subtree(text, "numeric-no-entry"))[-2:] == [
-        "uid=1500 gid=0(root) groups=0(root)", "✘ cannot connect (DIND303)"]
+        "uid=1500 gid=0(root) groups=0(root)",
+        "✘ cannot connect (DIND303)",
+    ]
 
 
 def test_unknown_identity_and_access() -> None:
     unknown = children(subtree(drawn(str(MEMBERSHIP)), "unknown-image"))
     assert unknown[-2:] == [
-        "identity unknown (image ghcr.io/example/ci-runner:1.0 not modelled)", "? unknown"]
+        "identity unknown (image ghcr.io/example/ci-runner:1.0 not modelled)",
+        "? unknown",
+    ]
 
 
 def test_group_add_gids_are_appended() -> None:
@@ -146,8 +150,11 @@ def test_group_add_gids_are_appended() -> None:
 
 def test_host_daemon_node_when_a_client_binds_the_host_socket() -> None:
     text = drawn(str(MEMBERSHIP))
-    host = subtree(text, "Host Docker daemon — socket /var/run/docker.sock, owner root:? 0660 "
-                         "(GID unknown: the host's docker group)")
+    host = subtree(
+        text,
+        "Host Docker daemon — socket /var/run/docker.sock, owner root:? 0660 "
+        "(GID unknown: the host's docker group)",
+    )
     assert children(host) == ["host-client", "host-client-docker-group"]
     assert children(subtree(text, "host-client")) == [
         "socket at /var/run/docker.sock",
@@ -158,7 +165,9 @@ def test_host_daemon_node_when_a_client_binds_the_host_socket() -> None:
     assert children(subtree(text, "host-client-docker-group"))[-1] == "✔ can connect"
     # the host daemon comes first, then the daemon services
     assert [line for line in text.splitlines() if line.startswith(("├── ", "└── "))] == [
-        "├── " + host[0][4:], "└── dind (docker:27-dind)"]
+        "├── " + host[0][4:],
+        "└── dind (docker:27-dind)",
+    ]
 
 
 def test_tcp_edges_hang_under_the_daemon_they_name() -> None:
@@ -168,7 +177,8 @@ def test_tcp_edges_hang_under_the_daemon_they_name() -> None:
     assert "client-alias → tcp://docker:2376 (TLS)" in tls  # network alias
     assert "client-plain-to-tls → tcp://tls-dind:2375 (no listener on 2375)" in tls
     assert "client-plain → tcp://plain-dind:2375 (plain)" in children(
-        subtree(text, "plain-dind (docker:27-dind)"))
+        subtree(text, "plain-dind (docker:27-dind)")
+    )
     outside = subtree(text, "build-host.example (not a service of this project)")
     assert children(outside) == ["client-outside → tcp://build-host.example:2375"]
 
@@ -184,13 +194,16 @@ def test_volumes_from_and_group_add_names(tmp_path: Path) -> None:
         "  proxy:\n    image: tecnativa/docker-socket-proxy\n"
         "  viaproxy:\n    image: docker:27-cli\n"
         "    environment: {DOCKER_HOST: 'tcp://proxy:2375'}\n"
-        "volumes:\n  run:\n")
+        "volumes:\n  run:\n"
+    )
     text = drawn(str(tmp_path))
     assert "uid=1000 gid=0(root) groups=0(root),2375(docker),?(nosuch)" in children(
-        subtree(text, "cli"))
+        subtree(text, "cli")
+    )
     assert f"via volumes_from cli :ro {RO_NOTE}" in children(subtree(text, "heir"))
     assert children(subtree(text, "proxy (service proxy, runs no dockerd)")) == [
-        "viaproxy → tcp://proxy:2375"]
+        "viaproxy → tcp://proxy:2375"
+    ]
 
 
 def test_header_is_relative_to_the_working_directory(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -264,9 +277,10 @@ def test_dot_structure(fixture: Path) -> None:
 def test_quotes_and_backslashes_are_escaped(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text(
         "services:\n  remote:\n    image: docker:27-cli\n"
-        "    environment:\n      DOCKER_HOST: 'ssh://a\"b\\c'\n")
+        "    environment:\n      DOCKER_HOST: 'ssh://a\"b\\c'\n"
+    )
     mermaid = drawn("--format", "mermaid", str(tmp_path))
-    assert 'ssh://a#quot;b\\c' in mermaid and mermaid.count('"') % 2 == 0
+    assert "ssh://a#quot;b\\c" in mermaid and mermaid.count('"') % 2 == 0
     dot = drawn("--format", "dot", str(tmp_path))
     assert 'ssh://a\\"b\\\\c' in dot
     assert len(re.findall(r'(?<!\\)"', dot.replace("\\\\", ""))) % 2 == 0
@@ -276,8 +290,9 @@ def test_quotes_and_backslashes_are_escaped(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fixture", [MEMBERSHIP, TRANSPORT])
 def test_graphviz_accepts_the_dot(fixture: Path) -> None:
     text = drawn("--format", "dot", str(fixture))
-    result = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        ["dot", "-Tsvg"], input=text, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -325,12 +340,18 @@ def test_incident_graph_document_is_current() -> None:
     if not incident.is_dir():
         pytest.skip("../shared is not present")
     document = (Path(__file__).resolve().parents[1] / "docs/incident-graph.md").read_text()
-    blocks = re.findall(r"```(?:text|mermaid)\n(.*?)```", document, re.S)
+    blocks = re.findall(r"```(?:text|mermaid)\n(.*?)```", document, re.DOTALL)
     cwd = os.getcwd()
     os.chdir(incident)
     try:
-        live = [CliRunner().invoke(main, args).output for args in (
-            ["graph", "before"], ["graph", "after"], ["graph", "--format", "mermaid", "before"])]
+        live = [
+            CliRunner().invoke(main, args).output
+            for args in (
+                ["graph", "before"],
+                ["graph", "after"],
+                ["graph", "--format", "mermaid", "before"],
+            )
+        ]
     finally:
         os.chdir(cwd)
     assert blocks == live

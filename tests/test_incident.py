@@ -26,10 +26,14 @@ def _run_in(folder: Path, *args: str) -> tuple[int, str]:
 def test_before_reports_exactly_the_misleading_ro(shared: Path) -> None:
     code, out = _run_in(shared / "examples/seed-incident/before", "--format", "sarif")
     results = json.loads(out)["runs"][0]["results"]
-    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-             r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results] == [
-        ("DIND101", "docker/dind/docker-compose.dind.yml", 24)
-    ]
+    assert [
+        (
+            r["ruleId"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in results
+    ] == [("DIND101", "docker/dind/docker-compose.dind.yml", 24)]
     message = results[0]["message"]["text"]
     # The report's own diagnosis is refuted (domain-facts §1): say so.
     assert "does not restrict the Docker API" in message

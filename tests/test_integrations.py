@@ -19,8 +19,7 @@ def _yaml(path: Path) -> dict:  # type: ignore[type-arg]
     return YAML(typ="safe").load(path.read_text())
 
 
-@pytest.mark.parametrize("name", ["pre-commit-config.yaml", "github-workflow.yml",
-                                  "gitlab-ci.yml"])
+@pytest.mark.parametrize("name", ["pre-commit-config.yaml", "github-workflow.yml", "gitlab-ci.yml"])
 def test_readme_shows_each_snippet_verbatim(name: str) -> None:
     readme = (REPO / "README.md").read_text()
     snippet = (EXAMPLES / name).read_text()
@@ -37,8 +36,15 @@ def test_pre_commit_config_names_our_hook() -> None:
     assert hook["entry"] == "dindlint check --" and hook["language"] == "python"
     assert hook["require_serial"] is True
     pattern = re.compile(hook["files"])
-    for path in ("compose.yaml", "deploy/docker-compose.prod.yml", "docker-stack.yml",
-                 "app/Dockerfile", "Dockerfile.dev", "images/base.dockerfile", "Containerfile"):
+    for path in (
+        "compose.yaml",
+        "deploy/docker-compose.prod.yml",
+        "docker-stack.yml",
+        "app/Dockerfile",
+        "Dockerfile.dev",
+        "images/base.dockerfile",
+        "Containerfile",
+    ):
         assert pattern.search(path), path
     for path in ("README.md", "values.yaml", "docker/notes.txt"):
         assert not pattern.search(path), path
@@ -54,8 +60,9 @@ def test_github_workflow_uploads_sarif_with_the_right_permission() -> None:
     assert workflow["permissions"]["security-events"] == "write"
     steps = workflow["jobs"]["dindlint"]["steps"]
     ours = next(s for s in steps if s.get("uses", "").startswith("dindlint/dindlint@"))
-    upload = next(s for s in steps if s.get("uses", "").startswith(
-        "github/codeql-action/upload-sarif@"))
+    upload = next(
+        s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")
+    )
     assert upload["with"]["sarif_file"] == ours["with"]["sarif-file"]
     action = _yaml(REPO / "action.yml")
     assert set(ours["with"]) <= set(action["inputs"])

@@ -27,8 +27,9 @@ def report(monkeypatch: pytest.MonkeyPatch, cwd: Path, *args: str) -> tuple[int,
 
 @pytest.mark.parametrize("output_format", ["text", "sarif"])
 @pytest.mark.parametrize("tree", [FIXTURES, EXAMPLES], ids=["fixtures", "examples"])
-def test_jobs_1_and_2_give_the_same_report(monkeypatch: pytest.MonkeyPatch, tree: Path,
-                                           output_format: str) -> None:
+def test_jobs_1_and_2_give_the_same_report(
+    monkeypatch: pytest.MonkeyPatch, tree: Path, output_format: str
+) -> None:
     monkeypatch.setattr(engine, "MIN_PARALLEL", 1)  # the pool even for the two examples
     pools = []
     real = engine._check_in_pool
@@ -49,8 +50,9 @@ def test_every_fixture_folder_alone(monkeypatch: pytest.MonkeyPatch) -> None:
         assert one == two, folder.name
 
 
-def test_configuration_reaches_spawned_workers(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_configuration_reaches_spawned_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`images` entries, per-file-ignores and severities travel with the work, not through
     globals inherited by fork."""
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
@@ -61,7 +63,8 @@ def test_configuration_reaches_spawned_workers(tmp_path: Path,
             "services:\n  dind:\n    image: docker:27-dind\n    privileged: true\n"
             "    volumes:\n      - run:/var/run\n  runner:\n"
             "    image: registry.acme.io/ci/runner:3\n    volumes:\n      - run:/var/run:ro\n"
-            "volumes:\n  run:\n")
+            "volumes:\n  run:\n"
+        )
     shutil.copytree(EXAMPLES / "broken-dind", tmp_path / "broken")
     (tmp_path / ".dindlint.yaml").write_text(
         "severity:\n  DIND101: info\nper-file-ignores:\n  'stack0/*': [DIND101]\n"
@@ -69,7 +72,8 @@ def test_configuration_reaches_spawned_workers(tmp_path: Path,
         "    inherits: alpine\n    default_user: runner\n"
         "    users: [{name: runner, uid: 1001, gid: 1001}]\n"
         "    groups: [{name: runner, gid: 1001, members: [runner]}]\n"
-        "    source: test\n")
+        "    source: test\n"
+    )
     monkeypatch.setattr(engine, "START_METHOD", "spawn")
     monkeypatch.setattr(engine, "MIN_PARALLEL", 2)
     pools = []

@@ -45,14 +45,15 @@ def test_debug_says_which_parser(tmp_path: Path) -> None:
 def test_compiled_knowledge_base_is_current() -> None:
     """A run reads images.json, the compiled twin of images.yaml: it must hold exactly what the
     YAML says, or an edit of the YAML would silently not take effect."""
-    from dindlint.images.knowledge import COMPILED_FILE, SOURCE_FILE, compile_source
-
     from ruamel.yaml import YAML
+
+    from dindlint.images.knowledge import COMPILED_FILE, SOURCE_FILE, compile_source
 
     source = SOURCE_FILE.read_text(encoding="utf-8")
     compiled = COMPILED_FILE.read_text(encoding="utf-8")
     assert compiled == compile_source(source), (
-        "dindlint/data/images.json is out of date: run `python scripts/compile_knowledge.py`")
+        "dindlint/data/images.json is out of date: run `python scripts/compile_knowledge.py`"
+    )
     # and JSON can say everything the YAML says (no integer keys turned into strings, …)
     assert json.loads(compiled)["images"] == YAML(typ="safe", pure=True).load(source)["images"]
 
@@ -72,39 +73,60 @@ def test_images_yaml_reads_the_same_with_both_parsers() -> None:
 # schema validation, no git subprocess (no folder is walked), no fingerprints (SARIF, baseline),
 # no process pool, no other report format, and no importlib.resources (data is read by path).
 NOT_FOR_A_PRECOMMIT_RUN = (
-    "jsonschema", "subprocess", "hashlib", "importlib.resources", "tempfile", "multiprocessing",
-    "concurrent.futures", "dindlint.report.graph", "dindlint.report.sarif",
-    "dindlint.report.json_report", "dindlint.report.junit", "dindlint.report.gitlab",
+    "jsonschema",
+    "subprocess",
+    "hashlib",
+    "importlib.resources",
+    "tempfile",
+    "multiprocessing",
+    "concurrent.futures",
+    "dindlint.report.graph",
+    "dindlint.report.sarif",
+    "dindlint.report.json_report",
+    "dindlint.report.junit",
+    "dindlint.report.gitlab",
 )
 
 
 def test_startup_imports_nothing_it_does_not_need() -> None:
     """`dindlint check` on the files a pre-commit hook passes pays only for what it uses."""
-    code = ("import sys\nfrom dindlint.cli import main\n"
-            "try:\n    main(['check', '--no-config', *sys.argv[1:]])\nexcept SystemExit:\n"
-            "    pass\n"
-            f"print(sorted(m for m in {NOT_FOR_A_PRECOMMIT_RUN!r} if m in sys.modules))")
-    files = [REPO / "examples/broken-dind/compose.yaml",
-             REPO / "examples/broken-dind/runner/Dockerfile"]
-    proc = subprocess.run([sys.executable, "-c", code, *map(str, files)],
-                          capture_output=True, text=True, cwd=REPO, check=False)
+    code = (
+        "import sys\nfrom dindlint.cli import main\n"
+        "try:\n    main(['check', '--no-config', *sys.argv[1:]])\nexcept SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {NOT_FOR_A_PRECOMMIT_RUN!r} if m in sys.modules))"
+    )
+    files = [
+        REPO / "examples/broken-dind/compose.yaml",
+        REPO / "examples/broken-dind/runner/Dockerfile",
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *map(str, files)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
     assert "DIND" in proc.stdout, proc.stdout + proc.stderr  # it did check them
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
 
 
-def test_a_file_shared_by_projects_is_read_once(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_shared_by_projects_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dindlint import source
 
     (tmp_path / "common.yml").write_text("services:\n  base:\n    image: alpine:3.20\n")
     for name in ("a", "b", "c"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "compose.yaml").write_text(
-            "services:\n  app:\n    extends: {file: ../common.yml, service: base}\n")
+            "services:\n  app:\n    extends: {file: ../common.yml, service: base}\n"
+        )
     reads: list[str] = []
     real = source._read_input
-    monkeypatch.setattr(source, "_read_input", lambda p, limit: reads.append(str(p)) or
-                        real(p, limit))
+    monkeypatch.setattr(
+        source, "_read_input", lambda p, limit: reads.append(str(p)) or real(p, limit)
+    )
     result = CliRunner().invoke(main, ["check", "--no-config", "--jobs", "1", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert reads.count(str(tmp_path / "common.yml")) == 1
@@ -112,25 +134,33 @@ def test_a_file_shared_by_projects_is_read_once(tmp_path: Path,
 
 
 def test_services_of_a_file_many_projects_include_are_worked_out_twice_at_most(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 18, included-by-many: each includer worked out the image and daemon of every
     included service again."""
     from dindlint import topology
 
-    (tmp_path / "shared.yaml").write_text("services:\n" + "".join(
-        f"  s{i}:\n    image: docker:dind\n    privileged: true\n" for i in range(5)))
+    (tmp_path / "shared.yaml").write_text(
+        "services:\n"
+        + "".join(f"  s{i}:\n    image: docker:dind\n    privileged: true\n" for i in range(5))
+    )
     for index in range(6):
         (tmp_path / f"p{index}").mkdir()
         (tmp_path / f"p{index}" / "compose.yaml").write_text(
-            f"include: [../shared.yaml]\nservices:\n  own{index}:\n    image: alpine:3.20\n")
+            f"include: [../shared.yaml]\nservices:\n  own{index}:\n    image: alpine:3.20\n"
+        )
     asked: list[str] = []
     real = topology._as_daemon
-    monkeypatch.setattr(topology, "_as_daemon", lambda service, image: asked.append(
-        service.name) or real(service, image))
+    monkeypatch.setattr(
+        topology,
+        "_as_daemon",
+        lambda service, image: asked.append(service.name) or real(service, image),
+    )
     result = CliRunner().invoke(main, ["check", "--no-config", "--jobs", "1", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert sorted(asked) == sorted([*[f"s{i}" for i in range(5)] * 2,
-                                    *(f"own{i}" for i in range(6))])
+    assert sorted(asked) == sorted(
+        [*[f"s{i}" for i in range(5)] * 2, *(f"own{i}" for i in range(6))]
+    )
 
 
 def test_benchmark_generator_and_dindlint_on_the_smallest_tree(tmp_path: Path) -> None:
@@ -142,17 +172,35 @@ def test_benchmark_generator_and_dindlint_on_the_smallest_tree(tmp_path: Path) -
     for jobs in ("1", "2"):
         proc = subprocess.run(
             [sys.executable, "-m", "dindlint", "check", "--no-config", "--jobs", jobs, "."],
-            capture_output=True, text=True, cwd=tmp_path / "tree", check=False,
-            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+            capture_output=True,
+            text=True,
+            cwd=tmp_path / "tree",
+            check=False,
+            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        )
         assert proc.returncode == 1, proc.stderr  # the templates carry known problems
         assert "internal error" not in proc.stderr and "DIND00" not in proc.stdout
 
 
 def test_benchmark_script_runs_on_the_smallest_size(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "bench.py"), "--sizes", "10", "--repeat", "1",
-         "--no-peers", "--workdir", str(tmp_path)],
-        capture_output=True, text=True, cwd=REPO, check=False, timeout=300)
+        [
+            sys.executable,
+            str(BENCH / "bench.py"),
+            "--sizes",
+            "10",
+            "--repeat",
+            "1",
+            "--no-peers",
+            "--workdir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "| tree 10 |" in proc.stdout and "| pre-commit |" in proc.stdout
 

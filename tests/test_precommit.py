@@ -67,7 +67,12 @@ def _try_repo(stack: Path, home: Path, *files: str) -> subprocess.CompletedProce
     selection = ["--files", *files] if files else ["--all-files"]
     return subprocess.run(
         [pre_commit, "try-repo", str(REPO), "dindlint", "--verbose", *selection],
-        cwd=stack, env=env, capture_output=True, text=True, timeout=900, check=False,
+        cwd=stack,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 
@@ -83,7 +88,8 @@ def test_hook_passes_on_a_fixed_stack(tmp_path: Path, hook_home: Path) -> None:
 
 
 def test_only_the_dockerfile_changed_still_finds_the_cross_file_problem(
-        tmp_path: Path, hook_home: Path) -> None:
+    tmp_path: Path, hook_home: Path
+) -> None:
     """pre-commit passes just the Dockerfile; the compose file that builds it is found."""
     result = _try_repo(_stack(tmp_path, "", 998), hook_home, "worker/Dockerfile")
     assert result.returncode == 1, result.stdout + result.stderr

@@ -14,7 +14,10 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_readme_install_command_runs_a_shipped_example() -> None:
     readme = (REPO / "README.md").read_text()
-    line = next(text for text in readme.splitlines()
-                if text.startswith("python3 -m venv .venv") and "dindlint check" in text)
+    line = next(
+        text
+        for text in readme.splitlines()
+        if text.startswith("python3 -m venv .venv") and "dindlint check" in text
+    )
     example = line.rsplit(" ", 1)[-1]
     assert (REPO / example / "compose.yaml").is_file()

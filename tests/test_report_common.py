@@ -12,9 +12,8 @@ import pytest
 
 from dindlint.engine import Diagnostic
 from dindlint.report.common import ReportContext, json_text, shown_path
-from dindlint.source import reading_once, run_memo
 from dindlint.report.formats import render
-from dindlint.source import Span
+from dindlint.source import Span, reading_once, run_memo
 
 
 class _Str(str):
@@ -26,14 +25,38 @@ class _Dict(dict):  # type: ignore[type-arg]
 
 
 ODD_VALUES = [
-    {}, [], "", 0, -7, 10**40, True, False, None, 1.5, -0.0, math.inf, -math.inf, math.nan,
-    "é \u2028 \ud800 \x00 \n \" \\ /",
+    {},
+    [],
+    "",
+    0,
+    -7,
+    10**40,
+    True,
+    False,
+    None,
+    1.5,
+    -0.0,
+    math.inf,
+    -math.inf,
+    math.nan,
+    'é \u2028 \ud800 \x00 \n " \\ /',
     {"a": {}, "b": [], "c": [[]], "d": [{}], "e": {"f": {"g": [1, [2, {"h": "i\n"}]]}}},
     {1: "int key", True: "bool key", None: "null key", 2.5: "float key"},
-    (1, (2, {"x": ("y",)})), [None, True, 0, "", {"": ""}, 1.25],
-    _Str("a str subclass"), _Dict(k=[_Dict(), _Str("v")]),
-    {"findings": [{"rule": "DIND102", "line": 3, "endColumn": None, "related": [],
-                   "suppressed": {"justification": None}}]},
+    (1, (2, {"x": ("y",)})),
+    [None, True, 0, "", {"": ""}, 1.25],
+    _Str("a str subclass"),
+    _Dict(k=[_Dict(), _Str("v")]),
+    {
+        "findings": [
+            {
+                "rule": "DIND102",
+                "line": 3,
+                "endColumn": None,
+                "related": [],
+                "suppressed": {"justification": None},
+            }
+        ]
+    },
 ]
 
 
@@ -51,13 +74,22 @@ def test_json_text_refuses_what_json_refuses(value: object) -> None:
 
 
 def _findings(path: Path, count: int) -> list[Diagnostic]:
-    return [Diagnostic(Span(path, line, 5), "DIND102", "error", "host-socket-mount", "m",
-                       related=((Span(path, line + 1, 1), "here"),))
-            for line in range(1, count + 1)]
+    return [
+        Diagnostic(
+            Span(path, line, 5),
+            "DIND102",
+            "error",
+            "host-socket-mount",
+            "m",
+            related=((Span(path, line + 1, 1), "here"),),
+        )
+        for line in range(1, count + 1)
+    ]
 
 
 def test_each_path_is_resolved_once_for_all_the_reports(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     compose = tmp_path / "compose.yaml"
     compose.write_text("services:\n" * 300, encoding="utf-8")
     diagnostics = _findings(compose, 200)

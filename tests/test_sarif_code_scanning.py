@@ -38,9 +38,14 @@ def validate(log: dict) -> None:  # type: ignore[type-arg]
 
 
 def uris(log: dict) -> list[tuple[str, str | None]]:  # type: ignore[type-arg]
-    return [(loc["physicalLocation"]["artifactLocation"]["uri"],
-             loc["physicalLocation"]["artifactLocation"].get("uriBaseId"))
-            for r in log["runs"][0]["results"] for loc in r["locations"]]
+    return [
+        (
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            loc["physicalLocation"]["artifactLocation"].get("uriBaseId"),
+        )
+        for r in log["runs"][0]["results"]
+        for loc in r["locations"]
+    ]
 
 
 def assert_github_requirements(log: dict) -> None:  # type: ignore[type-arg]
@@ -75,8 +80,9 @@ def assert_github_requirements(log: dict) -> None:  # type: ignore[type-arg]
         region = physical["region"]
         assert region["startLine"] >= 1 and region["startColumn"] >= 1
         assert region["endLine"] >= region["startLine"] and region["endColumn"] >= 1
-        assert re.fullmatch(r"[0-9a-f]{16}:[0-9]+",
-                            result["partialFingerprints"]["primaryLocationLineHash"])
+        assert re.fullmatch(
+            r"[0-9a-f]{16}:[0-9]+", result["partialFingerprints"]["primaryLocationLineHash"]
+        )
         assert len(result.get("relatedLocations", [])) <= 1000
         for related in result.get("relatedLocations", []):
             assert related["message"]["text"]
@@ -130,15 +136,15 @@ STACK = """services:
 """
 
 
-def test_git_root_is_the_base_whatever_the_cwd(repo: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_git_root_is_the_base_whatever_the_cwd(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from_root = sarif_of(repo, monkeypatch, "deploy")
     from_sub = sarif_of(repo / "deploy", monkeypatch, ".")
     assert uris(from_root) == uris(from_sub) == [("deploy/compose.yaml", "%SRCROOT%")]
 
 
-def test_file_outside_the_root_keeps_an_absolute_uri(repo: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_outside_the_root_keeps_an_absolute_uri(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     (outside / "compose.yaml").write_text(STACK)
@@ -171,23 +177,32 @@ def test_line_hash_survives_unrelated_edits(repo: Path, monkeypatch: pytest.Monk
     before = _hash(sarif_of(repo, monkeypatch, "."))
     (repo / "deploy/compose.yaml").write_text(EDITED)
     after_log = sarif_of(repo, monkeypatch, ".")
-    assert after_log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"][
-        "startLine"] == 8
+    assert (
+        after_log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"][
+            "startLine"
+        ]
+        == 8
+    )
     assert _hash(after_log) == before
     (repo / "deploy/compose.yaml").write_text(
-        EDITED.replace("/var/run/docker.sock:/var/run/docker.sock",
-                       "/run/docker.sock:/var/run/docker.sock"))
+        EDITED.replace(
+            "/var/run/docker.sock:/var/run/docker.sock", "/run/docker.sock:/var/run/docker.sock"
+        )
+    )
     assert _hash(sarif_of(repo, monkeypatch, ".")) != before
 
 
-def test_identical_findings_get_distinct_hashes(repo: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    (repo / "deploy/compose.yaml").write_text(STACK.replace(
-        "portainer:\n", "portainer:\n    container_name: p\n") + STACK.split("\n", 1)[1]
-        .replace("portainer:", "agent:"))
+def test_identical_findings_get_distinct_hashes(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "deploy/compose.yaml").write_text(
+        STACK.replace("portainer:\n", "portainer:\n    container_name: p\n")
+        + STACK.split("\n", 1)[1].replace("portainer:", "agent:")
+    )
     log = sarif_of(repo, monkeypatch, ".")
-    hashes = [r["partialFingerprints"]["primaryLocationLineHash"]
-              for r in log["runs"][0]["results"]]
+    hashes = [
+        r["partialFingerprints"]["primaryLocationLineHash"] for r in log["runs"][0]["results"]
+    ]
     assert len(hashes) == len(set(hashes)) == 2
 
 
@@ -198,12 +213,17 @@ def test_identical_findings_get_distinct_hashes(repo: Path,
 
 def _diagnostics(path: Path, count: int) -> list[Diagnostic]:
     severities = ["info", "warning", "error"]
-    return [Diagnostic(Span(path, i + 1, 1), "DIND102", severities[i % 3], "host-socket-mount",
-                       f"finding {i}") for i in range(count)]
+    return [
+        Diagnostic(
+            Span(path, i + 1, 1), "DIND102", severities[i % 3], "host-socket-mount", f"finding {i}"
+        )
+        for i in range(count)
+    ]
 
 
-def test_results_are_capped_with_a_notification(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_results_are_capped_with_a_notification(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sarif, "MAX_RESULTS", 4)
     path = tmp_path / "compose.yaml"
     path.write_text("\n" * 12)
@@ -226,8 +246,17 @@ def test_related_locations_are_capped(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_rule_limits_tags_and_description_length() -> None:
-    doc = RuleDoc("DIND999", "x" * 300, "warning", "s" * 2000, tuple(f"t{i}" for i in range(30)),
-                  7.5, "0.1.0", "# body\n", "DIND999-x.md")
+    doc = RuleDoc(
+        "DIND999",
+        "x" * 300,
+        "warning",
+        "s" * 2000,
+        tuple(f"t{i}" for i in range(30)),
+        7.5,
+        "0.1.0",
+        "# body\n",
+        "DIND999-x.md",
+    )
     rule = sarif.rule_descriptor(doc, "https://example.invalid/rules")
     assert len(rule["name"]) == 255 and len(rule["shortDescription"]["text"]) == 1024
     assert len(rule["fullDescription"]["text"]) <= 1024
@@ -236,33 +265,46 @@ def test_rule_limits_tags_and_description_length() -> None:
 
 
 def test_unparsable_file_is_a_notification_with_its_location(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     log = sarif_of(REPO, monkeypatch, "tests/cases/broken-yaml")
     invocation = log["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is True
     (note,) = invocation["toolExecutionNotifications"]
     assert note["level"] == "error" and note["associatedRule"]["id"] == "DIND001"
     location = note["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"] == {"uri": "tests/cases/broken-yaml/compose.yaml",
-                                            "uriBaseId": "%SRCROOT%"}
+    assert location["artifactLocation"] == {
+        "uri": "tests/cases/broken-yaml/compose.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["DIND001"]
 
 
 def test_category_and_help_uri_base(monkeypatch: pytest.MonkeyPatch) -> None:
-    log = sarif_of(REPO, monkeypatch, "--sarif-category", "dindlint", "--help-uri-base",
-                   "https://docs.example.invalid/rules", "examples/broken-dind")
+    log = sarif_of(
+        REPO,
+        monkeypatch,
+        "--sarif-category",
+        "dindlint",
+        "--help-uri-base",
+        "https://docs.example.invalid/rules",
+        "examples/broken-dind",
+    )
     run = log["runs"][0]
     assert run["automationDetails"] == {"id": "dindlint/"}
-    assert all(r["helpUri"].startswith("https://docs.example.invalid/rules/DIND")
-               for r in run["tool"]["driver"]["rules"])
+    assert all(
+        r["helpUri"].startswith("https://docs.example.invalid/rules/DIND")
+        for r in run["tool"]["driver"]["rules"]
+    )
     assert sarif.category_id("mono/backend/") == "mono/backend/"
     assert "automationDetails" not in sarif_of(REPO, monkeypatch, "examples/broken-dind")["runs"][0]
     validate(log)
 
 
 def test_rule_properties_follow_the_catalogue() -> None:
-    rules = {r["id"]: r for r in json.loads(sarif.render([], REPO))["runs"][0]["tool"]["driver"]
-             ["rules"]}
+    rules = {
+        r["id"]: r for r in json.loads(sarif.render([], REPO))["runs"][0]["tool"]["driver"]["rules"]
+    }
     assert rules["DIND001"]["properties"]["precision"] == "very-high"
     assert rules["DIND102"]["properties"]["precision"] == "very-high"
     assert rules["DIND301"]["properties"]["precision"] == "high"
@@ -272,8 +314,11 @@ def test_rule_properties_follow_the_catalogue() -> None:
         assert properties["problem.severity"] == expected[doc.severity]
         assert ("security-severity" in properties) == (doc.security_severity is not None)
         assert rules[rule_id]["help"]["markdown"] == doc.body
-    assert {rule_id for rule_id, r in rules.items()
-            if "security-severity" in r["properties"]} >= {"DIND101", "DIND102", "DIND402"}
+    assert {rule_id for rule_id, r in rules.items() if "security-severity" in r["properties"]} >= {
+        "DIND101",
+        "DIND102",
+        "DIND402",
+    }
 
 
 def test_zero_results_is_valid_and_not_empty(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,13 +24,19 @@ FORMATS = ("text", "sarif", "json", "github", "gitlab", "junit")
 DINDLINT = [sys.executable, "-m", "dindlint"]
 
 
-def dindlint(cwd: Path, *args: str, env: dict[str, str] | None = None
-             ) -> subprocess.CompletedProcess[str]:
+def dindlint(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real command line, in its own process (the process environment matters here)."""
-    return subprocess.run([*DINDLINT, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False,
-                          env={**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1",
-                               **(env or {})})
+    return subprocess.run(
+        [*DINDLINT, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", **(env or {})},
+    )
 
 
 def git_repo(root: Path) -> Path:
@@ -48,7 +54,8 @@ def outside(tmp_path: Path) -> Path:
     (folder / "secret.env").write_text(f"TOKEN={CANARY}\n{CANARY} not a variable line\n")
     (folder / "compose.yaml").write_text(
         f"services:\n  x:\n    image: alpine\n    user: '{CANARY}'\n"
-        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+    )
     (folder / "Dockerfile").write_text(f"FROM alpine\n{CANARY} here\nUSER {CANARY}\n")
     return folder
 
@@ -123,8 +130,9 @@ services:
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_a_reference_out_of_the_repository_is_not_followed(route: str, tmp_path: Path,
-                                                           outside: Path) -> None:
+def test_a_reference_out_of_the_repository_is_not_followed(
+    route: str, tmp_path: Path, outside: Path
+) -> None:
     repo = git_repo(tmp_path / "repo")
     (repo / "compose.yaml").write_text(ROUTES[route])
     (repo / "sub").mkdir()
@@ -134,14 +142,18 @@ def test_a_reference_out_of_the_repository_is_not_followed(route: str, tmp_path:
     assert any("points outside the repository; not read" in m for m in dind003(report)), report
 
 
-@pytest.mark.parametrize("name,target", [(".env", "secret.env"), ("Dockerfile", "Dockerfile"),
-                                         ("compose.yaml", "compose.yaml")])
+@pytest.mark.parametrize(
+    "name,target",
+    [(".env", "secret.env"), ("Dockerfile", "Dockerfile"), ("compose.yaml", "compose.yaml")],
+)
 def test_a_committed_symlink_out_of_the_repository_is_not_read(
-        name: str, target: str, tmp_path: Path, outside: Path) -> None:
+    name: str, target: str, tmp_path: Path, outside: Path
+) -> None:
     repo = git_repo(tmp_path / "repo")
     if name != "compose.yaml":
-        (repo / "compose.yaml").write_text("services:\n  app:\n    image: alpine\n"
-                                           "    user: ${TOKEN:-1000}\n")
+        (repo / "compose.yaml").write_text(
+            "services:\n  app:\n    image: alpine\n    user: ${TOKEN:-1000}\n"
+        )
     (repo / name).symlink_to(outside / target)
     report = assert_not_leaked(repo)
     assert f"`{name}` points outside the repository; not read" in dind003(report)
@@ -152,14 +164,16 @@ def test_a_symlink_inside_the_repository_is_followed(tmp_path: Path) -> None:
     (repo / "real").mkdir()
     (repo / "real" / "compose.yaml").write_text(
         "services:\n  app:\n    image: alpine\n"
-        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+    )
     (repo / "compose.yaml").symlink_to(repo / "real" / "compose.yaml")
     result = dindlint(repo, "check", "--format", "json", "--exit-zero", "compose.yaml")
     assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["DIND102"]
 
 
-def test_a_found_configuration_cannot_name_an_env_file_outside(tmp_path: Path,
-                                                               outside: Path) -> None:
+def test_a_found_configuration_cannot_name_an_env_file_outside(
+    tmp_path: Path, outside: Path
+) -> None:
     repo = git_repo(tmp_path / "repo")
     (repo / "compose.yaml").write_text("services:\n  app: {image: alpine}\n")
     (repo / ".dindlint.yaml").write_text("env-file: ../outside/secret.env\n")
@@ -170,7 +184,8 @@ def test_a_found_configuration_cannot_name_an_env_file_outside(tmp_path: Path,
 
 
 def test_a_found_configuration_linked_out_of_the_repository_is_not_read(
-        tmp_path: Path, outside: Path) -> None:
+    tmp_path: Path, outside: Path
+) -> None:
     repo = git_repo(tmp_path / "repo")
     (repo / "compose.yaml").write_text("services:\n  app: {image: alpine}\n")
     (repo / ".dindlint.yaml").symlink_to(outside / "secret.txt")
@@ -180,13 +195,14 @@ def test_a_found_configuration_linked_out_of_the_repository_is_not_read(
     assert CANARY not in result.stdout + result.stderr
 
 
-def test_files_named_on_the_command_line_are_the_users_choice(tmp_path: Path,
-                                                              outside: Path) -> None:
+def test_files_named_on_the_command_line_are_the_users_choice(
+    tmp_path: Path, outside: Path
+) -> None:
     repo = git_repo(tmp_path / "repo")
-    (repo / "compose.yaml").write_text("services:\n  app:\n    image: alpine\n"
-                                       "    user: ${TOKEN}\n")
-    result = dindlint(repo, "check", "--format", "json", "--exit-zero",
-                      "--env-file", str(outside / "secret.env"))
+    (repo / "compose.yaml").write_text("services:\n  app:\n    image: alpine\n    user: ${TOKEN}\n")
+    result = dindlint(
+        repo, "check", "--format", "json", "--exit-zero", "--env-file", str(outside / "secret.env")
+    )
     assert not dind003(json.loads(result.stdout))
 
 
@@ -194,9 +210,11 @@ def reports_per_entrypoint(repo: Path, script: Path) -> list[str]:
     """The json reports of ``repo`` with ``script`` a plain entrypoint, then one that aligns the
     socket's GID at run time (which changes the verdict on a socket client when it is read)."""
     reports = []
-    for text in ("#!/bin/sh\nexec \"$@\"\n",
-                 "#!/bin/sh\nGID=$(stat -c %g /var/run/docker.sock)\n"
-                 "groupmod -o -g \"$GID\" docker\nexec gosu app \"$@\"\n"):
+    for text in (
+        '#!/bin/sh\nexec "$@"\n',
+        "#!/bin/sh\nGID=$(stat -c %g /var/run/docker.sock)\n"
+        'groupmod -o -g "$GID" docker\nexec gosu app "$@"\n',
+    ):
         script.write_text(text)
         reports.append(dindlint(repo, "check", "--format", "json", "--exit-zero").stdout)
     return reports
@@ -209,37 +227,47 @@ def test_a_copied_script_is_not_read_through_a_context_of_slash(tmp_path: Path) 
     (repo / "Dockerfile").write_text(
         "FROM alpine\nRUN adduser -D -u 1001 app\n"
         f"COPY {tmp_path.relative_to('/')}/outside-entry.sh /entry.sh\n"
-        'USER app\nENTRYPOINT ["/entry.sh"]\n')
+        'USER app\nENTRYPOINT ["/entry.sh"]\n'
+    )
     (repo / "compose.yaml").write_text(
         f"services:\n  app:\n    build: {{context: /, dockerfile: {repo}/Dockerfile}}\n"
-        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+    )
     reports = reports_per_entrypoint(repo, tmp_path / "outside-entry.sh")
     assert reports[0] == reports[1]
-    assert any("Build context `/`" in m and "points outside the repository" in m
-               for m in dind003(json.loads(reports[0])))
+    assert any(
+        "Build context `/`" in m and "points outside the repository" in m
+        for m in dind003(json.loads(reports[0]))
+    )
 
 
 # ------------------------------------------------------------------- writes
+
 
 def _symlinked_repo(tmp_path: Path, name: str) -> tuple[Path, Path]:
     repo = git_repo(tmp_path / "repo")
     (repo / "compose.yaml").write_text(
         "services:\n  app:\n    image: alpine\n"
-        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+    )
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
     (repo / name).symlink_to(victim)
     return repo, victim
 
 
-@pytest.mark.parametrize("args", [
-    ("--output", "dindlint.sarif", "--format", "sarif"),
-    ("--format", "sarif:dindlint.sarif"),
-    ("--format", "gitlab:dindlint.sarif"),
-    ("--write-baseline", "dindlint.sarif"),
-])
-def test_a_report_is_never_written_through_a_committed_symlink(args: tuple[str, ...],
-                                                               tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--output", "dindlint.sarif", "--format", "sarif"),
+        ("--format", "sarif:dindlint.sarif"),
+        ("--format", "gitlab:dindlint.sarif"),
+        ("--write-baseline", "dindlint.sarif"),
+    ],
+)
+def test_a_report_is_never_written_through_a_committed_symlink(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
     repo, victim = _symlinked_repo(tmp_path, "dindlint.sarif")
     result = dindlint(repo, "check", *args)
     assert result.returncode == 2, result.stderr
@@ -270,10 +298,15 @@ def test_init_refuses_a_dangling_symlink(force: bool, tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------- options from file names
 
-EVIL_NAMES = ("--write-baseline=x-compose.yml", "--output=docker-compose.yml",
-              "--config=evil-compose.yaml")
-HOST_SOCKET = ("services:\n  app:\n    image: alpine\n"
-               "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+EVIL_NAMES = (
+    "--write-baseline=x-compose.yml",
+    "--output=docker-compose.yml",
+    "--config=evil-compose.yaml",
+)
+HOST_SOCKET = (
+    "services:\n  app:\n    image: alpine\n"
+    "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+)
 
 
 def _evil_repo(root: Path) -> Path:
@@ -303,31 +336,50 @@ def test_pre_commit_passes_file_names_as_paths(tmp_path: Path) -> None:
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
     result = subprocess.run(
         [pre_commit, "try-repo", str(REPO), "dindlint", "--verbose", "--all-files"],
-        cwd=repo, capture_output=True, text=True, timeout=900, check=False,
-        env={**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"), "NO_COLOR": "1"})
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env={**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"), "NO_COLOR": "1"},
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     _assert_linted_as_files(repo, result.stdout)
 
 
 def _action_script() -> str:
     action = YAML(typ="safe").load((REPO / "action.yml").read_text())
-    return next(step["run"] for step in action["runs"]["steps"]
-                if step.get("name") == "Run dindlint")
+    return next(
+        step["run"] for step in action["runs"]["steps"] if step.get("name") == "Run dindlint"
+    )
 
 
 def test_the_action_passes_paths_literally(tmp_path: Path) -> None:
     """A glob in `paths` is not expanded and a name starting with `--` is a path."""
     repo = _evil_repo(tmp_path / "repo")
     bin_dir = os.path.dirname(sys.executable)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(REPO), "NO_COLOR": "1",
-           "DINDLINT_PATHS": "*compose*.y*ml\n" + " ".join(EVIL_NAMES) + " docker-compose.yml",
-           "DINDLINT_FORMAT": "text", "DINDLINT_FAIL_ON": "warning", "DINDLINT_SARIF": "",
-           "DINDLINT_CATEGORY": "dindlint"}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(REPO),
+        "NO_COLOR": "1",
+        "DINDLINT_PATHS": "*compose*.y*ml\n" + " ".join(EVIL_NAMES) + " docker-compose.yml",
+        "DINDLINT_FORMAT": "text",
+        "DINDLINT_FAIL_ON": "warning",
+        "DINDLINT_SARIF": "",
+        "DINDLINT_CATEGORY": "dindlint",
+    }
     if not (Path(bin_dir) / "dindlint").exists():
         pytest.skip("the dindlint console script is not installed beside this interpreter")
-    result = subprocess.run(["bash", "-e", "-c", _action_script()], cwd=repo, env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        ["bash", "-e", "-c", _action_script()],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "*compose*.y*ml: no such file or directory" in result.stderr  # not glob-expanded
     _assert_linted_as_files(repo, result.stdout)
@@ -345,7 +397,8 @@ def _forging_repo(tmp_path: Path) -> Path:
     name = json.dumps(FORGED)  # a YAML double-quoted key: escapes give the raw characters
     (folder / "compose.yaml").write_text(
         f"services:\n  {name}:\n    image: alpine\n"
-        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+    )
     return repo
 
 
@@ -382,6 +435,7 @@ def test_graph_output_escapes_control_characters(fmt: str, tmp_path: Path) -> No
 
 # ------------------------------------------------------------------- no file content in messages
 
+
 def test_messages_quote_a_token_not_a_line(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "repo")
     (repo / "compose.yaml").write_text("services:\n  app: {image: alpine}\n")
@@ -398,8 +452,8 @@ def test_a_message_is_capped(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "repo")
     host = "unix://" + "d" * 5000 + "/docker.sock"  # DIND108 quotes it
     (repo / "compose.yaml").write_text(
-        f"services:\n  app:\n    image: docker:cli\n    environment:\n"
-        f"      DOCKER_HOST: {host}\n")
+        f"services:\n  app:\n    image: docker:cli\n    environment:\n      DOCKER_HOST: {host}\n"
+    )
     result = dindlint(repo, "check", "--format", "json", "--exit-zero")
     findings = json.loads(result.stdout)["findings"]
     assert [f["rule"] for f in findings] == ["DIND108"]
@@ -407,8 +461,9 @@ def test_a_message_is_capped(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["Dockerfile", "compose.override.yml", ".env"])
-def test_a_link_out_says_the_same_whether_its_target_exists(name: str, tmp_path: Path,
-                                                            outside: Path) -> None:
+def test_a_link_out_says_the_same_whether_its_target_exists(
+    name: str, tmp_path: Path, outside: Path
+) -> None:
     """A scan must not tell an outside file that exists from one that does not."""
     repo = git_repo(tmp_path / "repo")
     (repo / "compose.yaml").write_text("services:\n  app: {image: alpine}\n")
@@ -429,8 +484,9 @@ def test_the_boundary_holds_in_worker_processes(tmp_path: Path, outside: Path) -
     for index in range(MIN_PARALLEL + 2):
         folder = repo / f"p{index:03d}"
         folder.mkdir()
-        (folder / "compose.yaml").write_text(ROUTES["extends.file"].replace(
-            "../outside", "../../outside"))
+        (folder / "compose.yaml").write_text(
+            ROUTES["extends.file"].replace("../outside", "../../outside")
+        )
     for jobs in ("1", "2"):
         report = assert_not_leaked(repo, "--jobs", jobs)
         assert len(dind003(report)) == MIN_PARALLEL + 2
@@ -438,8 +494,10 @@ def test_the_boundary_holds_in_worker_processes(tmp_path: Path, outside: Path) -
 
 # ------------------------------------------------------------------- files the user names
 
-def test_a_named_file_that_lies_in_the_repository_follows_its_rules(tmp_path: Path,
-                                                                    outside: Path) -> None:
+
+def test_a_named_file_that_lies_in_the_repository_follows_its_rules(
+    tmp_path: Path, outside: Path
+) -> None:
     """`--env-file .env.ci`, `--config ci/dindlint.yaml`, `--baseline b.json`: the workflow picks
     the name, the pull request what lies there; a link of the repository leads nowhere out."""
     repo = git_repo(tmp_path / "repo")
@@ -451,7 +509,8 @@ def test_a_named_file_that_lies_in_the_repository_follows_its_rules(tmp_path: Pa
     env_file = dindlint(repo, "check", "--format", "json", "--exit-zero", "--env-file", ".env.ci")
     assert CANARY not in env_file.stdout + env_file.stderr
     assert "`.env.ci` points outside the repository; not read" in dind003(
-        json.loads(env_file.stdout))
+        json.loads(env_file.stdout)
+    )
     for args in (("--config", "ci/dindlint.yaml"), ("--baseline", "b.json")):
         result = dindlint(repo, "check", *args)
         assert result.returncode == 2, args
@@ -459,8 +518,9 @@ def test_a_named_file_that_lies_in_the_repository_follows_its_rules(tmp_path: Pa
         assert CANARY not in result.stdout + result.stderr
 
 
-def test_a_configuration_in_the_repository_names_no_file_outside(tmp_path: Path,
-                                                                 outside: Path) -> None:
+def test_a_configuration_in_the_repository_names_no_file_outside(
+    tmp_path: Path, outside: Path
+) -> None:
     repo = git_repo(tmp_path / "repo")
     (repo / "compose.yaml").write_text(HOST_SOCKET)
     (repo / "ci").mkdir()
@@ -474,9 +534,9 @@ def test_a_configuration_in_the_repository_names_no_file_outside(tmp_path: Path,
 
 
 @pytest.mark.parametrize("config", ["env-file: ../outside/secret.env\n", None])
-def test_without_git_a_found_configuration_stays_in_its_folder(config: str | None,
-                                                               tmp_path: Path,
-                                                               outside: Path) -> None:
+def test_without_git_a_found_configuration_stays_in_its_folder(
+    config: str | None, tmp_path: Path, outside: Path
+) -> None:
     """A checkout without `.git` (a tarball): the configuration's folder is its repository."""
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -512,8 +572,10 @@ def test_a_schema_error_quotes_a_token_of_the_value(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------- folders linked out
 
-def test_a_given_folder_linked_out_of_the_repository_is_not_walked(tmp_path: Path,
-                                                                   outside: Path) -> None:
+
+def test_a_given_folder_linked_out_of_the_repository_is_not_walked(
+    tmp_path: Path, outside: Path
+) -> None:
     repo = git_repo(tmp_path / "repo")
     (repo / "deploy").symlink_to(outside)
     for command in ("check", "graph"):
@@ -524,17 +586,20 @@ def test_a_given_folder_linked_out_of_the_repository_is_not_walked(tmp_path: Pat
 
 
 @pytest.mark.parametrize("target", ["outside", "no-such-folder"])
-def test_an_include_project_directory_out_of_the_repository(target: str, tmp_path: Path,
-                                                           outside: Path) -> None:
+def test_an_include_project_directory_out_of_the_repository(
+    target: str, tmp_path: Path, outside: Path
+) -> None:
     repo = git_repo(tmp_path / "repo")
     (outside / ".env").write_text(f"X={CANARY}\n")
     (repo / "inc.yaml").write_text("services:\n  s: {image: alpine}\n")
     (repo / "compose.yaml").write_text(
         f"include:\n  - {{path: ./inc.yaml, project_directory: ../{target}}}\n"
-        "services:\n  app: {image: alpine}\n")
+        "services:\n  app: {image: alpine}\n"
+    )
     report = assert_not_leaked(repo)
-    assert dind003(report) == [f"Project directory `../{target}` points outside the "
-                               "repository; not read"]
+    assert dind003(report) == [
+        f"Project directory `../{target}` points outside the repository; not read"
+    ]
 
 
 def test_a_copy_glob_does_not_walk_through_a_link_out(tmp_path: Path, outside: Path) -> None:
@@ -542,10 +607,12 @@ def test_a_copy_glob_does_not_walk_through_a_link_out(tmp_path: Path, outside: P
     (repo / "root").symlink_to(outside)
     (repo / "Dockerfile").write_text(
         "FROM alpine\nRUN adduser -D -u 1001 app\nCOPY root/* /usr/local/bin/\n"
-        'USER app\nENTRYPOINT ["entry.sh"]\n')
+        'USER app\nENTRYPOINT ["entry.sh"]\n'
+    )
     (repo / "compose.yaml").write_text(
         "services:\n  app:\n    build: .\n"
-        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+    )
     reports = reports_per_entrypoint(repo, outside / "entry.sh")
     assert reports[0] == reports[1]
     # the control: the same folder inside the repository is read, and the report changes
@@ -557,10 +624,14 @@ def test_a_copy_glob_does_not_walk_through_a_link_out(tmp_path: Path, outside: P
 
 # ------------------------------------------------------------------- writes through folders
 
-@pytest.mark.parametrize("args", [("--format", "sarif:results/dindlint.sarif"),
-                                  ("--write-baseline", "results/base.json")])
-def test_a_report_is_never_written_through_a_folder_linked_out(args: tuple[str, ...],
-                                                               tmp_path: Path) -> None:
+
+@pytest.mark.parametrize(
+    "args",
+    [("--format", "sarif:results/dindlint.sarif"), ("--write-baseline", "results/base.json")],
+)
+def test_a_report_is_never_written_through_a_folder_linked_out(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
     repo, _ = _symlinked_repo(tmp_path, "unrelated")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -585,4 +656,3 @@ def test_a_pipe_without_a_reader_is_refused_not_waited_for(tmp_path: Path) -> No
     os.mkfifo(pipe)
     result = dindlint(repo, "check", "--format", f"sarif:{pipe}")
     assert result.returncode == 2 and "a pipe with no reader" in result.stderr
-

@@ -13,8 +13,9 @@ CASE = str(REPO / "tests/fixtures/suppressions")
 
 
 def test_suppressed_findings_leave_text_and_exit_code() -> None:
-    result = CliRunner().invoke(main, ["check", str(REPO / "tests/fixtures/suppress-file"),
-                                       "--fail-on", "error"])
+    result = CliRunner().invoke(
+        main, ["check", str(REPO / "tests/fixtures/suppress-file"), "--fail-on", "error"]
+    )
     assert result.exit_code == 0
     assert " DIND102 " not in result.output
     assert "(2 suppressed inline)." in result.output
@@ -39,9 +40,11 @@ def test_a_unicode_line_separator_does_not_move_a_directive(tmp_path) -> None:  
     """YAML ends lines at \\n and \\r only: a U+2028 inside a value is content, so the directive
     on the line above the mount still covers it (str.splitlines counted one line more)."""
     (tmp_path / "compose.yaml").write_text(
-        "services:\n  app:\n    image: alpine\n    labels: {note: \"a\u2028b\"}\n"
+        'services:\n  app:\n    image: alpine\n    labels: {note: "a\u2028b"}\n'
         "    volumes:\n      # dindlint: disable=DIND102 -- reads labels only\n"
-        "      - /var/run/docker.sock:/var/run/docker.sock\n", encoding="utf-8")
+        "      - /var/run/docker.sock:/var/run/docker.sock\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["check", "--format", "json", str(tmp_path)])
     findings = json.loads(result.output)["findings"]
     assert [f["rule"] for f in findings if not f.get("suppressed")] == []

@@ -66,7 +66,6 @@ def _table() -> dict[str, Check]:
     }
 
 
-
 def dockerfile_events(ctx: Context, kind: str) -> Iterable[tuple[IdentityEvent, Dockerfile]]:
     """Replay events of ``kind`` from every stage of every Dockerfile of the project (the
     Dockerfile-only rules run on every stage, built by compose or not: RULES.md)."""
@@ -85,8 +84,9 @@ def _fatal(event: IdentityEvent) -> bool:
     return event.kind in ("id-in-use", "unknown-group-or-user")
 
 
-def _until_the_build_stops(dockerfile: Dockerfile,
-                           events: tuple[IdentityEvent, ...]) -> list[IdentityEvent]:
+def _until_the_build_stops(
+    dockerfile: Dockerfile, events: tuple[IdentityEvent, ...]
+) -> list[IdentityEvent]:
     """One finding per cause: the build stops at a stage's first failing command, so what the
     replay notices after it in that stage, or in stages built FROM it, is a consequence."""
     by_name = {s.name.lower(): s.index for s in dockerfile.stages if s.name}

@@ -148,8 +148,16 @@ def _implicit_form_grants(client: Client, reach: Reach) -> bool:
     implicit = resolve_user(client.image, client.identity.spec.split(":", 1)[0])
     if implicit is None or not implicit.has_passwd_entry or implicit.uid == 0:
         return False  # no entry: the implicit form would get GID 0, not memberships
-    without_primary = ResolvedUser(implicit.spec, implicit.uid, implicit.name, None,
-                                   implicit.supplementary, True, False, implicit.groups_known)
+    without_primary = ResolvedUser(
+        implicit.spec,
+        implicit.uid,
+        implicit.name,
+        None,
+        implicit.supplementary,
+        True,
+        False,
+        implicit.groups_known,
+    )
     return _grants(without_primary, client, reach) is True
 
 

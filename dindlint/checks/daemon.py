@@ -18,8 +18,11 @@ def dind_not_privileged(ctx: Context) -> Iterator[Finding]:
             continue
         if service.runtime is not None and service.runtime.value == "sysbox-runc":
             continue
-        span = service.privileged.span if service.privileged is not None else (
-            service.image.span if service.image is not None else service.span)
+        span = (
+            service.privileged.span
+            if service.privileged is not None
+            else (service.image.span if service.image is not None else service.span)
+        )
         yield Finding(
             "DIND401",
             f"{name} runs dockerd but is not privileged: Docker-in-Docker requires "
@@ -62,7 +65,8 @@ def docker_host_port_mismatch(ctx: Context) -> Iterator[Finding]:
                 "DIND403",
                 f"{name} connects to `{host.value}`, but {daemon_name} serves {_serves(daemon)}"
                 f"{_why(daemon)}: the connection will be refused",
-                host.span, ((span, f"{daemon_name} is defined here"),),
+                host.span,
+                ((span, f"{daemon_name} is defined here"),),
             )
 
 
@@ -116,8 +120,11 @@ def _cert_mounts(daemon: Daemon) -> list[Mount]:
     if certs is None or not daemon.uses_entrypoint_defaults:
         return []
     client_dir = certs + "/client"
-    return [m for m in daemon.service.volumes
-            if m.source and (client_dir == m.target or client_dir.startswith(m.target + "/"))]
+    return [
+        m
+        for m in daemon.service.volumes
+        if m.source and (client_dir == m.target or client_dir.startswith(m.target + "/"))
+    ]
 
 
 def _mounted(path: str, mounts: tuple[Mount, ...]) -> bool:
@@ -143,15 +150,23 @@ def dind_client_certs_missing(ctx: Context) -> Iterator[Finding]:
             if cert_path is not None and cert_path.value:
                 if not cert_path.known or _mounted(cert_path.value, client.service.volumes):
                     continue
-                yield _certs_finding(name, daemon_name, cert_path.span,
-                                     f"`DOCKER_CERT_PATH={cert_path.value}` is not a mounted path")
+                yield _certs_finding(
+                    name,
+                    daemon_name,
+                    cert_path.span,
+                    f"`DOCKER_CERT_PATH={cert_path.value}` is not a mounted path",
+                )
                 continue
             shared = {(m.type, m.source) for m in _cert_mounts(daemon)}
             if any((m.type, m.source) in shared for m in client.service.volumes):
                 continue
-            yield _certs_finding(name, daemon_name, host.span,
-                                 "it neither mounts the daemon's `/certs/client` (a shared volume) "
-                                 "nor sets `DOCKER_CERT_PATH` to a mounted path")
+            yield _certs_finding(
+                name,
+                daemon_name,
+                host.span,
+                "it neither mounts the daemon's `/certs/client` (a shared volume) "
+                "nor sets `DOCKER_CERT_PATH` to a mounted path",
+            )
 
 
 def _certs_finding(name: str, daemon_name: str, span: Span, why: str) -> Finding:

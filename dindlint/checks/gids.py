@@ -28,18 +28,26 @@ def auto_assigned_docker_gid(ctx: Context) -> Iterator[Finding]:
                 continue
             if event.detail.get("gid") != "auto":
                 continue
-            how = "a package install creates" if event.detail.get("via") == "package" else \
-                "this command creates"
-            message = (f"{how} group `docker` without a GID, so it gets whatever GID is free at "
-                       "build time; it will not reliably match the socket's group")
+            how = (
+                "a package install creates"
+                if event.detail.get("via") == "package"
+                else "this command creates"
+            )
+            message = (
+                f"{how} group `docker` without a GID, so it gets whatever GID is free at "
+                "build time; it will not reliably match the socket's group"
+            )
             if hint is not None:
                 message += f"; the socket this image reaches belongs to GID {hint[0]} ({hint[1]})"
             yield Finding("DIND201", message, event.span)
 
 
 def _realigns_at_runtime(ctx: Context, dockerfile: Dockerfile) -> bool:
-    clients = [c for c in ctx.topology.clients.values()
-               if ctx.project.builds.get(c.service.name) is dockerfile]
+    clients = [
+        c
+        for c in ctx.topology.clients.values()
+        if ctx.project.builds.get(c.service.name) is dockerfile
+    ]
     if clients:
         return any(c.alignment is not None for c in clients)
     return identity_for_build(dockerfile, None, dockerfile.path.parent).alignment is not None
@@ -73,7 +81,8 @@ def docker_gid_mismatch(ctx: Context) -> Iterator[Finding]:
                 f"{name} runs as {describe_user(client)} and expects socket access through GID "
                 f"{result.wrong_gid}, but {reach.path} belongs to {socket_owner(reach)}: "
                 "connect() fails with `permission denied`",
-                span, tuple(related),
+                span,
+                tuple(related),
             )
 
 
@@ -119,13 +128,18 @@ def group_add_by_name(ctx: Context) -> Iterator[Finding]:
                     "DIND204",
                     f"`group_add: {entry.value}` names a group that {image.description} does not "
                     f"have: the container fails to start (`unable to find group {entry.value}`)",
-                    entry.span, severity="error",
+                    entry.span,
+                    severity="error",
                 )
             elif name in ctx.topology.clients and any(
-                    r.socket.kind == "host" for r in ctx.topology.clients[name].reaches):
+                r.socket.kind == "host" for r in ctx.topology.clients[name].reaches
+            ):
                 known = image.groups.get(entry.value) if image is not None else None
-                inside = (f" (GID {known.gid} in {image.description})"
-                          if known is not None and known.gid is not None and image else "")
+                inside = (
+                    f" (GID {known.gid} in {image.description})"
+                    if known is not None and known.gid is not None and image
+                    else ""
+                )
                 yield Finding(
                     "DIND204",
                     f"`group_add: {entry.value}` is resolved in the container's `/etc/group`"
@@ -147,7 +161,7 @@ def hardcoded_host_docker_gid(ctx: Context) -> Iterator[Finding]:
                 "DIND205",
                 f"{name} reaches the host's socket through the literal GID {what}; the docker "
                 "GID differs between hosts, so this works only where it happens to match. Use "
-                "`group_add: [\"${DOCKER_GID:?set DOCKER_GID}\"]` filled from "
+                '`group_add: ["${DOCKER_GID:?set DOCKER_GID}"]` filled from '
                 "`stat -c %g /var/run/docker.sock`",
                 span,
             )
@@ -169,13 +183,22 @@ def _literal_gids(client):  # type: ignore[no-untyped-def]
         if entry.known and not entry.interpolated and parse_id(entry.value) is not None:
             yield entry.span, entry.value
     service_user = client.service.user
-    if (service_user is not None and service_user.known and not service_user.interpolated
-            and ":" in service_user.value):
+    if (
+        service_user is not None
+        and service_user.known
+        and not service_user.interpolated
+        and ":" in service_user.value
+    ):
         group = service_user.value.split(":", 1)[1]
         if parse_id(group) is not None:
             yield service_user.span, group
     user = client.identity.resolved
     docker = client.image.groups.get("docker") if client.image is not None else None
-    if (docker is not None and docker.gid is not None and docker.span is not None and user
-            and "docker" in {n for n, _ in user.supplementary}):
+    if (
+        docker is not None
+        and docker.gid is not None
+        and docker.span is not None
+        and user
+        and "docker" in {n for n, _ in user.supplementary}
+    ):
         yield docker.span, str(docker.gid)

@@ -47,9 +47,10 @@ def unresolved_reference(ctx: Context) -> Iterator[Finding]:
             if is_vm_socket_bind(mount):
                 continue  # `$HOME/.docker/run/docker.sock`: DIND106 says what is wrong
             if mount.unresolved and (
-                _names_socket(mount.target) or _names_socket(mount.source or "")
-                or (mount.source or "") in HOST_SOCKET_ANCESTORS or mount.source in ("", None)
-                and mount.target in HOST_SOCKETS
+                _names_socket(mount.target)
+                or _names_socket(mount.source or "")
+                or (mount.source or "") in HOST_SOCKET_ANCESTORS
+                or (mount.source in ("", None) and mount.target in HOST_SOCKETS)
             ):
                 yield from _unset(mount.unresolved, mount.span, "the socket checks of this mount")
         docker_host = service.environment.get("DOCKER_HOST")
@@ -59,11 +60,14 @@ def unresolved_reference(ctx: Context) -> Iterator[Finding]:
             continue
         yield from _unset_build_arg_gid(ctx, name)
         if service.user is not None and service.user.unresolved:
-            yield from _unset(service.user.unresolved, service.user.span,
-                         f"the socket access check of {name}")
+            yield from _unset(
+                service.user.unresolved, service.user.span, f"the socket access check of {name}"
+            )
         for entry in service.group_add:
             if entry.unresolved:
-                yield from _unset(entry.unresolved, entry.span, f"the socket access check of {name}")
+                yield from _unset(
+                    entry.unresolved, entry.span, f"the socket access check of {name}"
+                )
 
 
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -95,5 +99,8 @@ def _unset_build_arg_gid(ctx: Context, service: str) -> Iterator[Finding]:
         if gid == "auto" or parse_id(gid) is not None:
             continue
         names = tuple(_ARG_REFERENCE.findall(gid))
-        yield from _unset(names, event.span, f"the socket access check of {service} (the GID of "
-                                             "group `docker` is unknown)")
+        yield from _unset(
+            names,
+            event.span,
+            f"the socket access check of {service} (the GID of group `docker` is unknown)",
+        )

@@ -9,9 +9,9 @@ from dindlint.checks.access import (
     EXPLICIT_GROUP,
     NO_PASSWD_ENTRY,
     NOT_MEMBER,
-    socket_owner,
     describe_user,
     distinct_sockets,
+    socket_owner,
     verdict,
 )
 from dindlint.model import IdentityEvent
@@ -38,7 +38,9 @@ def _where(client: Client, reach: Reach) -> tuple[Span, tuple[tuple[Span, str], 
         if client.identity.spec_span is not None:
             related.append((client.identity.spec_span, "the effective user is set here"))
     if reach.socket.span is not None:
-        related.append((reach.socket.span, f"socket group decided here ({reach.socket.provenance})"))
+        related.append(
+            (reach.socket.span, f"socket group decided here ({reach.socket.provenance})")
+        )
     return primary, tuple(related)
 
 
@@ -47,15 +49,19 @@ def user_cannot_access_socket(ctx: Context) -> Iterator[Finding]:
     for name, client, reach in _denials(ctx, NOT_MEMBER):
         span, related = _where(client, reach)
         if reach.socket.kind == "host":
-            message = (f"{name} runs as {describe_user(client)}: no group named `docker` and no "
-                       f"`group_add`, so connect() to {reach.path} (the host's socket, "
-                       "`root:<docker gid> 0660`) fails with `permission denied`; add "
-                       "`group_add: [\"${DOCKER_GID:?set DOCKER_GID}\"]`")
+            message = (
+                f"{name} runs as {describe_user(client)}: no group named `docker` and no "
+                f"`group_add`, so connect() to {reach.path} (the host's socket, "
+                "`root:<docker gid> 0660`) fails with `permission denied`; add "
+                '`group_add: ["${DOCKER_GID:?set DOCKER_GID}"]`'
+            )
         else:
             gid = reach.socket.gid
-            message = (f"{name} runs as {describe_user(client)}, but {reach.path} in this "
-                       f"container belongs to {socket_owner(reach)}: connect() fails with "
-                       f"`permission denied`; add `group_add: [\"{gid}\"]`")
+            message = (
+                f"{name} runs as {describe_user(client)}, but {reach.path} in this "
+                f"container belongs to {socket_owner(reach)}: connect() fails with "
+                f'`permission denied`; add `group_add: ["{gid}"]`'
+            )
         yield Finding("DIND301", message, span, related)
 
 
@@ -70,7 +76,8 @@ def explicit_group_drops_membership(ctx: Context) -> Iterator[Finding]:
             f"only that group ({describe_user(client)}), so the `/etc/group` membership that "
             f"grants access to {reach.path} is dropped; use the user alone, or add the socket's "
             "group with `group_add`",
-            span, related,
+            span,
+            related,
         )
 
 
@@ -84,7 +91,8 @@ def numeric_user_without_passwd_entry(ctx: Context) -> Iterator[Finding]:
             f"{name} runs as uid {client.identity.spec}, which has no entry in the passwd file "
             f"of {image}: the process gets primary GID 0 and no supplementary groups, so the "
             f"image's group membership for {reach.path} does not apply",
-            span, related,
+            span,
+            related,
         )
 
 
@@ -126,7 +134,8 @@ def unknown_group_or_user(ctx: Context) -> Iterator[Finding]:
     for span, events in by_line.items():
         # `COPY --chown=svc:svc` names a user and a group: one command, one finding
         missing = " and ".join(
-            f"{e.detail.get('what', 'group')} `{e.detail.get('name', '?')}`" for e in events)
+            f"{e.detail.get('what', 'group')} `{e.detail.get('name', '?')}`" for e in events
+        )
         verb = "does" if len(events) == 1 else "do"
         command = events[0].detail.get("command", "")
         if command == "USER":

@@ -17,15 +17,21 @@ from dindlint.topology import (
 )
 
 # Filtering proxies: the proxy is the mitigation, its own socket mount is expected (RULES.md).
-SOCKET_PROXY_IMAGES = ("tecnativa/docker-socket-proxy", "linuxserver/socket-proxy",
-                       "wollomatic/socket-proxy")
+SOCKET_PROXY_IMAGES = (
+    "tecnativa/docker-socket-proxy",
+    "linuxserver/socket-proxy",
+    "wollomatic/socket-proxy",
+)
 
 
 def _is_socket_proxy(image: str | None) -> bool:
     if not image:
         return False
-    repository = image.split("@", 1)[0].rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] \
+    repository = (
+        image.split("@", 1)[0].rsplit(":", 1)[0]
+        if ":" in image.rsplit("/", 1)[-1]
         else image.split("@", 1)[0]
+    )
     return any(repository == p or repository.endswith("/" + p) for p in SOCKET_PROXY_IMAGES)
 
 
@@ -81,9 +87,11 @@ def host_socket_mount(ctx: Context) -> Iterator[Finding]:
             reach = host_socket_reach(mount)
             if reach is None:
                 continue
-            what = "the host's Docker socket" if reach.holds_socket and normalise(
-                mount.source) == reach.socket.path else f"`{normalise(mount.source)}`, which holds " \
-                f"the host's Docker socket"
+            what = (
+                "the host's Docker socket"
+                if reach.holds_socket and normalise(mount.source) == reach.socket.path
+                else f"`{normalise(mount.source)}`, which holds the host's Docker socket"
+            )
             yield Finding(
                 "DIND102",
                 f"{name} bind-mounts {what}: whoever controls this container controls the host's "
@@ -105,7 +113,7 @@ def docker_host_unreachable(ctx: Context) -> Iterator[Finding]:
             continue
         if not host.known or not host.value.startswith("unix://"):
             continue
-        path = normalise(host.value[len("unix://"):])
+        path = normalise(host.value[len("unix://") :])
         if not path.startswith("/"):
             continue  # a relative path is an invalid DOCKER_HOST (DIND108), not this rule
         if any(same_run_dir(r.path) == same_run_dir(path) for r in client.reaches):
@@ -117,7 +125,8 @@ def docker_host_unreachable(ctx: Context) -> Iterator[Finding]:
                 "DIND103",
                 f"{name} sets `DOCKER_HOST={host.value}`, but the socket of "
                 f"{reach.socket.daemon} lands at {reach.path} in this container ({reach.via})",
-                host.span, ((reach.carrier, "the socket lands here"),),
+                host.span,
+                ((reach.carrier, "the socket lands here"),),
             )
         elif not _covered_by_mount(service, path):
             yield Finding(
@@ -152,7 +161,8 @@ def _default_path_missed(name: str, reaches: tuple[Reach, ...]) -> Iterator[Find
         "DIND103",
         f"the socket of {reach.socket.daemon} lands at {reach.path} in {name} ({reach.via}), "
         f"but `DOCKER_HOST` is unset, so Docker clients look for {DEFAULT_SOCKET}",
-        reach.carrier, severity="warning",
+        reach.carrier,
+        severity="warning",
     )
 
 
@@ -177,8 +187,10 @@ def socket_source_is_named_volume(ctx: Context) -> Iterator[Finding]:
 
 # Docker Desktop and Colima host-side socket paths: bind sources resolve inside the VM
 # (domain-facts §8), so these paths do not exist where the bind is made.
-_VM_SOCKET = re.compile(r"(^|/)\.docker/run/docker\.sock$|(^|/)(\.config/)?\.?colima/([^/]+/)?"
-                        r"docker\.sock$")
+_VM_SOCKET = re.compile(
+    r"(^|/)\.docker/run/docker\.sock$|(^|/)(\.config/)?\.?colima/([^/]+/)?"
+    r"docker\.sock$"
+)
 
 
 def is_vm_socket_bind(mount: Mount) -> bool:
@@ -215,16 +227,22 @@ def _docker_host_problem(value: str) -> str | None:
     """What is wrong with a DOCKER_HOST value and what clients do with it (domain-facts §8)."""
     scheme, sep, rest = value.partition("://")
     if not sep:
-        return ("has no scheme (`unix://`, `tcp://`, `ssh://`, `npipe://`); the Docker CLI "
-                "fails with `unable to parse docker host`")
+        return (
+            "has no scheme (`unix://`, `tcp://`, `ssh://`, `npipe://`); the Docker CLI "
+            "fails with `unable to parse docker host`"
+        )
     if scheme.lower() not in _SCHEMES:
         return f"has an unknown scheme `{scheme}://`; no Docker client connects through it"
     if scheme == "unix" and not rest.startswith("/"):
-        return (f"names a relative socket path (`unix://` followed by `{rest}`): clients look "
-                f"for it relative to their working directory; write `unix:///{rest}`")
+        return (
+            f"names a relative socket path (`unix://` followed by `{rest}`): clients look "
+            f"for it relative to their working directory; write `unix:///{rest}`"
+        )
     if scheme == "tcp" and tcp_address(value)[1] is None:
-        return ("has no port; the Docker SDK for Python rejects it (`port is required`): write "
-                "`tcp://HOST:2376` (TLS) or `tcp://HOST:2375`")
+        return (
+            "has no port; the Docker SDK for Python rejects it (`port is required`): write "
+            "`tcp://HOST:2376` (TLS) or `tcp://HOST:2375`"
+        )
     return None
 
 

@@ -31,14 +31,18 @@ from dindlint.compose.yamlnodes import (
 from dindlint.model import ComposeProject, Service
 from dindlint.source import Problem, Span, inside_boundary, is_input_file, run_memo
 
-__all__ = ["load_project", "is_compose_document"]
+__all__ = ["is_compose_document", "load_project"]
 
 # Longest `extends` chain followed (compose-go sets none; real files chain a handful).
 MAX_EXTENDS_DEPTH = 100
 
 
-def load_project(files: Sequence[Path], *, env_files: Sequence[Path] | None = None,
-                 environ: Mapping[str, str] | None = None) -> ComposeProject:
+def load_project(
+    files: Sequence[Path],
+    *,
+    env_files: Sequence[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ComposeProject:
     """Load a compose project: ``files`` is the base file then its overrides, in merge order.
 
     ``env_files`` default to ``<project dir>/.env`` when it exists; ``environ`` (only given with
@@ -50,10 +54,17 @@ def load_project(files: Sequence[Path], *, env_files: Sequence[Path] | None = No
     except (RecursionError, RuntimeError, OSError, ValueError) as exc:
         # last-resort net so one odd file never stops the run; this is a dindlint bug to report
         first = paths[0] if paths else Path.cwd()
-        problem = Problem("DIND001", f"Could not load the project: {type(exc).__name__}: {exc}",
-                          Span(first, 1))
-        return ComposeProject(name=first.parent.name.lower(), directory=first.parent,
-                              files=tuple(paths), services={}, volumes={}, problems=(problem,))
+        problem = Problem(
+            "DIND001", f"Could not load the project: {type(exc).__name__}: {exc}", Span(first, 1)
+        )
+        return ComposeProject(
+            name=first.parent.name.lower(),
+            directory=first.parent,
+            files=tuple(paths),
+            services={},
+            volumes={},
+            problems=(problem,),
+        )
 
 
 def is_compose_document(path: Path) -> bool:
@@ -95,8 +106,9 @@ class _ProjectLoader:
 
     # ---------------------------------------------------------------- entry
 
-    def load(self, files: list[Path], env_files: Sequence[Path] | None,
-             project_dir: Path | None) -> ComposeProject:
+    def load(
+        self, files: list[Path], env_files: Sequence[Path] | None, project_dir: Path | None
+    ) -> ComposeProject:
         directory = project_dir or (files[0].parent if files else Path.cwd())
         for path in files:
             self.files.setdefault(path, None)
@@ -119,9 +131,13 @@ class _ProjectLoader:
         for include, path in includes:
             self._include(include, path, services, volumes)
         return ComposeProject(
-            name=self._name(top, directory), directory=directory,
-            files=tuple(self.files), services=services, volumes=volumes,
-            problems=tuple(self.problems))
+            name=self._name(top, directory),
+            directory=directory,
+            files=tuple(self.files),
+            services=services,
+            volumes=volumes,
+            problems=tuple(self.problems),
+        )
 
     def _load_env(self, directory: Path, env_files: Sequence[Path] | None) -> None:
         if env_files is None:
@@ -154,8 +170,7 @@ class _ProjectLoader:
             for scalar, message in errors:
                 self.problems.append(Problem("DIND002", message, scalar.span))
             if not isinstance(doc, YMap):
-                self.problems.append(Problem("DIND002", "Top level must be a mapping",
-                                             doc.span))
+                self.problems.append(Problem("DIND002", "Top level must be a mapping", doc.span))
                 continue
             layers.append(self._check_services(doc))
         self.parsed[path] = layers
@@ -164,8 +179,11 @@ class _ProjectLoader:
     def _check_services(self, doc: YMap) -> YMap:
         """Drop a ``services`` value that is not a mapping (DIND002), keep the rest."""
         services = doc.get("services")
-        if services is None or isinstance(services, YMap) or (
-                isinstance(services, YScalar) and services.is_null):
+        if (
+            services is None
+            or isinstance(services, YMap)
+            or (isinstance(services, YScalar) and services.is_null)
+        ):
             return doc
         self.problems.append(Problem("DIND002", "`services` must be a mapping", services.span))
         entries = {k: v for k, v in doc.entries.items() if k != "services"}
@@ -173,22 +191,24 @@ class _ProjectLoader:
 
     # ---------------------------------------------------------------- extends
 
-    def _apply_extends(self, layer: YMap, path: Path,
-                       stack: tuple[tuple[Path, str], ...]) -> YMap:
+    def _apply_extends(self, layer: YMap, path: Path, stack: tuple[tuple[Path, str], ...]) -> YMap:
         """``layer`` with each service that ``extends`` another replaced by the merged one.
 
         compose-go resolves ``extends`` per file, before the file is merged with the others."""
         services = layer.get("services")
         if not isinstance(services, YMap):
             return layer
-        resolved = {name: (key_span, self._resolve_service(services, name, path, stack))
-                    for name, (key_span, _) in services.entries.items()}
+        resolved = {
+            name: (key_span, self._resolve_service(services, name, path, stack))
+            for name, (key_span, _) in services.entries.items()
+        }
         entries = dict(layer.entries)
         entries["services"] = (layer.key_span("services"), YMap(resolved, services.span))
         return YMap(entries, layer.span, layer.mark)
 
-    def _resolve_service(self, services: YMap, name: str, path: Path,
-                         stack: tuple[tuple[Path, str], ...]) -> YNode:
+    def _resolve_service(
+        self, services: YMap, name: str, path: Path, stack: tuple[tuple[Path, str], ...]
+    ) -> YNode:
         node = services.get(name)
         assert node is not None
         if not isinstance(node, YMap) or node.get("extends") is None:
@@ -200,8 +220,9 @@ class _ProjectLoader:
             return _without(node, "extends")
         base_path, base_name = target
         if (base_path, base_name) in stack or (base_path, base_name) == (path, name):
-            self.problems.append(Problem(
-                "DIND002", f"Extends cycle through service `{base_name}`", ext.span))
+            self.problems.append(
+                Problem("DIND002", f"Extends cycle through service `{base_name}`", ext.span)
+            )
             return _without(node, "extends")
         if len(stack) >= MAX_EXTENDS_DEPTH:
             # each level is a few Python frames: a chain of 500 raised RecursionError, and the
@@ -209,10 +230,15 @@ class _ProjectLoader:
             # (every longer chain reaches it again, one service further)
             if not self.too_deep:
                 self.too_deep = True
-                self.problems.append(Problem(
-                    "DIND002", f"`extends` chain longer than {MAX_EXTENDS_DEPTH} services: a "
-                    f"service that reaches `{name}` through {MAX_EXTENDS_DEPTH} `extends` is "
-                    f"analysed without `{base_name}` and what it extends", ext.span))
+                self.problems.append(
+                    Problem(
+                        "DIND002",
+                        f"`extends` chain longer than {MAX_EXTENDS_DEPTH} services: a "
+                        f"service that reaches `{name}` through {MAX_EXTENDS_DEPTH} `extends` is "
+                        f"analysed without `{base_name}` and what it extends",
+                        ext.span,
+                    )
+                )
             return _without(node, "extends")
         base = self._base_service(base_path, base_name, path, ext, stack + ((path, name),))
         if base is None:
@@ -234,31 +260,47 @@ class _ProjectLoader:
             return (Path(_normpath(other)), service.value)  # type: ignore[union-attr]
         return (path, service.value)  # type: ignore[union-attr]
 
-    def _base_service(self, base_path: Path, base_name: str, path: Path, ext: YNode,
-                      stack: tuple[tuple[Path, str], ...]) -> YNode | None:
+    def _base_service(
+        self,
+        base_path: Path,
+        base_name: str,
+        path: Path,
+        ext: YNode,
+        stack: tuple[tuple[Path, str], ...],
+    ) -> YNode | None:
         if base_path != path and not inside_boundary(base_path):
             self.problems.append(_outside("Extended file", base_path, path, ext.span))
             return None
         if base_path != path and not base_path.is_file():
-            self.problems.append(Problem(
-                "DIND003", f"Extended file `{_written(base_path, path)}` not found: service "
-                f"`{base_name}` "
-                "is analysed without its base", ext.span))
+            self.problems.append(
+                Problem(
+                    "DIND003",
+                    f"Extended file `{_written(base_path, path)}` not found: service "
+                    f"`{base_name}` "
+                    "is analysed without its base",
+                    ext.span,
+                )
+            )
             return None
         self.base_dirs.setdefault(base_path, base_path.parent)
         layers = self._layers(base_path)
         services = _merged_services(layers, self.merger)
         if services is None or services.get(base_name) is None:
-            self.problems.append(Problem(
-                "DIND003", f"Extended service `{base_name}` not found in `{base_path.name}`",
-                ext.span))
+            self.problems.append(
+                Problem(
+                    "DIND003",
+                    f"Extended service `{base_name}` not found in `{base_path.name}`",
+                    ext.span,
+                )
+            )
             return None
         return self._resolve_service(services, base_name, base_path, stack)
 
     # ---------------------------------------------------------------- include
 
-    def _include(self, include: YNode, path: Path, services: dict[str, Service],
-                 volumes: dict[str, Span]) -> None:
+    def _include(
+        self, include: YNode, path: Path, services: dict[str, Service], volumes: dict[str, Span]
+    ) -> None:
         if not isinstance(include, YSeq):
             self.problems.append(Problem("DIND002", "`include` must be a list", include.span))
             return
@@ -267,29 +309,38 @@ class _ProjectLoader:
             if spec is None:
                 continue
             files, project_dir, env_files = spec
-            outside = [f for f in (*files, *(env_files or ()),
-                                   *((project_dir,) if project_dir else ()))
-                       if not inside_boundary(f)]
+            outside = [
+                f
+                for f in (*files, *(env_files or ()), *((project_dir,) if project_dir else ()))
+                if not inside_boundary(f)
+            ]
             if outside:
                 what = "Project directory" if outside[0] == project_dir else "Included file"
                 self.problems.append(_outside(what, outside[0], path, entry.span))
                 continue
             missing = [f for f in files if not f.is_file()]
             if missing:
-                self.problems.append(Problem(
-                    "DIND003", f"Included file `{_written(missing[0], path)}` not found: its "
-                    "services are not analysed", entry.span))
+                self.problems.append(
+                    Problem(
+                        "DIND003",
+                        f"Included file `{_written(missing[0], path)}` not found: its "
+                        "services are not analysed",
+                        entry.span,
+                    )
+                )
                 continue
             self.cycle_checked.add(files[0])
             if files[0] in self.include_stack or files[0] in self.files:
-                self.problems.append(Problem(
-                    "DIND002", f"Include cycle through `{files[0].name}`", entry.span))
+                self.problems.append(
+                    Problem("DIND002", f"Include cycle through `{files[0].name}`", entry.span)
+                )
                 continue
             project = self._included_project(files, env_files, project_dir)
             self._absorb(project, services, volumes)
 
-    def _included_project(self, files: list[Path], env_files: list[Path] | None,
-                          project_dir: Path | None) -> ComposeProject:
+    def _included_project(
+        self, files: list[Path], env_files: list[Path] | None, project_dir: Path | None
+    ) -> ComposeProject:
         """The project an ``include`` entry names, modelled once per run for its files, env files,
         project folder and environment: a file that forty projects include was modelled forty
         times (1 MB: 61 s and 739 MB instead of 2.8 s).
@@ -299,8 +350,13 @@ class _ProjectLoader:
         then every cycle check inside it answers the same."""
         stack = self.include_stack + tuple(self.files)
         memo = run_memo()
-        key = ("compose-include", tuple(files), tuple(env_files) if env_files is not None
-               else None, project_dir, tuple(sorted(self.environ.items())))
+        key = (
+            "compose-include",
+            tuple(files),
+            tuple(env_files) if env_files is not None else None,
+            project_dir,
+            tuple(sorted(self.environ.items())),
+        )
         loaded = memo.get(key) if memo is not None else None
         if isinstance(loaded, list):
             for checked, met, project in loaded:
@@ -313,11 +369,13 @@ class _ProjectLoader:
         self.cycle_checked |= checked
         if memo is not None:
             memo.setdefault(key, []).append(  # type: ignore[union-attr]
-                (checked, checked.intersection(stack), project))
+                (checked, checked.intersection(stack), project)
+            )
         return project
 
-    def _include_spec(self, entry: YNode, path: Path
-                      ) -> tuple[list[Path], Path | None, list[Path] | None] | None:
+    def _include_spec(
+        self, entry: YNode, path: Path
+    ) -> tuple[list[Path], Path | None, list[Path] | None] | None:
         base = path.parent
 
         def resolve(text: str) -> Path:
@@ -332,13 +390,17 @@ class _ProjectLoader:
                 files = [resolve(p) for p in paths]
                 pd = _strings(entry.get("project_directory"))
                 envs = _strings(entry.get("env_file"))
-                return (files, resolve(pd[0]) if pd else None,
-                        [resolve(e) for e in envs] if envs else None)
+                return (
+                    files,
+                    resolve(pd[0]) if pd else None,
+                    [resolve(e) for e in envs] if envs else None,
+                )
         self.problems.append(Problem("DIND002", "Invalid `include` entry", entry.span))
         return None
 
-    def _absorb(self, project: ComposeProject, services: dict[str, Service],
-                volumes: dict[str, Span]) -> None:
+    def _absorb(
+        self, project: ComposeProject, services: dict[str, Service], volumes: dict[str, Span]
+    ) -> None:
         """Copy an included project's resources in; on a name clash the including file wins."""
         for f in project.files:
             self.files[f] = None
@@ -398,8 +460,11 @@ def _written(target: Path, referrer: Path) -> str:
 
 def _outside(what: str, target: Path, referrer: Path, span: Span) -> Problem:
     """DIND003 for a reference that leads out of the repository: the file is not opened."""
-    return Problem("DIND003", f"{what} `{_written(target, referrer)}` points outside the "
-                   "repository; not read", span)
+    return Problem(
+        "DIND003",
+        f"{what} `{_written(target, referrer)}` points outside the repository; not read",
+        span,
+    )
 
 
 def _without(node: YMap, key: str) -> YMap:

@@ -32,8 +32,12 @@ _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 class ModelBuilder:
     """Builds services; ``base_dir_of(file)`` gives the folder relative paths of that file use."""
 
-    def __init__(self, problems: list[Problem], base_dir_of: Callable[[Path], Path],
-                 env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        problems: list[Problem],
+        base_dir_of: Callable[[Path], Path],
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.problems = problems
         self.base_dir_of = base_dir_of
         # the interpolation variables (.env, and the process environment with --use-env): an
@@ -118,8 +122,9 @@ class ModelBuilder:
                 self._bad(item.span, "`group_add` entries must be group names or numbers")
         return tuple(groups)
 
-    def environment(self, node: YNode | None,
-                    field: str = "environment") -> dict[str, Located[str | None]]:
+    def environment(
+        self, node: YNode | None, field: str = "environment"
+    ) -> dict[str, Located[str | None]]:
         if node is None or (isinstance(node, YScalar) and node.is_null):
             return {}
         if isinstance(node, YSeq):
@@ -133,8 +138,12 @@ class ModelBuilder:
                 # `- KEY` / `KEY:` is resolved like compose-go does (resolveEnvironment)
                 result[key] = Located(self.env[key], value.span, (), True)
             elif isinstance(value, YScalar):
-                result[key] = Located(None if value.is_null else value.value, value.span,
-                                      value.unresolved, "$" in value.raw)
+                result[key] = Located(
+                    None if value.is_null else value.value,
+                    value.span,
+                    value.unresolved,
+                    "$" in value.raw,
+                )
             else:
                 self._bad(value.span, f"`{field}.{key}` must be a string")
         return result
@@ -215,9 +224,16 @@ class ModelBuilder:
                 source = resolve_bind_source(source, self.base_dir_of(node.span.path))
         target = normalize_path(parsed.target.replace(UNKNOWN, ""))
         ro_span = self._ro_span(node, parsed.ro_offset) if parsed.read_only else None
-        return Mount(type=kind, source=source, target=target, read_only=parsed.read_only,
-                     span=node.span, short_syntax=True, read_only_span=ro_span,
-                     unresolved=node.unresolved)
+        return Mount(
+            type=kind,
+            source=source,
+            target=target,
+            read_only=parsed.read_only,
+            span=node.span,
+            short_syntax=True,
+            read_only_span=ro_span,
+            unresolved=node.unresolved,
+        )
 
     @staticmethod
     def _ro_span(node: YScalar, offset: int | None) -> Span:
@@ -234,8 +250,7 @@ class ModelBuilder:
             self._bad(node.span, "Volume entry has no `target`")
             return None
         src_node = node.get("source")
-        source = (src_node.value if isinstance(src_node, YScalar) and not src_node.is_null
-                  else None)
+        source = src_node.value if isinstance(src_node, YScalar) and not src_node.is_null else None
         type_node = node.get("type")
         if isinstance(type_node, YScalar) and not type_node.is_null:
             kind = type_node.value
@@ -249,10 +264,16 @@ class ModelBuilder:
         for part in (src_node, target_node):
             if isinstance(part, YScalar):
                 unresolved.extend(part.unresolved)
-        return Mount(type=kind, source=source, target=normalize_path(target_node.value),
-                     read_only=read_only, span=node.span, short_syntax=False,
-                     read_only_span=ro.span if ro and read_only else None,
-                     unresolved=tuple(dict.fromkeys(unresolved)))
+        return Mount(
+            type=kind,
+            source=source,
+            target=normalize_path(target_node.value),
+            read_only=read_only,
+            span=node.span,
+            short_syntax=False,
+            read_only_span=ro.span if ro and read_only else None,
+            unresolved=tuple(dict.fromkeys(unresolved)),
+        )
 
     def volumes_from(self, node: YNode | None) -> tuple[VolumesFrom, ...]:
         if node is None or (isinstance(node, YScalar) and node.is_null):
@@ -290,15 +311,20 @@ class ModelBuilder:
                 self._bad(node.span, f"Invalid port `{node.value}`")
             return port
         if isinstance(node, YMap):
+
             def text(key: str) -> str | None:
                 value = node.get(key)
                 if isinstance(value, YScalar) and not value.is_null and value.value != "":
                     return value.value
                 return None
 
-            return Port(host_ip=text("host_ip"), published=text("published"),
-                        target=_int(text("target")), protocol=text("protocol") or "tcp",
-                        span=node.span)
+            return Port(
+                host_ip=text("host_ip"),
+                published=text("published"),
+                target=_int(text("target")),
+                protocol=text("protocol") or "tcp",
+                span=node.span,
+            )
         self._bad(node.span, "Port entry must be a string, a number or a mapping")
         return None
 
@@ -319,33 +345,53 @@ class ModelBuilder:
         context = self._context(context_raw, ctx, node, base_dir, service)
         dockerfile = self._dockerfile(node, context, service)
         args = self.environment(node.get("args"), "build.args")
-        return Build(context=context, dockerfile=dockerfile,
-                     target=self._string(node.get("target"), "build.target"),
-                     args=args, span=node.span, context_raw=context_raw)
+        return Build(
+            context=context,
+            dockerfile=dockerfile,
+            target=self._string(node.get("target"), "build.target"),
+            args=args,
+            span=node.span,
+            context_raw=context_raw,
+        )
 
-    def _context(self, raw: str, ctx: YScalar | None, node: YMap, base_dir: Path,
-                 service: str) -> Path | None:
+    def _context(
+        self, raw: str, ctx: YScalar | None, node: YMap, base_dir: Path, service: str
+    ) -> Path | None:
         if ctx is not None and ctx.unresolved:
             return None
         if _URL.match(raw):
             return None  # remote context: nothing on disk to analyse
         if raw.startswith("~"):
             # the home directory differs per machine; lint results must not (DESIGN.md)
-            self.problems.append(Problem(
-                "DIND003", f"Build context `{raw}` of service `{service}` depends on the home "
-                "directory: Dockerfile analysis skipped", (ctx or node).span))
+            self.problems.append(
+                Problem(
+                    "DIND003",
+                    f"Build context `{raw}` of service `{service}` depends on the home "
+                    "directory: Dockerfile analysis skipped",
+                    (ctx or node).span,
+                )
+            )
             return None
         context = Path(normalize_path((base_dir / raw).as_posix()))
         if not inside_boundary(context):
-            self.problems.append(Problem(
-                "DIND003", f"Build context `{raw}` of service `{service}` points outside the "
-                "repository; not read: Dockerfile analysis skipped", (ctx or node).span))
+            self.problems.append(
+                Problem(
+                    "DIND003",
+                    f"Build context `{raw}` of service `{service}` points outside the "
+                    "repository; not read: Dockerfile analysis skipped",
+                    (ctx or node).span,
+                )
+            )
             return None
         if not context.is_dir():
-            self.problems.append(Problem(
-                "DIND003",
-                f"Build context `{raw}` of service `{service}` not found: "
-                "Dockerfile analysis skipped", (ctx or node).span))
+            self.problems.append(
+                Problem(
+                    "DIND003",
+                    f"Build context `{raw}` of service `{service}` not found: "
+                    "Dockerfile analysis skipped",
+                    (ctx or node).span,
+                )
+            )
         return context
 
     def _dockerfile(self, node: YMap, context: Path | None, service: str) -> Path | None:
@@ -359,15 +405,24 @@ class ModelBuilder:
             raw = df_node.value
         dockerfile = Path(normalize_path((context / raw).as_posix()))
         if not inside_boundary(dockerfile):
-            self.problems.append(Problem(
-                "DIND003", f"Dockerfile `{raw}` of service `{service}` points outside the "
-                "repository; not read: Dockerfile analysis skipped", (df_node or node).span))
+            self.problems.append(
+                Problem(
+                    "DIND003",
+                    f"Dockerfile `{raw}` of service `{service}` points outside the "
+                    "repository; not read: Dockerfile analysis skipped",
+                    (df_node or node).span,
+                )
+            )
             return None
         if context.is_dir() and not dockerfile.is_file():
-            self.problems.append(Problem(
-                "DIND003",
-                f"Dockerfile `{raw}` of service `{service}` not found: "
-                "Dockerfile analysis skipped", (df_node or node).span))
+            self.problems.append(
+                Problem(
+                    "DIND003",
+                    f"Dockerfile `{raw}` of service `{service}` not found: "
+                    "Dockerfile analysis skipped",
+                    (df_node or node).span,
+                )
+            )
         return dockerfile
 
 
@@ -409,6 +464,10 @@ def parse_port(spec: str, span: Span) -> Port | None:
     if not target or not re.fullmatch(r"\d+(?:-\d+)?", target):
         return None
     # a target range "8000-8010" has no single target port
-    return Port(host_ip=host_ip, published=published or None,
-                target=parse_id(target),
-                protocol=protocol, span=span)
+    return Port(
+        host_ip=host_ip,
+        published=published or None,
+        target=parse_id(target),
+        protocol=protocol,
+        span=span,
+    )

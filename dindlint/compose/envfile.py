@@ -27,8 +27,9 @@ _KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=|:)?\s*")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "\\$"}
 
 
-def parse_env_text(text: str, path: Path, environ: Mapping[str, str],
-                   problems: list[Problem]) -> dict[str, str]:
+def parse_env_text(
+    text: str, path: Path, environ: Mapping[str, str], problems: list[Problem]
+) -> dict[str, str]:
     """Parse dotenv ``text``; malformed lines give DIND002 and are skipped."""
     result: dict[str, str] = {}
     unknown: set[str] = set()  # keys whose value is over the cap, or uses one that is
@@ -44,14 +45,12 @@ def parse_env_text(text: str, path: Path, environ: Mapping[str, str],
             continue
         match = _KEY.match(line)
         if not match:
-            problems.append(Problem("DIND002", _unexpected(stripped),
-                                    Span(path, lineno)))
+            problems.append(Problem("DIND002", _unexpected(stripped), Span(path, lineno)))
             continue
-        key, sep, rest = match.group(1), match.group(2), line[match.end():]
+        key, sep, rest = match.group(1), match.group(2), line[match.end() :]
         if sep is None:
             if rest.strip() and not rest.strip().startswith("#"):
-                problems.append(Problem("DIND002", _unexpected(stripped),
-                                        Span(path, lineno)))
+                problems.append(Problem("DIND002", _unexpected(stripped), Span(path, lineno)))
             elif key in environ:
                 result[key] = environ[key]
             continue
@@ -60,8 +59,7 @@ def parse_env_text(text: str, path: Path, environ: Mapping[str, str],
         except _Unknown as reason:
             i = reason.next_line
             if reason.message:
-                problems.append(Problem("DIND002", f"`{key}` {reason.message}",
-                                        Span(path, lineno)))
+                problems.append(Problem("DIND002", f"`{key}` {reason.message}", Span(path, lineno)))
             result.pop(key, None)
             unknown.add(key)
             continue
@@ -80,8 +78,9 @@ class _Unknown(Exception):
         self.next_line = next_line
 
 
-def _value(rest: str, lines: list[str], i: int, lookup: Mapping[str, str],
-           unknown: set[str]) -> tuple[str, int]:
+def _value(
+    rest: str, lines: list[str], i: int, lookup: Mapping[str, str], unknown: set[str]
+) -> tuple[str, int]:
     """The value starting at ``rest``; returns it and the index of the next unread line.
     Raises ``_Unknown`` for a value that cannot be known."""
     if rest.startswith("'"):
@@ -164,8 +163,9 @@ def _expand(value: str, lookup: Mapping[str, str], unknown: set[str], next_line:
     return value if res.error else res.value
 
 
-def load_env_file(path: Path, environ: Mapping[str, str],
-                  problems: list[Problem]) -> dict[str, str] | None:
+def load_env_file(
+    path: Path, environ: Mapping[str, str], problems: list[Problem]
+) -> dict[str, str] | None:
     """Read and parse an env file; None (with DIND001) when it cannot be read as UTF-8 text."""
     try:
         text = read_input(path).decode("utf-8")

@@ -190,12 +190,15 @@ def _braced(template: _Template, start: int, end: int) -> tuple[str, str | None,
     return name, op, rest + len(op)
 
 
-def _apply(template: _Template, name: str, op: str, start: int, end: int,
-           env: Mapping[str, str]) -> None:
+def _apply(
+    template: _Template, name: str, op: str, start: int, end: int, env: Mapping[str, str]
+) -> None:
     """``${name<op>word}`` with the word at ``text[start:end]``."""
     if template.depth >= MAX_NESTING:
-        raise _Invalid(f"Interpolation nested deeper than {MAX_NESTING} levels in "
-                       f"`{_excerpt(template.text, start, end)}`")
+        raise _Invalid(
+            f"Interpolation nested deeper than {MAX_NESTING} levels in "
+            f"`{_excerpt(template.text, start, end)}`"
+        )
     value = env.get(name)
     is_set = value is not None
     non_empty = bool(value)
@@ -222,8 +225,9 @@ def _apply(template: _Template, name: str, op: str, start: int, end: int,
             template.emit("", UNKNOWN)
 
 
-def interpolate_tree(node: YNode, env: Mapping[str, str],
-                     errors: list[tuple[YScalar, str]]) -> YNode:
+def interpolate_tree(
+    node: YNode, env: Mapping[str, str], errors: list[tuple[YScalar, str]]
+) -> YNode:
     """A copy of ``node`` with every scalar *value* interpolated (keys are not, as in compose).
 
     Memoised by node identity so anchors stay shared. Invalid templates are collected in
@@ -241,8 +245,9 @@ def interpolate_tree(node: YNode, env: Mapping[str, str],
         elif isinstance(item, YSeq):
             result = YSeq([walk(x) for x in item.items], item.span, item.mark)
         else:
-            result = YMap({k: (ks, walk(v)) for k, (ks, v) in item.entries.items()},
-                          item.span, item.mark)
+            result = YMap(
+                {k: (ks, walk(v)) for k, (ks, v) in item.entries.items()}, item.span, item.mark
+            )
         memo[key] = result
         return result
 
@@ -254,16 +259,30 @@ def interpolate_tree(node: YNode, env: Mapping[str, str],
         memo.clear()
 
 
-def _scalar(item: YScalar, env: Mapping[str, str],
-            errors: list[tuple[YScalar, str]]) -> YScalar:
+def _scalar(item: YScalar, env: Mapping[str, str], errors: list[tuple[YScalar, str]]) -> YScalar:
     if "$" not in item.value or item.is_null:
         return item
     res = interpolate(item.value, env)
     if res.error:
         errors.append((item, res.error))
-        return YScalar(item.value, item.span, quoted=item.quoted, raw=item.raw,
-                       unresolved=(item.value,), marked=UNKNOWN, mark=item.mark, tag=item.tag)
+        return YScalar(
+            item.value,
+            item.span,
+            quoted=item.quoted,
+            raw=item.raw,
+            unresolved=(item.value,),
+            marked=UNKNOWN,
+            mark=item.mark,
+            tag=item.tag,
+        )
     unresolved = tuple(dict.fromkeys(res.unresolved))
-    return YScalar(res.value, item.span, quoted=item.quoted, raw=item.raw,
-                   unresolved=unresolved, marked=res.marked if unresolved else None,
-                   mark=item.mark, tag=item.tag)
+    return YScalar(
+        res.value,
+        item.span,
+        quoted=item.quoted,
+        raw=item.raw,
+        unresolved=unresolved,
+        marked=res.marked if unresolved else None,
+        mark=item.mark,
+        tag=item.tag,
+    )

@@ -28,8 +28,9 @@ class Merger:
     def __init__(self) -> None:
         # memo values hold their input nodes too, so an id() is never reused while memoised
         self._clean: dict[tuple[int, tuple[object, ...]], tuple[YNode, YNode | None]] = {}
-        self._pairs: dict[tuple[int, int, tuple[object, ...]],
-                          tuple[YNode, YNode, YNode | None]] = {}
+        self._pairs: dict[
+            tuple[int, int, tuple[object, ...]], tuple[YNode, YNode, YNode | None]
+        ] = {}
 
     def merge(self, base: YNode | None, over: YNode, path: Path_ = ()) -> YNode | None:
         """``over`` laid on ``base``; None when the result is removed (``!reset``)."""
@@ -144,8 +145,17 @@ def env_list_to_map(node: YSeq) -> YMap:
             entries[key] = (item.span, YScalar("", item.span, is_null=True))
             continue
         marked = item.marked.partition("=")[2] if item.marked else None
-        entries[key] = (item.span, YScalar(value, item.span, quoted=True, raw=item.raw,
-                                           unresolved=item.unresolved, marked=marked))
+        entries[key] = (
+            item.span,
+            YScalar(
+                value,
+                item.span,
+                quoted=True,
+                raw=item.raw,
+                unresolved=item.unresolved,
+                marked=marked,
+            ),
+        )
     return YMap(entries, node.span, node.mark)
 
 

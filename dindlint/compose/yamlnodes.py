@@ -108,8 +108,10 @@ def parser_description() -> str:
     """Which YAML parser ``make_yaml`` gives on this interpreter (shown by ``--debug``)."""
     if "CParser" in getattr(make_yaml().Parser, "__name__", ""):
         return "C (ruamel.yaml.clib)"
-    return ("pure Python: ruamel.yaml.clib is not installed, so parsing is several times "
-            "slower (pip install ruamel.yaml.clib)")
+    return (
+        "pure Python: ruamel.yaml.clib is not installed, so parsing is several times "
+        "slower (pip install ruamel.yaml.clib)"
+    )
 
 
 def span_of(path: Path, node: Any) -> Span:
@@ -136,14 +138,14 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem("DIND001", f"File is not valid UTF-8 (byte {exc.start})",
-                                Span(path, line)))
+        problems.append(
+            Problem("DIND001", f"File is not valid UTF-8 (byte {exc.start})", Span(path, line))
+        )
         return None
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")
 
 
-def parse_text(path: Path, text: str, problems: list[Problem], *,
-               pure: bool = False) -> ParsedFile:
+def parse_text(path: Path, text: str, problems: list[Problem], *, pure: bool = False) -> ParsedFile:
     """Compose every document of ``text``. A syntax error → DIND001, and the file contributes
     nothing (compose refuses the whole file)."""
     result = ParsedFile(path)
@@ -228,17 +230,18 @@ _YAML11_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 # A `:` that YAML 1.2 reads as part of a plain scalar in a flow collection and libyaml refuses:
 # inside a token (not after a blank, a flow indicator or a quote) and followed by a character a
-# plain scalar may go on with (not a blank, not a flow indicator). Masking one changes no
-# structure: libyaml either reads the same scalar, or refuses the text as before.
-_PLAIN_COLON = re.compile(r"(?<=[^\s,\[\]{}\"']):(?=[^\s,\[\]{}])")
+# plain scalar may go on with (not a blank, not a flow indicator, not another `:`, where
+# `a:: ` ends a key with a `:` of its own). Masking one changes no structure: libyaml either
+# reads the same scalar, or refuses the text as before.
+_PLAIN_COLON = re.compile(r"(?<=[^\s,\[\]{}\"']):(?=[^\s,\[\]{}:])")
 
 
 def _mask_plain_colons(text: str) -> tuple[str, str] | None:
     """``text`` with each ``_PLAIN_COLON`` replaced by a private-use character the text does not
     hold (same length: every mark stays where it was), and that character; None when there is
-    nothing to mask."""
-    if not _PLAIN_COLON.search(text):
-        return None
+    nothing to mask, or when the text holds a tab."""
+    if "\t" in text or not _PLAIN_COLON.search(text):
+        return None  # a tab: ruamel's pure parser ends a flow plain scalar there, libyaml not
     placeholder = next((chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text), None)
     if placeholder is None:
         return None
@@ -298,10 +301,14 @@ def _c_composer() -> type | None:
     return CComposer
 
 
-_BEGINS_AT_CONTEXT = frozenset({
-    "while scanning a simple key", "while parsing a flow sequence", "while parsing a flow mapping",
-    "while scanning a quoted scalar",
-})
+_BEGINS_AT_CONTEXT = frozenset(
+    {
+        "while scanning a simple key",
+        "while parsing a flow sequence",
+        "while parsing a flow mapping",
+        "while scanning a quoted scalar",
+    }
+)
 
 
 def _syntax_problem(path: Path, text: str, exc: MarkedYAMLError) -> Problem:
@@ -324,8 +331,10 @@ def describe_syntax_error(text: str, exc: MarkedYAMLError) -> tuple[int, int, st
     what = exc.problem or str(exc).splitlines()[0]
     context = ""
     if exc.context and exc.context_mark is not None:
-        context = f" ({exc.context} at line {exc.context_mark.line + 1}, column " \
-                  f"{exc.context_mark.column + 1})"
+        context = (
+            f" ({exc.context} at line {exc.context_mark.line + 1}, column "
+            f"{exc.context_mark.column + 1})"
+        )
     return line, col, f"{what}{context}"
 
 
@@ -378,6 +387,7 @@ def parse_file(path: Path, problems: list[Problem]) -> ParsedFile:
     """Read and compose ``path``; never raises. Within ``reading_once()`` a file that several
     projects read is parsed at most twice per run (``remembered``; the trees are never modified
     afterwards: interpolation and merging copy)."""
+
     def parse() -> tuple[ParsedFile, list[Problem]]:
         found: list[Problem] = []
         return _parse_file(path, found), found
@@ -418,8 +428,7 @@ def _resolver() -> VersionedResolver:
 class _Converter:
     """ruamel node → Y* node, memoised by node identity (aliases share one converted node)."""
 
-    def __init__(self, path: Path, problems: list[Problem], placeholder: str | None = None
-                 ) -> None:
+    def __init__(self, path: Path, problems: list[Problem], placeholder: str | None = None) -> None:
         self.path = path
         self.problems = problems
         # the character libyaml read in place of `:` (``_mask_plain_colons``), or None
@@ -475,22 +484,23 @@ class _Converter:
         short = tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
         if mark is not None:
             short = "null" if is_null else "str"  # `!reset` / `!override` hide the type
-        return YScalar(value, span, is_null=is_null, quoted=quoted, raw=value, mark=mark,
-                       tag=short)
+        return YScalar(value, span, is_null=is_null, quoted=quoted, raw=value, mark=mark, tag=short)
 
     def _mapping(self, node: Any, span: Span, mark: str | None) -> YMap:
         explicit: dict[str, tuple[Span, YNode]] = {}
         merged: dict[str, tuple[Span, YNode]] = {}
         for key_node, value_node in node.value:
             if str(key_node.tag) == MERGE_TAG or (
-                type(key_node).__name__ == "ScalarNode" and key_node.value == "<<"
+                type(key_node).__name__ == "ScalarNode"
+                and key_node.value == "<<"
                 and not getattr(key_node, "style", None)
             ):
                 self._merge_sources(self.convert(value_node), merged)
                 continue
             if type(key_node).__name__ != "ScalarNode":
-                self.problems.append(Problem("DIND002", "Mapping key is not a scalar",
-                                             span_of(self.path, key_node)))
+                self.problems.append(
+                    Problem("DIND002", "Mapping key is not a scalar", span_of(self.path, key_node))
+                )
                 continue
             key = str(key_node.value)
             if self.placeholder is not None:
@@ -498,9 +508,13 @@ class _Converter:
             key_span = span_of(self.path, key_node)
             if key in explicit:
                 first = explicit[key][0]
-                self.problems.append(Problem(
-                    "DIND001", f"Duplicate key `{key}` (first defined at line {first.line})",
-                    key_span))
+                self.problems.append(
+                    Problem(
+                        "DIND001",
+                        f"Duplicate key `{key}` (first defined at line {first.line})",
+                        key_span,
+                    )
+                )
             explicit[key] = (key_span, self.convert(value_node))
         entries = {k: v for k, v in merged.items() if k not in explicit}
         entries.update(explicit)
@@ -511,8 +525,9 @@ class _Converter:
         sources = source.items if isinstance(source, YSeq) else [source]
         for item in sources:
             if not isinstance(item, YMap):
-                self.problems.append(Problem("DIND002", "Merge key `<<` needs a mapping",
-                                             item.span))
+                self.problems.append(
+                    Problem("DIND002", "Merge key `<<` needs a mapping", item.span)
+                )
                 continue
             for key, entry in item.entries.items():
                 merged.setdefault(key, entry)

@@ -24,7 +24,12 @@ from dindlint.dockerfile.heredoc import Heredoc, find_markers, read_bodies, stri
 from dindlint.dockerfile.shell import Source, commands_from_argv, split_source
 from dindlint.dockerfile.substitute import expand_value, substitute
 from dindlint.model import (
-    Dockerfile, Instruction, ShellCommand, Stage, expansion_limit, too_long_message,
+    Dockerfile,
+    Instruction,
+    ShellCommand,
+    Stage,
+    expansion_limit,
+    too_long_message,
 )
 from dindlint.source import Located, Problem, Span, quoted, read_input, unreadable
 
@@ -51,8 +56,8 @@ _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
 # Most stages analysed: real Dockerfiles have a handful; more is refused (DIND001).
 MAX_STAGES = 256
 # dockerfile-parse 2.0.1's parser-directive tests (_Grouper), on a line with its newline.
-_DP_ESCAPE = re.compile(r"^\s*#\s*escape\s*=\s*(\\|`)\s*$", re.I)
-_DP_SYNTAX = re.compile(r"^\s*#\s*syntax\s*=\s*(.*)\s*$", re.I)
+_DP_ESCAPE = re.compile(r"^\s*#\s*escape\s*=\s*(\\|`)\s*$", re.IGNORECASE)
+_DP_SYNTAX = re.compile(r"^\s*#\s*syntax\s*=\s*(.*)\s*$", re.IGNORECASE)
 
 
 @dataclass(eq=False, repr=False)
@@ -124,8 +129,7 @@ def _read_lines(path: Path) -> tuple[tuple[str, ...], Problem | None]:
         data = read_input(path)
     except OSError as exc:
         return (), unreadable(path, exc)
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
+    data = data.removeprefix(_BOM)
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         return (), Problem(RULE, "binary file, not a Dockerfile", Span(path, line))
@@ -143,7 +147,7 @@ def _split_lines(text: str) -> tuple[str, ...]:
     parts = text.split("\n")
     if parts and parts[-1] == "":
         parts.pop()
-    return tuple(part[:-1] if part.endswith("\r") else part for part in parts)
+    return tuple(part.removesuffix("\r") for part in parts)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -462,8 +466,9 @@ class _Loader:
         for name, value in _env_pairs(raw.source.text):
             scope.env[name] = self.declared("ENV", name, value, variables, raw)
 
-    def declared(self, keyword: str, name: str, text: str,
-                 variables: Mapping[str, str | None], raw: _Raw) -> str | None:
+    def declared(
+        self, keyword: str, name: str, text: str, variables: Mapping[str, str | None], raw: _Raw
+    ) -> str | None:
         """An ARG default or ENV value expanded. Over the cap (a chain that doubles a variable
         on each line) it is reported (DIND002) and unknown from there on: None."""
         value = expand_value(text, variables, escape=self.escape)

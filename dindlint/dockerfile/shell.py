@@ -174,9 +174,7 @@ def commands_from_argv(
     index = _shell_script_index(list(argv))
     if index is not None:
         inner = Source.from_text(argv[index], pos[0], pos[1])
-        return split_source(
-            inner, path, variables, depth=1, backslash_escapes=backslash_escapes
-        )
+        return split_source(inner, path, variables, depth=1, backslash_escapes=backslash_escapes)
     return (ShellCommand(tuple(argv), Span(path, pos[0], pos[1])),)
 
 

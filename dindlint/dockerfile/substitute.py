@@ -73,8 +73,9 @@ def expand_value(text: str, variables: Variables, *, escape: str | None = None) 
         return None
 
 
-def _substitute(text: str, variables: Variables, escape: str | None, unresolved: list[str],
-                budget: _Budget) -> str:
+def _substitute(
+    text: str, variables: Variables, escape: str | None, unresolved: list[str], budget: _Budget
+) -> str:
     out: list[str] = []
     i = 0
     n = len(text)
@@ -164,8 +165,11 @@ def _apply_operator(
 ) -> str | None:
     # The variable is known (set) here; only emptiness matters for the ``:`` forms.
     if op == ":-":
-        return budget.spend(value) if value else _substitute(
-            word, variables, escape, unresolved, budget)
+        return (
+            budget.spend(value)
+            if value
+            else _substitute(word, variables, escape, unresolved, budget)
+        )
     if op == ":+":
         return _substitute(word, variables, escape, unresolved, budget) if value else ""
     if op == "+":

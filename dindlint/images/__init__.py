@@ -156,7 +156,7 @@ def find_alignment(state: WState, context: Path | None) -> Span | None:
     if DEVCONTAINER_INIT in words:
         return span
     inline = " ".join(t for t in (state.entrypoint_text, state.cmd_text) if t)
-    if inline and detect_alignment(inline) or detect_alignment(" ".join(words)):
+    if (inline and detect_alignment(inline)) or detect_alignment(" ".join(words)):
         return span
     if context is None or not inside_boundary(context):
         return None  # a context outside the repository (`/`, `..`) is not looked into
@@ -204,8 +204,11 @@ def _candidates(copy: WCopy, image_path: str, context: Path) -> list[Path]:
         if _GLOB_CHARS & set(source):
             # not through a link out of the repository (`root/**` with `root -> /` would walk
             # the machine): the folder before the first pattern must lie inside
-            fixed = list(takewhile(lambda part: not _GLOB_CHARS & set(part),
-                                   PurePosixPath(source).parts[:-1]))
+            fixed = list(
+                takewhile(
+                    lambda part: not _GLOB_CHARS & set(part), PurePosixPath(source).parts[:-1]
+                )
+            )
             if inside_boundary(context.joinpath(*fixed) if fixed else context):
                 out.extend(m for m in context.glob(source) if m.name == rest)
         elif (context / source).is_dir():

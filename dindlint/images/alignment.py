@@ -24,8 +24,9 @@ _LS_GID_READS = (
 
 
 @functools.cache
-def _after_a_gid_read() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...],
-                                 tuple[re.Pattern[str], ...]]:
+def _after_a_gid_read() -> tuple[
+    re.Pattern[str], tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]
+]:
     """The patterns that matter only once a script reads the socket's GID (rare): compiled on
     first use, not at every start-up."""
     changes_groups = (
@@ -94,8 +95,9 @@ def _on_one_line(text: str, *parts: re.Pattern[str]) -> bool:
     return True
 
 
-def _starts_on_the_line(starts: list[int], position: int, line_ends: list[int],
-                        text_end: int) -> bool:
+def _starts_on_the_line(
+    starts: list[int], position: int, line_ends: list[int], text_end: int
+) -> bool:
     """Whether the sorted ``starts`` hold one at ``position`` or later on the same line."""
     index = bisect.bisect_left(starts, position)
     if index == len(starts):

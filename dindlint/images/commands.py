@@ -209,7 +209,10 @@ BB_ADDUSER = OptSpec(
     short_flag="SDH",
     long_arg={"home": "h", "gecos": "g", "shell": "s", "ingroup": "G", "uid": "u", "skel": "k"},
     long_flag={
-        "system": "S", "disabled-password": "D", "empty-password": "D", "no-create-home": "H"
+        "system": "S",
+        "disabled-password": "D",
+        "empty-password": "D",
+        "no-create-home": "H",
     },
 )
 BB_DEL = OptSpec(long_flag={"remove-home": "r"})
@@ -393,7 +396,12 @@ GROUPMOD = OptSpec(
     short_arg="gnpRPU",
     short_flag="oa",
     long_arg={
-        "gid": "g", "new-name": "n", "password": "p", "root": "R", "prefix": "P", "users": "U"
+        "gid": "g",
+        "new-name": "n",
+        "password": "p",
+        "root": "R",
+        "prefix": "P",
+        "users": "U",
     },
     long_flag={"non-unique": "o", "append": "a"},
 )

@@ -236,8 +236,9 @@ def _builtin_entries() -> tuple[dict[str, Any], ...]:
     return entries
 
 
-def _compile(entries: tuple[dict[str, Any], ...],
-             raw: dict[str, dict[str, Any]]) -> tuple[tuple[_Matcher | None, KnownImage], ...]:
+def _compile(
+    entries: tuple[dict[str, Any], ...], raw: dict[str, dict[str, Any]]
+) -> tuple[tuple[_Matcher | None, KnownImage], ...]:
     return tuple(
         (_parse_matcher(e["match"]) if e.get("match") else None, _resolve(str(e["id"]), raw, ()))
         for e in entries
@@ -300,4 +301,3 @@ def _lookup(ref: str) -> KnownImage | None:
         if matcher is not None and _matches(matcher, parsed):
             return image
     return None
-

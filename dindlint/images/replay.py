@@ -165,7 +165,12 @@ class StageReplay:
                 continue
             tool, args = found
             ctx = Ctx(
-                self.state, command.span, self.stage.index, command.conditional, tool, self.events,
+                self.state,
+                command.span,
+                self.stage.index,
+                command.conditional,
+                tool,
+                self.events,
                 raw_text=self.raw_text(command, instruction),
             )
             if tool in _FETCHERS and any(_GET_DOCKER.search(a) for a in args):
@@ -298,8 +303,12 @@ class StageReplay:
         missing: list[tuple[str, str]] = []
         if user and parse_id(user) is None and "$" not in user and user not in self.state.users:
             missing.append(("user", user))
-        if (group and parse_id(group) is None and "$" not in group
-                and group not in self.state.groups):
+        if (
+            group
+            and parse_id(group) is None
+            and "$" not in group
+            and group not in self.state.groups
+        ):
             missing.append(("group", group))
         if not missing:
             return

@@ -64,12 +64,24 @@ def resolve_user(identity: ImageIdentity, spec: str | None) -> ResolvedUser | No
         uid = 0 if is_root else parse_id(user_part)
         gid = explicit_gid if explicit else 0
         return ResolvedUser(
-            spec, uid, "root" if is_root else None, gid, (), False, explicit,
+            spec,
+            uid,
+            "root" if is_root else None,
+            gid,
+            (),
+            False,
+            explicit,
             identity.base_known or explicit,
         )
     if explicit:
         return ResolvedUser(spec, entry.uid, entry.name, explicit_gid, (), True, True, True)
     return ResolvedUser(
-        spec, entry.uid, entry.name, entry.gid, _supplementary(identity, entry.name), True, False,
+        spec,
+        entry.uid,
+        entry.name,
+        entry.gid,
+        _supplementary(identity, entry.name),
+        True,
+        False,
         groups_known,
     )

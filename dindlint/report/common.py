@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dindlint.catalogue import RuleDoc
-from dindlint.engine import Diagnostic
 from dindlint.discover import is_dockerfile_name
+from dindlint.engine import Diagnostic
 from dindlint.source import file_lines, memoised
 
 DEFAULT_HELP_URI_BASE = "https://github.com/dindlint/dindlint/blob/main/rules/"
@@ -122,8 +122,10 @@ def identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity]
     count, so no two findings of one run share an identity.
     """
     # the list is kept with its identities: its id() cannot be another list's while memoised
-    return memoised(("report-identities", (id(diagnostics), root)),
-                    lambda: (diagnostics, _identities(diagnostics, root)))[1]
+    return memoised(
+        ("report-identities", (id(diagnostics), root)),
+        lambda: (diagnostics, _identities(diagnostics, root)),
+    )[1]
 
 
 def _identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity]:
@@ -131,8 +133,10 @@ def _identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity
 
     ordered = active(diagnostics) + [d for d in diagnostics if d.suppressed is not None]
     keys = fingerprint_keys(ordered, root)
-    return {id(diag): Identity(key, n, fingerprint_of(key, n))
-            for diag, (key, n) in zip(ordered, keys, strict=True)}
+    return {
+        id(diag): Identity(key, n, fingerprint_of(key, n))
+        for diag, (key, n) in zip(ordered, keys, strict=True)
+    }
 
 
 def help_uri(doc: RuleDoc, base: str) -> str:

@@ -49,8 +49,9 @@ def plan(outputs: Iterable[Output], default_path: Path | None) -> list[Output]:
     chosen = list(outputs) or [Output("text")]
     pathless = [o for o in chosen if o.path is None]
     if len(pathless) > 1:
-        raise OutputError("only one --format can go to standard output; give the others a "
-                          "file as FORMAT:PATH")
+        raise OutputError(
+            "only one --format can go to standard output; give the others a file as FORMAT:PATH"
+        )
     if default_path is not None:
         if not pathless:
             raise OutputError("-o/--output names no report: every --format has its own PATH")

@@ -35,8 +35,12 @@ def escape_property(text: str) -> str:
 def _properties(diag: Diagnostic, context: ReportContext) -> str:
     span = diag.span
     end_line = max(span.end_line, span.line)
-    pairs = [("file", shown_path(span.path, context.root)), ("line", str(max(span.line, 1))),
-             ("endLine", str(end_line)), ("col", str(max(span.col, 1)))]
+    pairs = [
+        ("file", shown_path(span.path, context.root)),
+        ("line", str(max(span.line, 1))),
+        ("endLine", str(end_line)),
+        ("col", str(max(span.col, 1))),
+    ]
     if span.end_col > 0 and end_line == span.line and span.end_col >= span.col:
         pairs.append(("endColumn", str(span.end_col)))
     pairs.append(("title", f"{diag.rule_id} {diag.name}"))
@@ -45,8 +49,10 @@ def _properties(diag: Diagnostic, context: ReportContext) -> str:
 
 def _message(diag: Diagnostic, context: ReportContext) -> str:
     lines = [diag.message]
-    lines += [f"note: {shown_path(span.path, context.root)}:{span.line}:{span.col}: {note}"
-              for span, note in diag.related]
+    lines += [
+        f"note: {shown_path(span.path, context.root)}:{span.line}:{span.col}: {note}"
+        for span, note in diag.related
+    ]
     return escape_data("\n".join(lines))
 
 

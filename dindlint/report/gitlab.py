@@ -39,14 +39,19 @@ def _categories(diag: Diagnostic) -> list[str]:
 def render(diagnostics: list[Diagnostic], context: ReportContext) -> str:
     """The Code Quality report of the unsuppressed findings."""
     known = identities(diagnostics, context.root)
-    issues = [{
-        "type": "issue",
-        "description": f"{d.rule_id} {d.name}: {d.message}",
-        "check_name": d.rule_id,
-        "categories": _categories(d),
-        "fingerprint": known[id(d)].fingerprint,
-        "severity": severity(d),
-        "location": {"path": shown_path(d.span.path, context.root),
-                     "lines": {"begin": max(d.span.line, 1)}},
-    } for d in active(diagnostics)]
+    issues = [
+        {
+            "type": "issue",
+            "description": f"{d.rule_id} {d.name}: {d.message}",
+            "check_name": d.rule_id,
+            "categories": _categories(d),
+            "fingerprint": known[id(d)].fingerprint,
+            "severity": severity(d),
+            "location": {
+                "path": shown_path(d.span.path, context.root),
+                "lines": {"begin": max(d.span.line, 1)},
+            },
+        }
+        for d in active(diagnostics)
+    ]
     return json_text(issues) + "\n"

@@ -164,8 +164,10 @@ def listener_texts(daemon: Daemon) -> list[str]:
     """``tcp 2376 TLS`` / ``tcp 2375 plain``; unknown when TLS depends on an unset variable."""
     if daemon.tcp is None:
         return ["tcp unknown (DOCKER_TLS_CERTDIR is not resolved)"]
-    return sorted({f"tcp {t.port} {'TLS' if t.tls else 'plain'}" for t in daemon.tcp},
-                  key=lambda text: (int(text.split()[1]), text))
+    return sorted(
+        {f"tcp {t.port} {'TLS' if t.tls else 'plain'}" for t in daemon.tcp},
+        key=lambda text: (int(text.split()[1]), text),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,18 +241,26 @@ def _reach_view(client: Client, reach: Reach) -> ReachView:
 
 def _reaches_of(topology: Topology, wanted: Socket) -> tuple[ReachView, ...]:
     """Every client reach of ``wanted`` (the socket object, compared by value), sorted."""
-    views = [_reach_view(client, reach)
-             for _, client in sorted(topology.clients.items())
-             for reach in client.reaches if reach.socket == wanted]
+    views = [
+        _reach_view(client, reach)
+        for _, client in sorted(topology.clients.items())
+        for reach in client.reaches
+        if reach.socket == wanted
+    ]
     return tuple(sorted(set(views), key=lambda v: (v.client, v.lands, v.via)))
 
 
 def _host_sockets(topology: Topology) -> tuple[SocketView, ...]:
     """The host daemon's sockets that some client reaches (usually just /var/run/docker.sock)."""
-    sockets = {reach.socket for client in topology.clients.values()
-               for reach in client.reaches if reach.socket.kind == "host"}
-    return tuple(SocketView(s, _reaches_of(topology, s))
-                 for s in sorted(sockets, key=lambda s: s.path))
+    sockets = {
+        reach.socket
+        for client in topology.clients.values()
+        for reach in client.reaches
+        if reach.socket.kind == "host"
+    }
+    return tuple(
+        SocketView(s, _reaches_of(topology, s)) for s in sorted(sockets, key=lambda s: s.path)
+    )
 
 
 def _tcp_mode(daemon: Daemon, port: int | None) -> str:
@@ -287,22 +297,33 @@ def _docker_host_edges(
         if not host.known:
             unset = ", ".join(f"${v}" for v in host.unresolved)
             outside.setdefault(f"DOCKER_HOST with unset {unset}", []).append(
-                TcpView(name, url or '""', ""))
+                TcpView(name, url or '""', "")
+            )
             continue
         if url.startswith("tcp://"):
             hostname, port = tcp_address(url)
-            matched = [d for d_name, d in sorted(topology.daemons.items())
-                       if hostname in network_names(d.service)]
+            matched = [
+                d
+                for d_name, d in sorted(topology.daemons.items())
+                if hostname in network_names(d.service)
+            ]
             for daemon in matched:
                 to_daemon.setdefault(daemon.service.name, []).append(
-                    TcpView(name, url, _tcp_mode(daemon, port)))
+                    TcpView(name, url, _tcp_mode(daemon, port))
+                )
             if not matched:
                 outside.setdefault(_outside_title(topology, hostname), []).append(
-                    TcpView(name, url, ""))
+                    TcpView(name, url, "")
+                )
         elif not (url.startswith("unix://") and client.reaches):
             # A unix:// DOCKER_HOST with a socket mounted is drawn through that mount already.
-            note = (" (no socket mounted)" if url.startswith("unix://")
-                    else "" if "://" in url else " (not a URL)")
+            note = (
+                " (no socket mounted)"
+                if url.startswith("unix://")
+                else ""
+                if "://" in url
+                else " (not a URL)"
+            )
             outside.setdefault(f"{url}{note}", []).append(TcpView(name, url, ""))
     return to_daemon, outside
 
@@ -323,12 +344,17 @@ def build_scene(topology: Topology, base: Path) -> Scene:
     project = topology.project
     assert project.compose is not None
     to_daemon, outside = _docker_host_edges(topology)
-    daemons = tuple(_daemon_view(topology, daemon, to_daemon.get(name, []))
-                    for name, daemon in sorted(topology.daemons.items()))
-    endpoints = tuple(EndpointView(title, tuple(sorted(edges, key=lambda v: (v.client, v.url))))
-                      for title, edges in sorted(outside.items()))
-    return Scene(display_path(project.compose.files[0], base), _host_sockets(topology), daemons,
-                 endpoints)
+    daemons = tuple(
+        _daemon_view(topology, daemon, to_daemon.get(name, []))
+        for name, daemon in sorted(topology.daemons.items())
+    )
+    endpoints = tuple(
+        EndpointView(title, tuple(sorted(edges, key=lambda v: (v.client, v.url))))
+        for title, edges in sorted(outside.items())
+    )
+    return Scene(
+        display_path(project.compose.files[0], base), _host_sockets(topology), daemons, endpoints
+    )
 
 
 def scenes(projects: Iterable[Project], base: Path) -> list[Scene]:
@@ -359,8 +385,9 @@ def _leaves(*labels: str) -> tuple[Tree, ...]:
 
 
 def _reach_tree(view: ReachView) -> Tree:
-    return Tree(view.client, _leaves(f"socket at {view.lands}", view.via, view.identity,
-                                     view.access))
+    return Tree(
+        view.client, _leaves(f"socket at {view.lands}", view.via, view.identity, view.access)
+    )
 
 
 def _host_tree(view: SocketView) -> Tree:
@@ -372,9 +399,11 @@ def _daemon_tree(view: DaemonView) -> Tree:
     carriers = [f"carried by {via} at {target}" for via, target in view.carriers]
     socket_node = Tree(
         f"socket {socket_title(socket)}",
-        (Tree(f"from {socket.provenance}"),
-         *_leaves(*(carriers or ["not shared: no volume or bind holds it"])),
-         *(_reach_tree(r) for r in view.socket.reaches)),
+        (
+            Tree(f"from {socket.provenance}"),
+            *_leaves(*(carriers or ["not shared: no volume or bind holds it"])),
+            *(_reach_tree(r) for r in view.socket.reaches),
+        ),
     )
     tcp = [Tree(t.text) for t in view.tcp]
     return Tree(view.title, (socket_node, *(Tree(text) for text in view.listeners), *tcp))
@@ -386,8 +415,11 @@ def _endpoint_tree(view: EndpointView) -> Tree:
 
 def scene_tree(scene: Scene) -> Tree:
     """The whole project as a tree: host daemon, daemon services, outside endpoints."""
-    children = (*(_host_tree(h) for h in scene.hosts), *(_daemon_tree(d) for d in scene.daemons),
-                *(_endpoint_tree(e) for e in scene.endpoints))
+    children = (
+        *(_host_tree(h) for h in scene.hosts),
+        *(_daemon_tree(d) for d in scene.daemons),
+        *(_endpoint_tree(e) for e in scene.endpoints),
+    )
     if not children:
         children = (Tree("no Docker daemon or socket client"),)
     return Tree(scene.path, children)
@@ -479,15 +511,15 @@ def scene_graph(scene: Scene, index: int) -> Graph:
     for shown in scene.daemons:
         daemon = graph.node("d", shown.daemon.service.name, shown.title, *shown.listeners)
         key = f"daemon|{shown.daemon.service.name}"
-        socket = graph.node("s", key, socket_title(shown.socket.socket),
-                            f"from {shown.socket.socket.provenance}")
+        socket = graph.node(
+            "s", key, socket_title(shown.socket.socket), f"from {shown.socket.socket.provenance}"
+        )
         graph.edge(daemon, socket)
         for via, target in shown.carriers:
             graph.edge(socket, graph.node("v", f"{key}|{via}", via), f"at {target}")
         _socket_edges(graph, socket, key, shown.socket)
         for tcp in shown.tcp:
-            graph.edge(graph.node("c", tcp.client, tcp.client), daemon,
-                       f"{tcp.url} ({tcp.mode})")
+            graph.edge(graph.node("c", tcp.client, tcp.client), daemon, f"{tcp.url} ({tcp.mode})")
     for endpoint in scene.endpoints:
         target = graph.node("x", endpoint.title, endpoint.title)
         for tcp in endpoint.edges:
@@ -496,14 +528,12 @@ def scene_graph(scene: Scene, index: int) -> Graph:
     return graph
 
 
-_MERMAID_ESCAPES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;",
-                    "`": "#96;"}
+_MERMAID_ESCAPES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;", "`": "#96;"}
 
 
 def _mermaid_label(lines: tuple[str, ...]) -> str:
     """A quoted Mermaid label: entity-escaped lines joined with ``<br/>``."""
-    escaped = ["".join(_MERMAID_ESCAPES.get(ch, ch) for ch in neutralise(line))
-               for line in lines]
+    escaped = ["".join(_MERMAID_ESCAPES.get(ch, ch) for ch in neutralise(line)) for line in lines]
     return '"' + "<br/>".join(escaped) + '"'
 
 
@@ -529,14 +559,17 @@ def _dot_string(lines: tuple[str, ...]) -> str:
 
 def render_dot(scene_list: list[Scene]) -> str:
     """A Graphviz ``digraph``, one cluster per compose project."""
-    out = ["digraph dindlint {", "  rankdir=LR;", '  node [shape=box, fontname="monospace"];',
-           '  edge [fontname="monospace"];']
+    out = [
+        "digraph dindlint {",
+        "  rankdir=LR;",
+        '  node [shape=box, fontname="monospace"];',
+        '  edge [fontname="monospace"];',
+    ]
     for index, scene in enumerate(scene_list, 1):
         graph = scene_graph(scene, index)
         out.append(f"  subgraph cluster_{index} {{")
         out.append(f"    label={_dot_string((graph.title,))};")
-        out.extend(f"    {node_id} [label={_dot_string(lines)}];"
-                   for node_id, lines in graph.nodes)
+        out.extend(f"    {node_id} [label={_dot_string(lines)}];" for node_id, lines in graph.nodes)
         for source, target, lines in graph.edges:
             label = f" [label={_dot_string(lines)}]" if lines else ""
             out.append(f"    {source} -> {target}{label};")
@@ -551,4 +584,3 @@ _RENDERERS = {"text": render_text, "mermaid": render_mermaid, "dot": render_dot}
 def render(projects: Iterable[Project], base: Path, output_format: str) -> str:
     """Draw every compose project of ``projects`` in ``output_format`` (text, mermaid, dot)."""
     return _RENDERERS[output_format](scenes(projects, base))
-

@@ -47,11 +47,16 @@ def _finding(diag: Diagnostic, fingerprint: str, context: ReportContext) -> dict
         "fingerprint": fingerprint,
         "helpUri": rule_help_uri(diag.rule_id, context.help_uri_base),
         "related": [
-            {"path": shown_path(r.path, context.root), "line": max(r.line, 1),
-             "column": max(r.col, 1), "message": note}
+            {
+                "path": shown_path(r.path, context.root),
+                "line": max(r.line, 1),
+                "column": max(r.col, 1),
+                "message": note,
+            }
             for r, note in diag.related
         ],
-        "suppressed": None if diag.suppressed is None
+        "suppressed": None
+        if diag.suppressed is None
         else {"justification": diag.suppressed or None},
     }
 
@@ -64,8 +69,12 @@ def render(diagnostics: list[Diagnostic], context: ReportContext) -> str:
         "$schema": SCHEMA_ID,
         "version": FORMAT_VERSION,
         "tool": {"name": "dindlint", "version": __version__},
-        "summary": {"files": context.files_checked, "findings": len(shown),
-                    **counts(shown), "suppressed": len(diagnostics) - len(shown)},
+        "summary": {
+            "files": context.files_checked,
+            "findings": len(shown),
+            **counts(shown),
+            "suppressed": len(diagnostics) - len(shown),
+        },
         "findings": [_finding(d, known[id(d)].fingerprint, context) for d in diagnostics],
     }
     return json_text(document) + "\n"

@@ -26,40 +26,70 @@ def _clean(text: str) -> str:
 def _testcase(suite: ET.Element, diag: Diagnostic, path: str, context: ReportContext) -> None:
     """A failing test case for one finding."""
     span = diag.span
-    case = ET.SubElement(suite, "testcase", {
-        "name": _clean(f"{diag.rule_id} {diag.name} at {span.line}:{span.col}"),
-        "classname": _clean(path),
-        "file": _clean(path),
-        "line": str(span.line),
-    })
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {
+            "name": _clean(f"{diag.rule_id} {diag.name} at {span.line}:{span.col}"),
+            "classname": _clean(path),
+            "file": _clean(path),
+            "line": str(span.line),
+        },
+    )
     details = [f"{path}:{span.line}:{span.col}: {diag.severity} {diag.rule_id} {diag.message}"]
-    details += [f"note: {shown_path(s.path, context.root)}:{s.line}:{s.col}: {note}"
-                for s, note in diag.related]
-    failure = ET.SubElement(case, "failure", {"message": _clean(diag.message),
-                                              "type": diag.rule_id})
+    details += [
+        f"note: {shown_path(s.path, context.root)}:{s.line}:{s.col}: {note}"
+        for s, note in diag.related
+    ]
+    failure = ET.SubElement(
+        case, "failure", {"message": _clean(diag.message), "type": diag.rule_id}
+    )
     failure.text = _clean("\n".join(details))
 
 
 def render(diagnostics: list[Diagnostic], context: ReportContext) -> str:
     """The JUnit XML document."""
     shown = active(diagnostics)
-    root = ET.Element("testsuites", {"name": "dindlint", "tests": str(max(len(shown), 1)),
-                                     "failures": str(len(shown)), "errors": "0"})
-    keyed = sorted(((shown_path(d.span.path, context.root), d) for d in shown),
-                   key=lambda pair: pair[0])
+    root = ET.Element(
+        "testsuites",
+        {
+            "name": "dindlint",
+            "tests": str(max(len(shown), 1)),
+            "failures": str(len(shown)),
+            "errors": "0",
+        },
+    )
+    keyed = sorted(
+        ((shown_path(d.span.path, context.root), d) for d in shown), key=lambda pair: pair[0]
+    )
     for path, group in groupby(keyed, key=lambda pair: pair[0]):
         found = [d for _, d in group]
-        suite = ET.SubElement(root, "testsuite", {
-            "name": _clean(path), "tests": str(len(found)), "failures": str(len(found)),
-            "errors": "0", "skipped": "0"})
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            {
+                "name": _clean(path),
+                "tests": str(len(found)),
+                "failures": str(len(found)),
+                "errors": "0",
+                "skipped": "0",
+            },
+        )
         for diag in found:
             _testcase(suite, diag, path, context)
     if not shown:
-        suite = ET.SubElement(root, "testsuite", {"name": "dindlint", "tests": "1",
-                                                  "failures": "0", "errors": "0",
-                                                  "skipped": "0"})
-        ET.SubElement(suite, "testcase", {
-            "name": f"no problems found in {context.files_checked} files",
-            "classname": "dindlint"})
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            {"name": "dindlint", "tests": "1", "failures": "0", "errors": "0", "skipped": "0"},
+        )
+        ET.SubElement(
+            suite,
+            "testcase",
+            {
+                "name": f"no problems found in {context.files_checked} files",
+                "classname": "dindlint",
+            },
+        )
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -93,7 +93,9 @@ def tags(doc: RuleDoc) -> list[str]:
 
 def _section(body: str, heading: str) -> str:
     """The text of the Markdown section ``## heading``, on one line ("" when absent)."""
-    match = re.search(rf"^## {re.escape(heading)}\s*\n(.*?)(?=^## |\Z)", body, re.MULTILINE | re.DOTALL)
+    match = re.search(
+        rf"^## {re.escape(heading)}\s*\n(.*?)(?=^## |\Z)", body, re.MULTILINE | re.DOTALL
+    )
     return " ".join(match.group(1).split()) if match else ""
 
 
@@ -165,8 +167,10 @@ class Locator:
 
     def location(self, span: Span, message: str | None = None) -> dict:  # type: ignore[type-arg]
         location: dict = {  # type: ignore[type-arg]
-            "physicalLocation": {"artifactLocation": self.artifact(span.path),
-                                 "region": self.region(span)},
+            "physicalLocation": {
+                "artifactLocation": self.artifact(span.path),
+                "region": self.region(span),
+            },
         }
         if message:
             location["message"] = {"text": message}
@@ -183,26 +187,33 @@ def cap(diagnostics: list[Diagnostic], limit: int) -> tuple[list[Diagnostic], in
     most severe, are kept. Returns them and how many were dropped."""
     if len(diagnostics) <= limit:
         return list(diagnostics), 0
-    ranked = sorted(range(len(diagnostics)), key=lambda i: (
-        diagnostics[i].suppressed is not None, -SEVERITY_RANK.get(diagnostics[i].severity, 0), i))
-    kept = sorted(ranked[:max(limit, 0)])
+    ranked = sorted(
+        range(len(diagnostics)),
+        key=lambda i: (
+            diagnostics[i].suppressed is not None,
+            -SEVERITY_RANK.get(diagnostics[i].severity, 0),
+            i,
+        ),
+    )
+    kept = sorted(ranked[: max(limit, 0)])
     return [diagnostics[i] for i in kept], len(diagnostics) - len(kept)
 
 
-def _result(diag: Diagnostic, identity: Identity, rule_index: int | None,
-            locator: Locator) -> dict:  # type: ignore[type-arg]
+def _result(diag: Diagnostic, identity: Identity, rule_index: int | None, locator: Locator) -> dict:  # type: ignore[type-arg]
     result: dict = {"ruleId": diag.rule_id}  # type: ignore[type-arg]
     if rule_index is not None:
         result["ruleIndex"] = rule_index
-    result.update({
-        "level": LEVELS.get(diag.severity, "warning"),
-        "message": {"text": diag.message.strip() or diag.name or diag.rule_id},
-        "locations": [locator.location(diag.span)],
-        "partialFingerprints": {
-            "primaryLocationLineHash": identity.line_hash,
-            "dindlint/v1": identity.fingerprint,
-        },
-    })
+    result.update(
+        {
+            "level": LEVELS.get(diag.severity, "warning"),
+            "message": {"text": diag.message.strip() or diag.name or diag.rule_id},
+            "locations": [locator.location(diag.span)],
+            "partialFingerprints": {
+                "primaryLocationLineHash": identity.line_hash,
+                "dindlint/v1": identity.fingerprint,
+            },
+        }
+    )
     if diag.related:
         result["relatedLocations"] = [
             {"id": i, **locator.location(span, note or "related location")}
@@ -216,8 +227,13 @@ def _result(diag: Diagnostic, identity: Identity, rule_index: int | None,
     return result
 
 
-def _notifications(diagnostics: list[Diagnostic], dropped: int, total: int,
-                   locator: Locator, rule_index: dict[str, int]) -> list[dict]:  # type: ignore[type-arg]
+def _notifications(
+    diagnostics: list[Diagnostic],
+    dropped: int,
+    total: int,
+    locator: Locator,
+    rule_index: dict[str, int],
+) -> list[dict]:  # type: ignore[type-arg]
     """Files that could not be read or parsed (DIND001), and results left out by the cap."""
     notes: list[dict] = []  # type: ignore[type-arg]
     for diag in diagnostics:
@@ -226,21 +242,29 @@ def _notifications(diagnostics: list[Diagnostic], dropped: int, total: int,
         rule: dict[str, object] = {"id": INPUT_ERROR}
         if INPUT_ERROR in rule_index:
             rule["index"] = rule_index[INPUT_ERROR]
-        notes.append({
-            "level": "error",
-            "message": {"text": f"{locator.artifact(diag.span.path)['uri']} was not analysed: "
-                                f"{diag.message}"},
-            "locations": [locator.location(diag.span)],
-            "associatedRule": rule,
-        })
+        notes.append(
+            {
+                "level": "error",
+                "message": {
+                    "text": f"{locator.artifact(diag.span.path)['uri']} was not analysed: "
+                    f"{diag.message}"
+                },
+                "locations": [locator.location(diag.span)],
+                "associatedRule": rule,
+            }
+        )
     if dropped:
-        notes.append({
-            "level": "warning",
-            "message": {"text": f"{dropped} of {total} results were left out: GitHub code "
-                                f"scanning accepts at most {MAX_RESULTS} results per run "
-                                "(the most severe were kept)."},
-            "descriptor": {"id": "result-limit"},
-        })
+        notes.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{dropped} of {total} results were left out: GitHub code "
+                    f"scanning accepts at most {MAX_RESULTS} results per run "
+                    "(the most severe were kept)."
+                },
+                "descriptor": {"id": "result-limit"},
+            }
+        )
     return notes
 
 
@@ -263,25 +287,34 @@ def render(diagnostics: list[Diagnostic], context: ReportContext | Path) -> str:
     kept, dropped = cap(diagnostics, MAX_RESULTS)
     results = [_result(d, known[id(d)], rule_index.get(d.rule_id), locator) for d in kept]
     run: dict = {  # type: ignore[type-arg]
-        "tool": {"driver": {
-            "name": "dindlint",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": INFORMATION_URI,
-            "rules": [rule_descriptor(docs[rule_id], context.help_uri_base) for rule_id in ids],
-        }},
-        "invocations": [{
-            "executionSuccessful": context.executed,
-            "toolExecutionNotifications": _notifications(diagnostics, dropped, len(diagnostics),
-                                                         locator, rule_index),
-        }],
+        "tool": {
+            "driver": {
+                "name": "dindlint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [rule_descriptor(docs[rule_id], context.help_uri_base) for rule_id in ids],
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": context.executed,
+                "toolExecutionNotifications": _notifications(
+                    diagnostics, dropped, len(diagnostics), locator, rule_index
+                ),
+            }
+        ],
         # no `uri`: where the repository lies on the machine is not the report's business
         # (a base without one is allowed, SARIF 2.1.0 §3.14.14; code scanning resolves the
         # relative URIs against its checkout)
-        "originalUriBaseIds": {SRCROOT: {
-            "description": {"text": "The repository root: the git top level, else the "
-                                    "directory dindlint ran in."},
-        }},
+        "originalUriBaseIds": {
+            SRCROOT: {
+                "description": {
+                    "text": "The repository root: the git top level, else the "
+                    "directory dindlint ran in."
+                },
+            }
+        },
         "results": results,
         "columnKind": "unicodeCodePoints",
     }

@@ -17,8 +17,9 @@ _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 # terminal or a CI log honours (a value or a folder name with `\n::error ...` would forge a line,
 # or a workflow command), the Unicode line and paragraph separators, and the bidirectional
 # controls that reorder what is shown.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e"
-                      "\u2066-\u2069]")
+_CONTROL = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
 
@@ -52,15 +53,13 @@ def excerpt(source: str, col: int) -> tuple[str, int]:
     return neutralise((before + after).expandtabs(4)), len(shown_before)
 
 
-def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
-           files_checked: int) -> str:
+def render(diagnostics: list[Diagnostic], base: Path, colour: bool, files_checked: int) -> str:
     out: list[str] = []
     sources = SourceLines()
     suppressed = sum(1 for d in diagnostics if d.suppressed is not None)
     diagnostics = [d for d in diagnostics if d.suppressed is None]
     for diag in diagnostics:
-        where = f"{neutralise(display_path(diag.span.path, base))}:{diag.span.line}:" \
-                f"{diag.span.col}"
+        where = f"{neutralise(display_path(diag.span.path, base))}:{diag.span.line}:{diag.span.col}"
         severity = diag.severity
         if colour:
             where = f"{_BOLD}{where}{_RESET}"
@@ -76,17 +75,24 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool,
             caret = " " * offset + "^"
             out.append(f"  {_DIM}{caret}{_RESET}" if colour else f"  {caret}")
         for span, note in diag.related:
-            out.append(f"  note: {neutralise(display_path(span.path, base))}:{span.line}:"
-                       f"{span.col}: "
-                       f"{neutralise(note)}")
-    counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")}
+            out.append(
+                f"  note: {neutralise(display_path(span.path, base))}:{span.line}:"
+                f"{span.col}: "
+                f"{neutralise(note)}"
+            )
+    counts = {
+        s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")
+    }
     files = f"{files_checked} file{'s' if files_checked != 1 else ''}"
     quiet = f" ({suppressed} suppressed inline)" if suppressed else ""
     if diagnostics:
-        summary = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}"
-                            for s, n in counts.items() if n)
-        out.append(f"Found {len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''} "
-                   f"({summary}) in {files}{quiet}.")
+        summary = ", ".join(
+            f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items() if n
+        )
+        out.append(
+            f"Found {len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''} "
+            f"({summary}) in {files}{quiet}."
+        )
     else:
         out.append(f"No problems found in {files}{quiet}.")
     return "\n".join(out) + "\n"

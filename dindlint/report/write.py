@@ -43,8 +43,7 @@ def write_output(path: Path, text: str, *, exclusive: bool = False) -> None:
     if info is not None and stat.S_ISLNK(info.st_mode):
         committed = repository is None or repository.holds(os.path.realpath(folder))
         if committed or not _leads_to_stream(path):
-            raise OSError(errno.ELOOP, "is a symbolic link; dindlint does not write through "
-                                       "a link")
+            raise OSError(errno.ELOOP, "is a symbolic link; dindlint does not write through a link")
         _write_stream(path, data)
     elif info is not None and (stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
         _write_stream(path, data)
@@ -58,11 +57,16 @@ def _refuse_folder_links_out(folder: Path, repository: ReadBoundary) -> None:
     """Raise when a folder of ``folder``'s path is a link that lies in the repository and leads
     out of it (a committed ``reports -> /elsewhere``)."""
     for ancestor in (folder, *folder.parents):
-        if (os.path.islink(ancestor)
-                and repository.holds(os.path.realpath(ancestor.parent))
-                and not repository.holds(os.path.realpath(ancestor))):
-            raise OSError(errno.ELOOP, f"folder `{ancestor.name}` is a symbolic link out of the "
-                                       "repository; dindlint does not write through it")
+        if (
+            os.path.islink(ancestor)
+            and repository.holds(os.path.realpath(ancestor.parent))
+            and not repository.holds(os.path.realpath(ancestor))
+        ):
+            raise OSError(
+                errno.ELOOP,
+                f"folder `{ancestor.name}` is a symbolic link out of the "
+                "repository; dindlint does not write through it",
+            )
 
 
 def _leads_to_stream(path: Path) -> bool:

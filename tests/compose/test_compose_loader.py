@@ -45,7 +45,9 @@ def test_override_other_merge_rules(load, fixtures):
     assert client.environment["B"].span.path == fixtures / "override/compose.override.yml"
     assert [g.value for g in client.group_add] == ["999", "docker"]
     assert [(v.service, v.read_only) for v in client.volumes_from] == [
-        ("dind", False), ("other", True)]
+        ("dind", False),
+        ("other", True),
+    ]
     assert [(p.published, p.target) for p in client.ports] == [("8080", 80), ("9090", 90)]
     assert client.command is not None and client.command.value == "run"
 
@@ -59,8 +61,10 @@ def test_project_name_and_files(load, fixtures):
     project = load("override/compose.yml", "override/compose.override.yml")
     assert project.name == "override"
     assert project.directory == fixtures / "override"
-    assert project.files == (fixtures / "override/compose.yml",
-                             fixtures / "override/compose.override.yml")
+    assert project.files == (
+        fixtures / "override/compose.yml",
+        fixtures / "override/compose.override.yml",
+    )
 
 
 # ------------------------------------------------------------------ anchors
@@ -100,25 +104,28 @@ def interp(load):
     return load("interp/compose.yml")
 
 
-@pytest.mark.parametrize(("key", "expected"), [
-    ("plain", "/var/run/docker.sock"),
-    ("braced", "/var/run/docker.sock"),
-    ("soft_unset", "soft"),
-    ("soft_empty", "soft"),
-    ("hard_unset", "hard"),
-    ("hard_empty", ""),
-    ("alt_set", "alt"),
-    ("alt_empty", ""),
-    ("plus_empty", "alt"),
-    ("plus_unset", ""),
-    ("required", "/var/run/docker.sock"),
-    ("nested", "27-dind"),
-    ("dollar", "$HOME and ${X}"),
-    ("quoted", 'with "escapes" and /var/run/docker.sock'),
-    ("single", "no $SOCK here"),
-    ("inline", "value"),
-    ("ref", "/var/run/docker.sock-ref"),
-])
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("plain", "/var/run/docker.sock"),
+        ("braced", "/var/run/docker.sock"),
+        ("soft_unset", "soft"),
+        ("soft_empty", "soft"),
+        ("hard_unset", "hard"),
+        ("hard_empty", ""),
+        ("alt_set", "alt"),
+        ("alt_empty", ""),
+        ("plus_empty", "alt"),
+        ("plus_unset", ""),
+        ("required", "/var/run/docker.sock"),
+        ("nested", "27-dind"),
+        ("dollar", "$HOME and ${X}"),
+        ("quoted", 'with "escapes" and /var/run/docker.sock'),
+        ("single", "no $SOCK here"),
+        ("inline", "value"),
+        ("ref", "/var/run/docker.sock-ref"),
+    ],
+)
 def test_interpolation_forms(interp, key, expected):
     value = interp.services["s"].environment[key]
     assert value.value == expected
@@ -281,8 +288,10 @@ def _flatten(node, out):
     return out
 
 
-@pytest.mark.parametrize("name", ["volumes/compose.yml", "anchors/compose.yml",
-                                  "interp/compose.yml", "ports/compose.yml"])
+@pytest.mark.parametrize(
+    "name",
+    ["volumes/compose.yml", "anchors/compose.yml", "interp/compose.yml", "ports/compose.yml"],
+)
 def test_pure_and_c_parsers_agree(fixtures, name):
     from dindlint.compose.yamlnodes import parse_text
 

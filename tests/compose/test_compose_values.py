@@ -51,7 +51,11 @@ def test_long_syntax(volumes):
     m = mounts(volumes)
     long = m["/long"]
     assert (long.type, long.source, long.read_only, long.short_syntax) == (
-        "bind", "/var/run/docker.sock", True, False)
+        "bind",
+        "/var/run/docker.sock",
+        True,
+        False,
+    )
     assert long.read_only_span.line == 17
     assert long.span.line == 14
     assert (m["/named"].type, m["/named"].source) == ("volume", "named")
@@ -67,7 +71,11 @@ def test_bad_volume_entries(volumes):
 def test_volumes_from(volumes):
     vf = volumes.services["s"].volumes_from
     assert [(v.service, v.container, v.read_only) for v in vf] == [
-        ("svc", None, False), ("svc2", None, True), (None, "c1", False), (None, "c2", True)]
+        ("svc", None, False),
+        ("svc2", None, True),
+        (None, "c1", False),
+        (None, "c2", True),
+    ]
 
 
 def test_top_level_volumes(volumes):
@@ -75,13 +83,16 @@ def test_top_level_volumes(volumes):
     assert volumes.volumes["named"].line == 29
 
 
-@pytest.mark.parametrize(("spec", "source", "target", "ro"), [
-    ("/x:/y", "/x", "/y", False),
-    ("/x:/y:ro", "/x", "/y", True),
-    ("/x:/y:ro,rw", "/x", "/y", False),
-    ("/y", None, "/y", False),
-    ("C:\\x:/y:ro", "C:\\x", "/y", True),
-])
+@pytest.mark.parametrize(
+    ("spec", "source", "target", "ro"),
+    [
+        ("/x:/y", "/x", "/y", False),
+        ("/x:/y:ro", "/x", "/y", True),
+        ("/x:/y:ro,rw", "/x", "/y", False),
+        ("/y", None, "/y", False),
+        ("C:\\x:/y:ro", "C:\\x", "/y", True),
+    ],
+)
 def test_parse_short(spec, source, target, ro):
     parsed = parse_short(spec)
     assert (parsed.source, parsed.target, parsed.read_only) == (source, target, ro)
@@ -93,12 +104,15 @@ def test_parse_short_errors(spec):
         parse_short(spec)
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("//var/run/docker.sock", "/var/run/docker.sock"),
-    ("/var/run/", "/var/run"),
-    ("/var/./run/../run/docker.sock", "/var/run/docker.sock"),
-    ("///x", "/x"),
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("//var/run/docker.sock", "/var/run/docker.sock"),
+        ("/var/run/", "/var/run"),
+        ("/var/./run/../run/docker.sock", "/var/run/docker.sock"),
+        ("///x", "/x"),
+    ],
+)
 def test_normalize_path(path, expected):
     assert normalize_path(path) == expected
 
@@ -179,7 +193,8 @@ def test_missing_build_context_and_dockerfile(tmp_path):
     (tmp_path / "compose.yml").write_text(
         "services:\n  a:\n    build: ./nope\n  b:\n    build:\n      context: ctx\n"
         "      dockerfile: Other.Dockerfile\n      args: [A=1, B]\n      target: t\n"
-        "  c:\n    build: https://github.com/x/y.git\n")
+        "  c:\n    build: https://github.com/x/y.git\n"
+    )
     project = load_project([tmp_path / "compose.yml"])
     got = [(p.rule_id, p.span.line) for p in project.problems]
     assert got == [("DIND003", 3), ("DIND003", 7)]
@@ -199,8 +214,11 @@ CORPUS = Path("/work/shared/corpus")
 def _corpus_files() -> list[Path]:
     if not CORPUS.is_dir():
         return []
-    return sorted(p for p in CORPUS.rglob("*")
-                  if p.suffix in (".yml", ".yaml") and p.is_file() and is_compose_document(p))
+    return sorted(
+        p
+        for p in CORPUS.rglob("*")
+        if p.suffix in (".yml", ".yaml") and p.is_file() and is_compose_document(p)
+    )
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")
@@ -231,7 +249,8 @@ def test_env_file_details(tmp_path):
 def test_misc_service_keys(tmp_path):
     (tmp_path / "compose.yml").write_text(
         "name: MyProj\nservices:\n  s:\n    image: alpine\n    use_api_socket: true\n"
-        "    entrypoint: [sh, -c]\n    runtime: sysbox-runc\n    container_name: c\n")
+        "    entrypoint: [sh, -c]\n    runtime: sysbox-runc\n    container_name: c\n"
+    )
     project = load_project([tmp_path / "compose.yml"])
     s = project.services["s"]
     assert project.name == "MyProj"

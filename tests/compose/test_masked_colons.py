@@ -22,13 +22,24 @@ PATH = Path("compose.yaml")
 def shape(node: Any) -> Any:
     """Everything a converted node carries, as comparable tuples."""
     if isinstance(node, YScalar):
-        return ("scalar", node.value, node.tag, node.is_null, node.quoted, node.mark,
-                tuple(node.span))
+        return (
+            "scalar",
+            node.value,
+            node.tag,
+            node.is_null,
+            node.quoted,
+            node.mark,
+            tuple(node.span),
+        )
     if isinstance(node, YSeq):
         return ("seq", node.mark, tuple(node.span), tuple(shape(i) for i in node.items))
     assert isinstance(node, YMap)
-    return ("map", node.mark, tuple(node.span),
-            tuple((k, tuple(s), shape(v)) for k, (s, v) in node.entries.items()))
+    return (
+        "map",
+        node.mark,
+        tuple(node.span),
+        tuple((k, tuple(s), shape(v)) for k, (s, v) in node.entries.items()),
+    )
 
 
 def parsed(text: str, pure: bool) -> tuple[Any, list[str]]:
@@ -55,8 +66,10 @@ def masked_try_taken(text: str) -> bool:
 
 
 def test_the_example_that_needs_it() -> None:
-    text = "services:\n  a:\n    volumes: [/var/run/docker.sock:/run/d.sock, 'x:y', 8080:80]\n" \
-           "    labels: {a.b:c: d, t: 2001-12-14 21:59:43}\n"
+    text = (
+        "services:\n  a:\n    volumes: [/var/run/docker.sock:/run/d.sock, 'x:y', 8080:80]\n"
+        "    labels: {a.b:c: d, t: 2001-12-14 21:59:43}\n"
+    )
     assert masked_try_taken(text)
     assert parsed(text, pure=False) == parsed(text, pure=True)
 
@@ -64,8 +77,7 @@ def test_the_example_that_needs_it() -> None:
 def _yaml_files() -> list[Path]:
     files = sorted(p for p in (REPO / "tests").rglob("*") if p.suffix in (".yml", ".yaml"))
     if (SHARED / "corpus").is_dir():
-        files += sorted(p for p in (SHARED / "corpus").rglob("*")
-                        if p.suffix in (".yml", ".yaml"))
+        files += sorted(p for p in (SHARED / "corpus").rglob("*") if p.suffix in (".yml", ".yaml"))
     return files
 
 
@@ -91,17 +103,21 @@ def test_generated_flow_text_reads_as_the_pure_parser_reads_it(body: str) -> Non
         if not masked_try_taken(text):
             continue
         pure = parsed(text, pure=True)
-        assert not any(m.startswith("YAML syntax error") for m in pure[1]), \
+        assert not any(m.startswith("YAML syntax error") for m in pure[1]), (
             f"masked libyaml accepted what YAML 1.2 refuses: {text!r}"
+        )
         assert parsed(text, pure=False) == pure, text
 
 
-@pytest.mark.parametrize("text", [
-    "k: [a ,:b]\n",        # a `:` opening a token is not masked
-    'k: ["a":/b]\n',       # after a quote: a JSON-like key's indicator
-    "k: {a:,b}\n",          # followed by a flow indicator: an indicator
-    "k: !<tag:yaml.org,2002:str> [x:y]\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "k: [a ,:b]\n",  # a `:` opening a token is not masked
+        'k: ["a":/b]\n',  # after a quote: a JSON-like key's indicator
+        "k: {a:,b}\n",  # followed by a flow indicator: an indicator
+        "k: !<tag:yaml.org,2002:str> [x:y]\n",
+    ],
+)
 def test_colons_that_are_not_part_of_a_plain_scalar_are_left_alone(text: str) -> None:
     if masked_try_taken(text):
         assert parsed(text, pure=False) == parsed(text, pure=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from dockerfile_parse import DockerfileParser
 
-from dindlint.dockerfile.parse import _directives, _locate, _read_lines, _Raw, _split_lines
+from dindlint.dockerfile.parse import _directives, _locate, _Raw, _read_lines, _split_lines
 
 TESTS = Path(__file__).resolve().parents[1]
 # Lines the generated Dockerfiles are made of: continuations (also with trailing blanks, other
@@ -58,8 +58,11 @@ def _reference(lines: Sequence[str], hidden: set[int]) -> list[tuple[int, int]]:
             feed.append(line)
     content = "".join(line + "\n" for line in feed).encode("utf-8")
     parser = DockerfileParser(fileobj=io.BytesIO(content), env_replace=False)
-    return [(item["startline"], item["endline"]) for item in parser.structure
-            if item["instruction"] != "COMMENT"]
+    return [
+        (item["startline"], item["endline"])
+        for item in parser.structure
+        if item["instruction"] != "COMMENT"
+    ]
 
 
 def _check_grouping(lines: Sequence[str]) -> list[_Raw]:
@@ -74,16 +77,22 @@ def _check_grouping(lines: Sequence[str]) -> list[_Raw]:
 def test_generated_dockerfiles_are_grouped_as_dockerfile_parse_groups_them(first: int) -> None:
     heredocs = 0
     for seed in range(first, first + 500):
-        heredocs += sum(bool(raw.heredocs) for raw in _check_grouping(_split_lines(
-            _generated(seed))))
+        heredocs += sum(
+            bool(raw.heredocs) for raw in _check_grouping(_split_lines(_generated(seed)))
+        )
     assert heredocs > 100  # the generator does reach heredocs
 
 
 def _files_under_tests() -> list[Path]:
     names = ("dockerfile", "containerfile")
-    return sorted(path for path in TESTS.rglob("*") if path.is_file()
-                  and any(name in path.name.lower() for name in names)
-                  and path.suffix != ".py" and path.stat().st_size < 1_000_000)
+    return sorted(
+        path
+        for path in TESTS.rglob("*")
+        if path.is_file()
+        and any(name in path.name.lower() for name in names)
+        and path.suffix != ".py"
+        and path.stat().st_size < 1_000_000
+    )
 
 
 def test_the_dockerfiles_under_tests_are_grouped_as_dockerfile_parse_groups_them() -> None:
@@ -102,8 +111,10 @@ def test_more_than_twenty_heredocs_whose_bodies_run_on_lose_no_instruction() -> 
     raws = _check_grouping(lines)
     users = [raw.start for raw in raws if raw.keyword == "USER"]
     assert users == [4 + 4 * i for i in range(25)]
-    assert all(raw.heredocs[0].body == ((2 + 4 * i, "echo \\"),)
-               for i, raw in enumerate(r for r in raws if r.keyword == "RUN"))
+    assert all(
+        raw.heredocs[0].body == ((2 + 4 * i, "echo \\"),)
+        for i, raw in enumerate(r for r in raws if r.keyword == "RUN")
+    )
 
 
 def test_an_instruction_still_continued_at_the_end_of_the_file_is_dropped() -> None:
@@ -116,7 +127,10 @@ def test_comments_and_blanks_inside_a_continued_instruction_neither_end_nor_exte
     lines = _split_lines("FROM alpine\nRUN a \\\n# c \\\n\n  \\\n b\n# after\nUSER 1\n")
     raws = _check_grouping(lines)
     assert [(raw.keyword, raw.start, raw.end, raw.source.text) for raw in raws] == [
-        ("FROM", 0, 0, "alpine"), ("RUN", 1, 5, "a    b"), ("USER", 7, 7, "1")]
+        ("FROM", 0, 0, "alpine"),
+        ("RUN", 1, 5, "a    b"),
+        ("USER", 7, 7, "1"),
+    ]
 
 
 def test_the_escape_directive_sets_the_continuation_character() -> None:

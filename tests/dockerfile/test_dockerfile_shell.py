@@ -52,8 +52,7 @@ def test_columns() -> None:
 
 def test_if_then_else_fi() -> None:
     text = (
-        "if getent group docker; then\n  groupmod -g 1 docker\n"
-        "elif true; then x\nelse\n  y\nfi\nz"
+        "if getent group docker; then\n  groupmod -g 1 docker\nelif true; then x\nelse\n  y\nfi\nz"
     )
     assert simple(text) == [
         (("getent", "group", "docker"), 10, True),
@@ -178,7 +177,7 @@ def test_malformed_shell_does_not_raise(text: str) -> None:
 
 
 def test_unbalanced_quote_falls_back_per_line() -> None:
-    commands = split("addgroup docker\necho \"oops && adduser app")
+    commands = split('addgroup docker\necho "oops && adduser app')
     assert commands[0].argv == ("addgroup", "docker")
     assert ("adduser", "app") in [c.argv for c in commands]
     assert commands[-1].span.line == 11

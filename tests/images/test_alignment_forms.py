@@ -6,15 +6,18 @@ import pytest
 
 from dindlint.images import detect_alignment
 
-DROP = "\ngroupmod -o -g \"$GID\" docker\nexec gosu jenkins \"$@\"\n"
+DROP = '\ngroupmod -o -g "$GID" docker\nexec gosu jenkins "$@"\n'
 
 
-@pytest.mark.parametrize("read", [
-    "GID=$(stat -c %g /var/run/docker.sock)",
-    "GID=$(stat -c '%g' /var/run/docker.sock)",
-    "GID=$(ls -ln /var/run/docker.sock | awk '{print $4}')",
-    "GID=`ls -ng /var/run/docker.sock | cut -f3 -d' '`",
-])
+@pytest.mark.parametrize(
+    "read",
+    [
+        "GID=$(stat -c %g /var/run/docker.sock)",
+        "GID=$(stat -c '%g' /var/run/docker.sock)",
+        "GID=$(ls -ln /var/run/docker.sock | awk '{print $4}')",
+        "GID=`ls -ng /var/run/docker.sock | cut -f3 -d' '`",
+    ],
+)
 def test_reads_of_the_socket_gid_are_recognised(read: str) -> None:
     assert detect_alignment(read + DROP)
 

@@ -64,21 +64,21 @@ ALIGNED = [
     ' exec su-exec app "$@"',
     'G=$(stat --format="%g" /run/docker.sock) && groupadd -for -g $G docker\n'
     "usermod -aG docker app\n"
-    "exec setpriv --reuid=app --regid=app --init-groups \"$@\"",
+    'exec setpriv --reuid=app --regid=app --init-groups "$@"',
     "G=$(ls -ln /var/run/docker.sock | awk '{print $4}')\ngroupmod -g $G docker\n"
     'exec sudo -E -u app "$@"',
     "G=$(stat -c %g /var/run/docker-host.sock)\n"
     "socat UNIX-LISTEN:/var/run/docker.sock,fork,mode=660,user=app"
     " UNIX-CONNECT:/var/run/docker-host.sock &",
     'G=$(stat -c "%g" /var/run/docker.sock)\nadduser app docker\nexec chroot --userspec=app / "$@"',
-    "G=$(stat -c %g /var/run/docker.sock)\nusermod -a -G docker app\nexec su app -c \"$*\"",
-    "G=$(stat -c %g /var/run/docker.sock)\ngroupmod -g $G docker\nexec s6-setuidgid app \"$@\"",
+    'G=$(stat -c %g /var/run/docker.sock)\nusermod -a -G docker app\nexec su app -c "$*"',
+    'G=$(stat -c %g /var/run/docker.sock)\ngroupmod -g $G docker\nexec s6-setuidgid app "$@"',
 ]
 NOT_ALIGNED = [
-    "G=$(stat -c %g /var/run/docker.sock)\ngroupmod -g $G docker\nexec \"$@\"",  # no drop
-    "groupmod -g 999 docker\nexec gosu app \"$@\"",  # does not read the socket GID
-    "echo $(stat -c %g /var/run/docker.sock)\nexec gosu app \"$@\"",  # no group change
-    "# G=$(stat -c %g /var/run/docker.sock); groupmod -g $G docker; gosu app\nexec \"$@\"",
+    'G=$(stat -c %g /var/run/docker.sock)\ngroupmod -g $G docker\nexec "$@"',  # no drop
+    'groupmod -g 999 docker\nexec gosu app "$@"',  # does not read the socket GID
+    'echo $(stat -c %g /var/run/docker.sock)\nexec gosu app "$@"',  # no group change
+    '# G=$(stat -c %g /var/run/docker.sock); groupmod -g $G docker; gosu app\nexec "$@"',
 ]
 
 

@@ -33,8 +33,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 # What a project's other, ordinary finding looks like: a host socket mount (DIND102).
 SOCKET_RULE = "DIND102"
-SOCKET_SERVICE = ("  client:\n    image: docker:cli\n"
-                  "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+SOCKET_SERVICE = (
+    "  client:\n    image: docker:cli\n    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+)
 ALL_FORMATS = ("text", "sarif", "json", "github", "gitlab", "junit")
 # Largest file a row writes when it must split its input: under MAX_FILE_BYTES with room to spare.
 FILE_BUDGET_BYTES = MAX_FILE_BYTES * 7 // 8
@@ -101,9 +102,14 @@ def suppression_blanks(folder: Path, scale: float = 1) -> Hostile:
     directive regex in suppress.py was cubic on the blanks."""
     blanks = " " * _count(300, scale)
     comments = "".join(f"# dindlint: disable={blanks}!\n" for _ in range(3))
-    _write(folder / "compose.yaml", comments + "services:\n" + SOCKET_SERVICE
-           + "  app:\n    image: alpine:3.20\n    user: '1000'\n"
-           + "    environment: {MODE: production, LEVEL: info}\n")
+    _write(
+        folder / "compose.yaml",
+        comments
+        + "services:\n"
+        + SOCKET_SERVICE
+        + "  app:\n    image: alpine:3.20\n    user: '1000'\n"
+        + "    environment: {MODE: production, LEVEL: info}\n",
+    )
     return Hostile((folder,), expected_rule=SOCKET_RULE)
 
 
@@ -113,16 +119,20 @@ def env_doubling(folder: Path, scale: float = 1) -> Hostile:
     lines = _count(26, scale)
     env = "V0=x\n" + "".join(f"V{i}=${{V{i - 1}}}${{V{i - 1}}}\n" for i in range(1, lines))
     _write(folder / ".env", env)
-    _write(folder / "compose.yaml", "services:\n  app:\n    image: alpine:3.20\n"
-           f"    environment: {{LAST: \"${{V{lines - 1}}}\"}}\n" + SOCKET_SERVICE)
+    _write(
+        folder / "compose.yaml",
+        "services:\n  app:\n    image: alpine:3.20\n"
+        f'    environment: {{LAST: "${{V{lines - 1}}}"}}\n' + SOCKET_SERVICE,
+    )
     return Hostile((folder,), expected_rule=SOCKET_RULE)
 
 
 def _dockerfile_doubling(folder: Path, scale: float, keyword: str) -> Hostile:
     count = _count(28, scale)
     body = f"FROM alpine:3.20\n{keyword} A0=x\n" + "".join(
-        f"{keyword} A{i}=${{A{i - 1}}}${{A{i - 1}}}\n" for i in range(1, count))
-    _write(folder / "Dockerfile", body + f"RUN echo \"$A{count - 1}\"\nUSER 1000\n")
+        f"{keyword} A{i}=${{A{i - 1}}}${{A{i - 1}}}\n" for i in range(1, count)
+    )
+    _write(folder / "Dockerfile", body + f'RUN echo "$A{count - 1}"\nUSER 1000\n')
     return Hostile((folder,))
 
 
@@ -139,10 +149,15 @@ def dockerfile_env_doubling(folder: Path, scale: float = 1) -> Hostile:
 def entrypoint_ls_awk(folder: Path, scale: float = 1) -> Hostile:
     """``ENTRYPOINT`` + ``ls -n |awk `` x 800 (8.8 KB): the alignment regexes (two ``[^\\n]*``
     around fixed words) were cubic."""
-    _write(folder / "Dockerfile", "FROM docker:cli\nENTRYPOINT " + "ls -n |awk " * _count(800, scale)
-           + "\n")
-    _write(folder / "compose.yaml", "services:\n  client:\n    build: .\n"
-           "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+    _write(
+        folder / "Dockerfile",
+        "FROM docker:cli\nENTRYPOINT " + "ls -n |awk " * _count(800, scale) + "\n",
+    )
+    _write(
+        folder / "compose.yaml",
+        "services:\n  client:\n    build: .\n"
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n",
+    )
     return Hostile((folder,), expected_rule=SOCKET_RULE)
 
 
@@ -151,20 +166,28 @@ def config_aliases(folder: Path, scale: float = 1) -> Hostile:
     ``members`` list (3.5 KB): schema validation walked every alias path."""
     members, groups, images = _count(100, scale), _count(80, scale), _count(20, scale)
     names = ", ".join(f"u{i}" for i in range(members))
-    lines = ["images:", "  - id: img0", "    groups: &g",
-             f"      - {{name: g0, members: &m [{names}]}}"]
+    lines = [
+        "images:",
+        "  - id: img0",
+        "    groups: &g",
+        f"      - {{name: g0, members: &m [{names}]}}",
+    ]
     lines += [f"      - {{name: g{i}, members: *m}}" for i in range(1, groups)]
     lines += [f"  - {{id: img{i}, groups: *g}}" for i in range(1, images)]
     _write(folder / ".dindlint.yaml", "\n".join(lines) + "\n")
     _write(folder / "compose.yaml", "services:\n" + SOCKET_SERVICE)
-    return Hostile((folder,), options=(), cwd=folder, expected_rule=SOCKET_RULE,
-                   refusal_allowed=True)
+    return Hostile(
+        (folder,), options=(), cwd=folder, expected_rule=SOCKET_RULE, refusal_allowed=True
+    )
 
 
 def _env_project(folder: Path, env: str) -> Hostile:
     _write(folder / ".env", env)
-    _write(folder / "compose.yaml", "services:\n  app:\n    image: alpine:3.20\n"
-           "    environment: {A: \"${A:-}\", LAST: \"${LAST:-}\"}\n" + SOCKET_SERVICE)
+    _write(
+        folder / "compose.yaml",
+        "services:\n  app:\n    image: alpine:3.20\n"
+        '    environment: {A: "${A:-}", LAST: "${LAST:-}"}\n' + SOCKET_SERVICE,
+    )
     return Hostile((folder,), expected_rule=SOCKET_RULE)
 
 
@@ -175,8 +198,9 @@ def env_unterminated_quote(folder: Path, scale: float = 1) -> Hostile:
 
 def env_many_keys(folder: Path, scale: float = 1) -> Hostile:
     """``.env`` of 80,000 keys: the lookup dict was copied per line."""
-    return _env_project(folder, "".join(f"K{i}=v\n" for i in range(_count(80_000, scale)))
-                        + "LAST=${K0}\n")
+    return _env_project(
+        folder, "".join(f"K{i}=v\n" for i in range(_count(80_000, scale))) + "LAST=${K0}\n"
+    )
 
 
 def env_blank_run(folder: Path, scale: float = 1) -> Hostile:
@@ -195,34 +219,50 @@ def user_dollars(folder: Path, scale: float = 1) -> Hostile:
     files = max(1, math.ceil(total / FILE_BUDGET_BYTES))
     dollars = "$$" * (total // files // 2)
     for index in range(files):
-        _write(folder / f"p{index}" / "compose.yaml", "services:\n  app:\n    image: alpine:3.20\n"
-               f"    user: \"{dollars}\"\n" + SOCKET_SERVICE)
+        _write(
+            folder / f"p{index}" / "compose.yaml",
+            f'services:\n  app:\n    image: alpine:3.20\n    user: "{dollars}"\n' + SOCKET_SERVICE,
+        )
     return Hostile((folder,), expected_rule=SOCKET_RULE)
 
 
 def nested_defaults(folder: Path, scale: float = 1) -> Hostile:
     """``${A:-`` x 200 around 1 MB: the closing brace was searched again at every level."""
     value = "${A:-" * 200 + "x" * round(1_000_000 * scale) + "}" * 200
-    _write(folder / "compose.yaml", "services:\n  app:\n    image: alpine:3.20\n"
-           f"    environment: {{DEEP: \"{value}\"}}\n" + SOCKET_SERVICE)
+    _write(
+        folder / "compose.yaml",
+        "services:\n  app:\n    image: alpine:3.20\n"
+        f'    environment: {{DEEP: "{value}"}}\n' + SOCKET_SERVICE,
+    )
     return Hostile((folder,), expected_rule=SOCKET_RULE)
 
 
 def many_socket_services(folder: Path, scale: float = 1) -> Hostile:
     """8,000 services mounting the host socket (718 KB), reported as SARIF, json, gitlab and a
     baseline: each fingerprint rescanned every line above its finding."""
-    _write(folder / "compose.yaml", "services:\n" + "".join(
-        f"  s{i}:\n    image: docker:cli\n    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
-        for i in range(_count(8000, scale))))
-    return Hostile((folder,), formats=("sarif", "json", "gitlab"), write_baseline=True,
-                   expected_rule=SOCKET_RULE)
+    _write(
+        folder / "compose.yaml",
+        "services:\n"
+        + "".join(
+            f"  s{i}:\n    image: docker:cli\n    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+            for i in range(_count(8000, scale))
+        ),
+    )
+    return Hostile(
+        (folder,),
+        formats=("sarif", "json", "gitlab"),
+        write_baseline=True,
+        expected_rule=SOCKET_RULE,
+    )
 
 
 def flow_services(folder: Path, scale: float = 1) -> Hostile:
     """One-line flow compose file of 3,000 socket-mounting services (218 KB), text report: the
     caret line was ``" " * (col - 1)`` (327 MB of output)."""
-    services = ", ".join(f"s{i}: {{image: docker:cli, volumes: [/var/run/docker.sock:/run/d.sock]}}"
-                         for i in range(_count(3000, scale)))
+    services = ", ".join(
+        f"s{i}: {{image: docker:cli, volumes: [/var/run/docker.sock:/run/d.sock]}}"
+        for i in range(_count(3000, scale))
+    )
     _write(folder / "compose.yaml", f"{{services: {{{services}}}}}\n")
     return Hostile((folder,), expected_rule=SOCKET_RULE)
 
@@ -232,19 +272,25 @@ def heredocs_then_continued_run(folder: Path, scale: float = 1) -> Hostile:
     (quadratic on continuations) was re-run after each heredoc."""
     heredocs = "".join(f"RUN <<#x{i}\necho {i}\n#x{i}\n" for i in range(21))
     continued = "  && addgroup -S g \\\n" * round(800_000 * scale / 22)
-    _write(folder / "Dockerfile", "FROM alpine:3.20\n" + heredocs + "RUN true \\\n" + continued
-           + "  && true\nUSER 1000\n")
+    _write(
+        folder / "Dockerfile",
+        "FROM alpine:3.20\n" + heredocs + "RUN true \\\n" + continued + "  && true\nUSER 1000\n",
+    )
     return Hostile((folder,))
 
 
 def included_by_many(folder: Path, scale: float = 1) -> Hostile:
     """One 1 MB compose file ``include``d by 40 projects: each includer modelled it again."""
-    services = "".join(f"  shared{i}:\n    image: alpine:3.20\n    environment: [A=1, B=2]\n"
-                       for i in range(round(1_000_000 * scale / 56)))
+    services = "".join(
+        f"  shared{i}:\n    image: alpine:3.20\n    environment: [A=1, B=2]\n"
+        for i in range(round(1_000_000 * scale / 56))
+    )
     _write(folder / "shared.yaml", "services:\n" + services + SOCKET_SERVICE)
     for index in range(40):
-        _write(folder / f"p{index}" / "compose.yaml", "include: [../shared.yaml]\nservices:\n"
-               f"  own{index}:\n    image: alpine:3.20\n")
+        _write(
+            folder / f"p{index}" / "compose.yaml",
+            f"include: [../shared.yaml]\nservices:\n  own{index}:\n    image: alpine:3.20\n",
+        )
     return Hostile((folder,), expected_rule=SOCKET_RULE)
 
 
@@ -277,37 +323,52 @@ def _with_client(folder: Path, service: str) -> Hostile:
 def unicode_digit_user(folder: Path, scale: float = 1) -> Hostile:
     """``user: "²"`` on a service that mounts the socket: ``str.isdigit()`` is true, ``int()``
     fails."""
-    return _with_client(folder, "  app:\n    image: docker:cli\n    user: \"\u00b2\"\n"
-                        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+    return _with_client(
+        folder,
+        '  app:\n    image: docker:cli\n    user: "\u00b2"\n'
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n",
+    )
 
 
 def unicode_digit_gid(folder: Path, scale: float = 1) -> Hostile:
     """An Arabic-Indic digit in ``group_add`` and a superscript in ``user``'s group."""
-    return _with_client(folder, "  app:\n    image: docker:cli\n    user: \"1000:\u00b3\"\n"
-                        "    group_add: [\"\u0663\"]\n"
-                        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+    return _with_client(
+        folder,
+        '  app:\n    image: docker:cli\n    user: "1000:\u00b3"\n'
+        '    group_add: ["\u0663"]\n'
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n",
+    )
 
 
 def unicode_digit_port(folder: Path, scale: float = 1) -> Hostile:
     """Unicode digits in the port of a client's ``DOCKER_HOST`` (``tcp://dind:²³⁷⁵``)."""
-    return _with_client(folder, "  dind:\n    image: docker:27-dind\n    privileged: true\n"
-                        "  app:\n    image: docker:cli\n"
-                        "    environment: [\"DOCKER_HOST=tcp://dind:\u00b2\u00b3\u2077\u2075\"]\n")
+    return _with_client(
+        folder,
+        "  dind:\n    image: docker:27-dind\n    privileged: true\n"
+        "  app:\n    image: docker:cli\n"
+        '    environment: ["DOCKER_HOST=tcp://dind:\u00b2\u00b3\u2077\u2075"]\n',
+    )
 
 
 def huge_uid(folder: Path, scale: float = 1) -> Hostile:
     """A uid of more than 4,300 digits (``int()``'s limit on decimal strings) on a service that
     mounts the socket."""
     digits = "1" + "0" * _count(4400, scale)
-    return _with_client(folder, f"  app:\n    image: docker:cli\n    user: '{digits}'\n"
-                        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+    return _with_client(
+        folder,
+        f"  app:\n    image: docker:cli\n    user: '{digits}'\n"
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n",
+    )
 
 
 def lone_surrogate(folder: Path, scale: float = 1) -> Hostile:
     """A lone surrogate from a YAML escape (``"\\ud800"``) in a service name that a finding
     names: no output format could encode it."""
-    return _with_client(folder, "  \"dind\\ud800\":\n    image: docker:cli\n"
-                        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+    return _with_client(
+        folder,
+        '  "dind\\ud800":\n    image: docker:cli\n'
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n",
+    )
 
 
 def non_utf8_folder(folder: Path, scale: float = 1) -> Hostile:
@@ -333,8 +394,10 @@ def include_env_file_symlink_loop(folder: Path, scale: float = 1) -> Hostile:
     SARIF/json/gitlab/junit reports (the unreadable env file is where a problem is reported)."""
     _symlink_loop(folder, "loop.env")
     _write(folder / "included.yaml", "services:\n  app:\n    image: alpine:3.20\n")
-    _write(folder / "compose.yaml", "include: [{path: included.yaml, env_file: loop.env}]\n"
-           "services:\n" + SOCKET_SERVICE)
+    _write(
+        folder / "compose.yaml",
+        "include: [{path: included.yaml, env_file: loop.env}]\nservices:\n" + SOCKET_SERVICE,
+    )
     return Hostile((folder,), formats=ALL_FORMATS, expected_rule=SOCKET_RULE)
 
 
@@ -343,8 +406,9 @@ def cli_env_file_symlink_loop(folder: Path, scale: float = 1) -> Hostile:
     never an internal error."""
     _symlink_loop(folder, "loop.env")
     hostile = _with_client(folder, "")
-    return hostile._replace(options=("--no-config", "--env-file", str(folder / "loop.env")),
-                            refusal_allowed=True)
+    return hostile._replace(
+        options=("--no-config", "--env-file", str(folder / "loop.env")), refusal_allowed=True
+    )
 
 
 def deep_config(folder: Path, scale: float = 1) -> Hostile:
@@ -352,8 +416,14 @@ def deep_config(folder: Path, scale: float = 1) -> Hostile:
     depth = _count(20_000, scale)
     _write(folder / ".dindlint.yaml", "images: " + "[" * depth + "]" * depth + "\n")
     _write(folder / "compose.yaml", "services:\n" + SOCKET_SERVICE)
-    return Hostile((folder,), formats=ALL_FORMATS, options=(), cwd=folder,
-                   expected_rule=SOCKET_RULE, refusal_allowed=True)
+    return Hostile(
+        (folder,),
+        formats=ALL_FORMATS,
+        options=(),
+        cwd=folder,
+        expected_rule=SOCKET_RULE,
+        refusal_allowed=True,
+    )
 
 
 def deep_baseline(folder: Path, scale: float = 1) -> Hostile:
@@ -361,19 +431,31 @@ def deep_baseline(folder: Path, scale: float = 1) -> Hostile:
     depth = _count(100_000, scale)
     baseline = _write(folder / "baseline.json", "[" * depth + "]" * depth)
     _write(folder / "compose.yaml", "services:\n" + SOCKET_SERVICE)
-    return Hostile((folder,), formats=ALL_FORMATS, options=("--no-config", "--baseline",
-                                                            str(baseline)),
-                   expected_rule=SOCKET_RULE, refusal_allowed=True)
+    return Hostile(
+        (folder,),
+        formats=ALL_FORMATS,
+        options=("--no-config", "--baseline", str(baseline)),
+        expected_rule=SOCKET_RULE,
+        refusal_allowed=True,
+    )
 
 
 def malformed_pyproject(folder: Path, scale: float = 1) -> Hostile:
     """A pyproject.toml whose ``[tool.dindlint]`` is inside a multi-line string and whose
     ``tool`` is ``5``: the section is found by text, ``tool`` is not a table."""
-    _write(folder / "pyproject.toml", 'description = """\n[tool.dindlint]\nignore = []\n"""\n'
-           "tool = 5\n")
+    _write(
+        folder / "pyproject.toml",
+        'description = """\n[tool.dindlint]\nignore = []\n"""\ntool = 5\n',
+    )
     _write(folder / "compose.yaml", "services:\n" + SOCKET_SERVICE)
-    return Hostile((folder,), formats=ALL_FORMATS, options=(), cwd=folder,
-                   expected_rule=SOCKET_RULE, refusal_allowed=True)
+    return Hostile(
+        (folder,),
+        formats=ALL_FORMATS,
+        options=(),
+        cwd=folder,
+        expected_rule=SOCKET_RULE,
+        refusal_allowed=True,
+    )
 
 
 def extends_chain(folder: Path, scale: float = 1) -> Hostile:
@@ -387,10 +469,17 @@ def extends_chain(folder: Path, scale: float = 1) -> Hostile:
 def line_separator(folder: Path, scale: float = 1) -> Hostile:
     """A U+2028 in a compose value before a finding: the excerpt (and the baseline hash) took
     another line than the finding's."""
-    _write(folder / "compose.yaml", "services:\n  app:\n    image: alpine:3.20\n"
-           "    labels: {note: \"first\u2028second\u2029third\x85fourth\"}\n" + SOCKET_SERVICE)
-    return Hostile((folder,), formats=ALL_FORMATS, expected_rule=SOCKET_RULE,
-                   expected_excerpt="/var/run/docker.sock")
+    _write(
+        folder / "compose.yaml",
+        "services:\n  app:\n    image: alpine:3.20\n"
+        '    labels: {note: "first\u2028second\u2029third\x85fourth"}\n' + SOCKET_SERVICE,
+    )
+    return Hostile(
+        (folder,),
+        formats=ALL_FORMATS,
+        expected_rule=SOCKET_RULE,
+        expected_excerpt="/var/run/docker.sock",
+    )
 
 
 CRASHES: dict[str, Generator] = {

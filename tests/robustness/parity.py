@@ -33,8 +33,19 @@ from dindlint.project import group_compose_files
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
-FIELDS = ("image", "build", "volumes", "volumes_from", "user", "group_add", "environment",
-          "privileged", "command", "entrypoint", "ports")
+FIELDS = (
+    "image",
+    "build",
+    "volumes",
+    "volumes_from",
+    "user",
+    "group_add",
+    "environment",
+    "privileged",
+    "command",
+    "entrypoint",
+    "ports",
+)
 
 
 def oracle_binary() -> Path | None:
@@ -57,11 +68,19 @@ def run_oracle(binary: Path, files: tuple[Path, ...]) -> tuple[dict[str, Any] | 
         args = [str(binary)]
         for f in files:
             args += ["-f", str(f)]
-        args += ["--project-directory", str(files[0].parent), "--profile", "*",
-                 "config", "--format", "json"]
+        args += [
+            "--project-directory",
+            str(files[0].parent),
+            "--profile",
+            "*",
+            "config",
+            "--format",
+            "json",
+        ]
         try:
-            proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60,
-                                  cwd=home, check=False)
+            proc = subprocess.run(
+                args, env=env, capture_output=True, text=True, timeout=60, cwd=home, check=False
+            )
         except subprocess.TimeoutExpired:
             return None, "timeout"
     if proc.returncode != 0:
@@ -128,16 +147,23 @@ def normalise_oracle(service: dict[str, Any]) -> dict[str, Any]:
         dockerfile = build.get("dockerfile")
         if dockerfile and context and not build.get("dockerfile_inline"):
             dockerfile = posixpath.normpath(posixpath.join(context, dockerfile))
-        build = {"context": context, "dockerfile": None if build.get("dockerfile_inline")
-                 else dockerfile, "target": build.get("target"),
-                 "args": dict(build.get("args") or {})}
-    ports = [(p.get("host_ip"), p.get("published"), p.get("target"), p.get("protocol", "tcp"))
-             for p in service.get("ports") or []]
+        build = {
+            "context": context,
+            "dockerfile": None if build.get("dockerfile_inline") else dockerfile,
+            "target": build.get("target"),
+            "args": dict(build.get("args") or {}),
+        }
+    ports = [
+        (p.get("host_ip"), p.get("published"), p.get("target"), p.get("protocol", "tcp"))
+        for p in service.get("ports") or []
+    ]
     return {
         "image": service.get("image"),
         "build": build,
-        "volumes": [(v.get("type"), v.get("source"), v.get("target"), bool(v.get("read_only")))
-                    for v in service.get("volumes") or []],
+        "volumes": [
+            (v.get("type"), v.get("source"), v.get("target"), bool(v.get("read_only")))
+            for v in service.get("volumes") or []
+        ],
         "volumes_from": [_volumes_from(v) for v in service.get("volumes_from") or []],
         "user": service.get("user"),
         "group_add": [str(g) for g in service.get("group_add") or []],
@@ -157,10 +183,12 @@ def normalise_model(service: Service) -> dict[str, Any]:
     build = None
     if service.build is not None:
         b = service.build
-        build = {"context": str(b.context) if b.context is not None else b.context_raw,
-                 "dockerfile": str(b.dockerfile) if b.dockerfile is not None else None,
-                 "target": _value(b.target),
-                 "args": {k: v.value for k, v in b.args.items()}}
+        build = {
+            "context": str(b.context) if b.context is not None else b.context_raw,
+            "dockerfile": str(b.dockerfile) if b.dockerfile is not None else None,
+            "target": _value(b.target),
+            "args": {k: v.value for k, v in b.args.items()},
+        }
     volumes_from = []
     for vf in service.volumes_from:
         text = vf.service if vf.service is not None else f"container:{vf.container}"
@@ -177,8 +205,9 @@ def normalise_model(service: Service) -> dict[str, Any]:
         "privileged": bool(privileged.value) if privileged is not None else False,
         "command": _words(_value(service.command)),
         "entrypoint": _words(_value(service.entrypoint)),
-        "ports": _expand_ports([(p.host_ip, p.published, p.target, p.protocol)
-                                for p in service.ports]),
+        "ports": _expand_ports(
+            [(p.host_ip, p.published, p.target, p.protocol) for p in service.ports]
+        ),
     }
 
 
@@ -205,13 +234,15 @@ def _path(text: Any) -> Any:
 def intended(key: str, ours: Any, theirs: Any, directory: Path) -> str | None:
     """Why a difference is intended (docs/parity.md), or None for a real one."""
     if key == "volumes":
+
         def canon(mounts: list[tuple[Any, ...]], home: str) -> list[tuple[Any, ...]]:
             out = []
             for kind, source, target, ro in mounts:
                 if isinstance(source, str) and home and source.startswith(home):
-                    source = "~" + source[len(home) - 1:]  # compose resolved `~` without $HOME
+                    source = "~" + source[len(home) - 1 :]  # compose resolved `~` without $HOME
                 out.append((kind, _path(source), _path(target), ro))
             return out
+
         home = str(directory) + "/~/"
         if canon(ours, "") == canon(theirs, home):
             return "paths normalised; `~` kept as written"
@@ -276,8 +307,11 @@ def compose_groups(root: Path) -> list[tuple[Path, ...]]:
 
 
 def all_projects() -> list[tuple[str, tuple[Path, ...]]]:
-    roots = [REPO / "tests" / "fixtures", REPO / "tests" / "compose" / "fixtures",
-             REPO / "examples"]
+    roots = [
+        REPO / "tests" / "fixtures",
+        REPO / "tests" / "compose" / "fixtures",
+        REPO / "examples",
+    ]
     out: list[tuple[str, tuple[Path, ...]]] = []
     for root in roots:
         if root.is_dir():

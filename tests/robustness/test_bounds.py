@@ -44,26 +44,38 @@ RSS_BOUND_MB = 600.0
 DEFAULT_OPTIONS = ("--no-config", "--color", "never", "--exit-zero")
 
 
-def run_bounded(*paths: Path | str, options: Sequence[str] = DEFAULT_OPTIONS,
-                time_bound_s: float = TIME_BOUND_S, rss_bound_mb: float = RSS_BOUND_MB,
-                codes: Collection[int] = (0,), cwd: Path = REPO,
-                memory_cap_mb: int = 0) -> tuple[str, dict]:
+def run_bounded(
+    *paths: Path | str,
+    options: Sequence[str] = DEFAULT_OPTIONS,
+    time_bound_s: float = TIME_BOUND_S,
+    rss_bound_mb: float = RSS_BOUND_MB,
+    codes: Collection[int] = (0,),
+    cwd: Path = REPO,
+    memory_cap_mb: int = 0,
+) -> tuple[str, dict]:
     """Run ``dindlint check *options *paths`` in a fresh process started in ``cwd``; assert that
     it exits with one of ``codes`` without an internal error, within ``time_bound_s`` seconds
     and ``rss_bound_mb`` MB of peak resident memory (its own or a worker's). ``memory_cap_mb``
     (0: none) caps its address space and the size of the files it writes.
 
     Returns its standard output and its stats (``code``, ``seconds``, ``rss_mb``, ``stderr``)."""
-    proc = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(memory_cap_mb), *options,
-                           *map(str, paths)], capture_output=True, text=True,
-                          timeout=time_bound_s * 3, cwd=cwd, check=False, errors="replace")
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(memory_cap_mb), *options, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=time_bound_s * 3,
+        cwd=cwd,
+        check=False,
+        errors="replace",
+    )
     lines = proc.stderr.strip().splitlines()
     assert lines and lines[-1].startswith('{"code"'), (proc.returncode, proc.stderr[-3000:])
     stats = json.loads(lines[-1])
     stats["stderr"] = proc.stderr
     assert stats["code"] in codes, proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, \
-        proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr[
+        -3000:
+    ]
     assert stats["seconds"] < time_bound_s, {k: v for k, v in stats.items() if k != "stderr"}
     assert stats["rss_mb"] < rss_bound_mb, {k: v for k, v in stats.items() if k != "stderr"}
     return proc.stdout, stats
@@ -73,8 +85,15 @@ def _laughs_flow() -> str:
     lines = ["x-a: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     for i in range(1, 10):
         lines.append(f"x-{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
-    lines += ["services:", "  s:", "    image: docker:cli", "    command: *a9",
-              "    volumes: *a9", "    environment: *a9", "    group_add: *a9"]
+    lines += [
+        "services:",
+        "  s:",
+        "    image: docker:cli",
+        "    command: *a9",
+        "    volumes: *a9",
+        "    environment: *a9",
+        "    group_add: *a9",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -82,22 +101,35 @@ def _laughs_maps() -> str:
     lines = ["x-a: &a0 {A: '1', B: /var/run/docker.sock}"]
     for i in range(1, 24):
         lines.append(f"x-{i}: &a{i} {{<<: [*a{i - 1}], k{i}: *a{i - 1}, j{i}: *a{i - 1}}}")
-    lines += ["services:", "  s: &s", "    image: docker:cli", "    environment: *a23",
-              "    labels: *a23", "    build: {context: ., args: *a23}", "    x-deep: *a23"]
+    lines += [
+        "services:",
+        "  s: &s",
+        "    image: docker:cli",
+        "    environment: *a23",
+        "    labels: *a23",
+        "    build: {context: ., args: *a23}",
+        "    x-deep: *a23",
+    ]
     return "\n".join(lines) + "\n"
 
 
 CASES = {
     "billion-laughs-sequences": _laughs_flow,
     "billion-laughs-mappings": _laughs_maps,
-    "deep-flow-nesting": lambda: "services:\n  s:\n    command: " + "[" * 2_000_000
-    + "]" * 2_000_000 + "\n",
+    "deep-flow-nesting": lambda: (
+        "services:\n  s:\n    command: " + "[" * 2_000_000 + "]" * 2_000_000 + "\n"
+    ),
     "deep-flow-mappings": lambda: "x: " + "{a: " * 500_000 + "1" + "}" * 500_000 + "\n",
     "deep-block-nesting": lambda: "".join("  " * i + f"k{i}:\n" for i in range(1500)),
     "deep-block-sequences": lambda: "x: " + "- " * 1_000_000 + "x\n",
-    "thousands-of-services": lambda: "services:\n" + "".join(
-        f"  s{i}:\n    image: docker:cli\n    user: '1000'\n    group_add: ['999']\n"
-        f"    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n" for i in range(3000)),
+    "thousands-of-services": lambda: (
+        "services:\n"
+        + "".join(
+            f"  s{i}:\n    image: docker:cli\n    user: '1000'\n    group_add: ['999']\n"
+            f"    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+            for i in range(3000)
+        )
+    ),
     "long-line": lambda: "services:\n  s:\n    image: '" + "a" * 4_000_000 + "'\n",
 }
 
@@ -123,11 +155,15 @@ def test_include_and_extends_chains_and_cycles(tmp_path: Path) -> None:
         nxt = f"include: [c{i + 1}.yml]\n" if i + 1 < n else "include: [c0.yml]\n"  # a cycle
         (tmp_path / f"c{i}.yml").write_text(
             nxt + f"services:\n  s{i}:\n    extends: {{file: c{(i + 1) % n}.yml, "
-            f"service: s{(i + 1) % n}}}\n    image: docker:cli\n", encoding="utf-8")
+            f"service: s{(i + 1) % n}}}\n    image: docker:cli\n",
+            encoding="utf-8",
+        )
     chain = "".join(f"  e{i}:\n    extends: e{i + 1}\n    user: '{i}'\n" for i in range(300))
     (tmp_path / "compose.yaml").write_text(
         "include: [c0.yml]\nservices:\n" + chain + "  e300:\n    image: docker:cli\n"
-        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n", encoding="utf-8")
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n",
+        encoding="utf-8",
+    )
     out, _ = run_bounded(tmp_path / "compose.yaml")
     assert "cycle" in out
 
@@ -136,20 +172,26 @@ DOCKERFILE_CASES = {
     "subst": "FROM alpine\nRUN " + "$(" * 20_000 + ")" * 20_000 + "\n",
     "parens": "FROM alpine\nRUN " + "(" * 20_000 + "true" + ")" * 20_000 + "\n",
     "ifs": "FROM alpine\nRUN " + "if true; then " * 5000 + "true" + "; fi" * 5000 + "\n",
-    "continuations": "FROM alpine\nRUN adduser -D u \\\n" + " && addgroup g \\\n" * 50_000
+    "continuations": "FROM alpine\nRUN adduser -D u \\\n"
+    + " && addgroup g \\\n" * 50_000
     + " && true\n",
-    "many-stages": "".join(f"FROM alpine AS s{i}\nRUN addgroup -g {i} g{i}\n"
-                           for i in range(20_000)),
+    "many-stages": "".join(
+        f"FROM alpine AS s{i}\nRUN addgroup -g {i} g{i}\n" for i in range(20_000)
+    ),
     "heredocs": "FROM alpine\n" + "RUN <<EOF\naddgroup -g 1 x\nEOF\n" * 20_000,
     "bogus-heredocs": "FROM alpine\n" + "RUN <<EOF\nx \\\nEOF\nUSER a\n" * 5000,
-    "chained-stages": "FROM alpine AS s0\n" + "".join(
-        f"FROM s{i - 1} AS s{i}\nRUN addgroup -g {i} g{i}\n" for i in range(1, 5000)),
-    "chained-under-limit": "FROM alpine AS s0\n" + "".join(
-        f"FROM s{i - 1} AS s{i}\nRUN " + " && ".join(
-            f"addgroup -g {i * 100 + j} g{i}_{j}" for j in range(20)) + "\n"
-        for i in range(1, 200)),
-    "identity-commands": "FROM alpine\nRUN " + " && ".join(
-        f"addgroup -g {j} g{j}" for j in range(20_000)) + "\nUSER g5\n",
+    "chained-stages": "FROM alpine AS s0\n"
+    + "".join(f"FROM s{i - 1} AS s{i}\nRUN addgroup -g {i} g{i}\n" for i in range(1, 5000)),
+    "chained-under-limit": "FROM alpine AS s0\n"
+    + "".join(
+        f"FROM s{i - 1} AS s{i}\nRUN "
+        + " && ".join(f"addgroup -g {i * 100 + j} g{i}_{j}" for j in range(20))
+        + "\n"
+        for i in range(1, 200)
+    ),
+    "identity-commands": "FROM alpine\nRUN "
+    + " && ".join(f"addgroup -g {j} g{j}" for j in range(20_000))
+    + "\nUSER g5\n",
 }
 
 

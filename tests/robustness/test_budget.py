@@ -44,9 +44,15 @@ _TEXT_SUMMARY = ("Found ", "No problems found")
 def _run(hostile: Hostile, reports: Path, baseline: Path | None = None) -> dict:
     """Run dindlint on ``hostile`` within the budget; its stats (see ``run_bounded``)."""
     codes = (0, 1, 2) if hostile.refusal_allowed else (0, 1)
-    _, stats = run_bounded(*check_arguments(hostile, reports, baseline), options=(),
-                           time_bound_s=TIME_BOUND_S, rss_bound_mb=RSS_BOUND_MB, codes=codes,
-                           cwd=hostile.cwd or reports, memory_cap_mb=MEMORY_CAP_MB)
+    _, stats = run_bounded(
+        *check_arguments(hostile, reports, baseline),
+        options=(),
+        time_bound_s=TIME_BOUND_S,
+        rss_bound_mb=RSS_BOUND_MB,
+        codes=codes,
+        cwd=hostile.cwd or reports,
+        memory_cap_mb=MEMORY_CAP_MB,
+    )
     return stats
 
 
@@ -94,8 +100,9 @@ def _check_reports(hostile: Hostile, reports: Path) -> None:
 def _check_excerpt(hostile: Hostile, text_report: Path) -> None:
     """The line shown under each of the expected rule's findings is the line it points at."""
     lines = text_report.read_text(encoding="utf-8").split("\n")
-    shown = [lines[i + 1] for i, line in enumerate(lines[:-1])
-             if f" {hostile.expected_rule} " in line]
+    shown = [
+        lines[i + 1] for i, line in enumerate(lines[:-1]) if f" {hostile.expected_rule} " in line
+    ]
     assert shown and all(hostile.expected_excerpt in line for line in shown), shown
 
 
@@ -108,16 +115,20 @@ def test_the_generators_know_the_file_size_cap() -> None:
 # list. What each costs, and where:
 OVER_BUDGET = {
     "included-by-many": "a 4 MB file included by 40 projects: over 30 s (its ~71,500 services "
-                        "are loaded once, but topology and checks run over them once per "
-                        "includer)",
+    "are loaded once, but topology and checks run over them once per "
+    "includer)",
 }
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=OVER_BUDGET[name]))
-    if name in OVER_BUDGET else name
-    for name in sorted(ROWS)
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=OVER_BUDGET[name]))
+        if name in OVER_BUDGET
+        else name
+        for name in sorted(ROWS)
+    ],
+)
 def test_hostile_row_at_four_times_its_size_is_within_budget(tmp_path: Path, name: str) -> None:
     hostile = ROWS[name](tmp_path / "project", SCALE)
     reports = tmp_path / "reports"

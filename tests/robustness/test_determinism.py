@@ -24,8 +24,19 @@ def run(fmt: str, *extra: str, cwd: Path = REPO) -> bytes:
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(main, ["check", "--no-config", "--color", "never",
-                                           "--format", fmt, *extra, *map(str, TARGETS)])
+        result = CliRunner().invoke(
+            main,
+            [
+                "check",
+                "--no-config",
+                "--color",
+                "never",
+                "--format",
+                fmt,
+                *extra,
+                *map(str, TARGETS),
+            ],
+        )
     finally:
         os.chdir(old)
     assert result.exit_code in (0, 1), result.output
@@ -68,7 +79,8 @@ def test_same_output_whatever_the_traversal_order(monkeypatch: pytest.MonkeyPatc
             return None
 
     monkeypatch.setattr(discover_module.os, "scandir", Reversed)
-    monkeypatch.setattr(discover_module.os, "listdir",
-                        lambda p=".": sorted(real_listdir(p), reverse=True))
+    monkeypatch.setattr(
+        discover_module.os, "listdir", lambda p=".": sorted(real_listdir(p), reverse=True)
+    )
     for fmt, output in expected.items():
         assert run(fmt) == output

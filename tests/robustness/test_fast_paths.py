@@ -29,8 +29,13 @@ CORPUS = TESTS.parents[1] / "shared" / "corpus"
 
 def _yaml_files() -> list[Path]:
     roots = [TESTS, TESTS.parent / "examples", CORPUS]
-    return sorted(p for root in roots if root.is_dir() for p in root.rglob("*")
-                  if p.suffix in (".yml", ".yaml") and p.is_file())
+    return sorted(
+        p
+        for root in roots
+        if root.is_dir()
+        for p in root.rglob("*")
+        if p.suffix in (".yml", ".yaml") and p.is_file()
+    )
 
 
 def _shape(node: Any, path: frozenset[int] = frozenset()) -> object:
@@ -38,13 +43,19 @@ def _shape(node: Any, path: frozenset[int] = frozenset()) -> object:
     if id(node) in path:
         return "recursive alias"
     path = path | {id(node)}
-    marks = (node.start_mark.line, node.start_mark.column, node.end_mark.line,
-             node.end_mark.column)
+    marks = (node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
     head = (type(node).__name__, str(node.tag), getattr(node, "style", None), marks)
     if not isinstance(node.value, list):
         return (*head, node.value)
-    return (*head, [tuple(_shape(part, path) for part in item) if isinstance(item, tuple)
-                    else _shape(item, path) for item in node.value])
+    return (
+        *head,
+        [
+            tuple(_shape(part, path) for part in item)
+            if isinstance(item, tuple)
+            else _shape(item, path)
+            for item in node.value
+        ],
+    )
 
 
 def _ruamel_documents(text: str) -> list[object] | None:
@@ -54,8 +65,9 @@ def _ruamel_documents(text: str) -> list[object] | None:
         return None
 
 
-@pytest.mark.skipif("CParser" not in make_yaml().Parser.__name__,
-                    reason="no libyaml (ruamel.yaml.clib) here")
+@pytest.mark.skipif(
+    "CParser" not in make_yaml().Parser.__name__, reason="no libyaml (ruamel.yaml.clib) here"
+)
 def test_cached_composer_gives_ruamels_node_trees() -> None:
     # None would mean it refused itself (its probe failed): correct but slow, so a test fails
     assert _c_composer() is not None, "this ruamel.yaml release breaks the cached composer"
@@ -77,10 +89,45 @@ def test_cached_composer_gives_ruamels_node_trees() -> None:
 
 
 _shell_text = st.lists(
-    st.sampled_from(["apt-get", "install", "-y", "docker", "&&", "||", "|", ";", ";;", "(", ")",
-                     "&", ">", ">>", "<", "2>&1", "$X", "${A:-b}", "$(id -u)", "a=b", "\t",
-                     " ", "  ", "\r", "\n", "x", "-G", "docker,wheel", "/var/run/docker.sock",
-                     "#", "*", "~", "{", "}"]) | st.text(alphabet="ab1 -_./=;&|()<>\t\n$", max_size=6),
+    st.sampled_from(
+        [
+            "apt-get",
+            "install",
+            "-y",
+            "docker",
+            "&&",
+            "||",
+            "|",
+            ";",
+            ";;",
+            "(",
+            ")",
+            "&",
+            ">",
+            ">>",
+            "<",
+            "2>&1",
+            "$X",
+            "${A:-b}",
+            "$(id -u)",
+            "a=b",
+            "\t",
+            " ",
+            "  ",
+            "\r",
+            "\n",
+            "x",
+            "-G",
+            "docker,wheel",
+            "/var/run/docker.sock",
+            "#",
+            "*",
+            "~",
+            "{",
+            "}",
+        ]
+    )
+    | st.text(alphabet="ab1 -_./=;&|()<>\t\n$", max_size=6),
     max_size=25,
 ).map("".join)
 
@@ -88,5 +135,6 @@ _shell_text = st.lists(
 @given(_shell_text)
 def test_plain_tokenizer_splits_as_shlex(text: str) -> None:
     tokens = _tokenize_shlex(text, "\\")
-    assert ([(t.value, t.start, t.op, t.raw_first) for t in _tokenize_plain(text)]
-            == [(t.value, t.start, t.op, t.raw_first) for t in tokens])
+    assert [(t.value, t.start, t.op, t.raw_first) for t in _tokenize_plain(text)] == [
+        (t.value, t.start, t.op, t.raw_first) for t in tokens
+    ]

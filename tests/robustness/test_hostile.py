@@ -16,8 +16,7 @@ COMPOSE_OK = "services:\n  s:\n    image: docker:cli\n"
 
 
 def check(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["check", "--no-config", "--color", "never",
-                                       *map(str, args)])
+    result = CliRunner().invoke(main, ["check", "--no-config", "--color", "never", *map(str, args)])
     output = result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), output
     assert "Traceback" not in output and "internal error" not in output, output
@@ -31,43 +30,49 @@ def write(path: Path, data: bytes | str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name, data, expect", [
-    ("tabs", "services:\n\ts:\n\t\timage: x\n", "DIND001"),
-    ("duplicate-keys", "services:\n  s:\n    image: x\n    image: y\n", "DIND001"),
-    ("unclosed-quote", "services:\n  s:\n    image: 'x\n", "DIND001"),
-    ("unclosed-flow", "services: {s: [\n", "DIND001"),
-    ("multiple-documents", COMPOSE_OK + "---\nservices:\n  s:\n    user: '1'\n---\n", ""),
-    ("list", "- a\n- b\n", "DIND002"),
-    ("scalar", "just text\n", "DIND002"),
-    ("services-list", "services: [a, b]\n", "DIND002"),
-    ("empty", "", ""),
-    ("only-comments", "# nothing\n", ""),
-    ("bom", "\ufeff" + COMPOSE_OK, ""),
-    ("crlf", COMPOSE_OK.replace("\n", "\r\n"), ""),
-    ("utf16", COMPOSE_OK.encode("utf-16"), "DIND001"),
-    ("latin1", "services:\n  s:\n    image: caf\xe9\n".encode("latin-1"), "DIND001"),
-    ("binary", bytes(range(256)) * 4, "DIND001"),
-    ("python-tag", "services:\n  s: !!python/object/apply:os.system ['touch /tmp/x']\n", ""),
-    ("recursive-alias", "services: &a\n  s: *a\n", ""),
-    ("bad-interpolation", "services:\n  s:\n    image: ${X\n", "DIND002"),
-])
+@pytest.mark.parametrize(
+    "name, data, expect",
+    [
+        ("tabs", "services:\n\ts:\n\t\timage: x\n", "DIND001"),
+        ("duplicate-keys", "services:\n  s:\n    image: x\n    image: y\n", "DIND001"),
+        ("unclosed-quote", "services:\n  s:\n    image: 'x\n", "DIND001"),
+        ("unclosed-flow", "services: {s: [\n", "DIND001"),
+        ("multiple-documents", COMPOSE_OK + "---\nservices:\n  s:\n    user: '1'\n---\n", ""),
+        ("list", "- a\n- b\n", "DIND002"),
+        ("scalar", "just text\n", "DIND002"),
+        ("services-list", "services: [a, b]\n", "DIND002"),
+        ("empty", "", ""),
+        ("only-comments", "# nothing\n", ""),
+        ("bom", "\ufeff" + COMPOSE_OK, ""),
+        ("crlf", COMPOSE_OK.replace("\n", "\r\n"), ""),
+        ("utf16", COMPOSE_OK.encode("utf-16"), "DIND001"),
+        ("latin1", "services:\n  s:\n    image: caf\xe9\n".encode("latin-1"), "DIND001"),
+        ("binary", bytes(range(256)) * 4, "DIND001"),
+        ("python-tag", "services:\n  s: !!python/object/apply:os.system ['touch /tmp/x']\n", ""),
+        ("recursive-alias", "services: &a\n  s: *a\n", ""),
+        ("bad-interpolation", "services:\n  s:\n    image: ${X\n", "DIND002"),
+    ],
+)
 def test_invalid_compose_files(tmp_path: Path, name: str, data: bytes | str, expect: str) -> None:
     write(tmp_path / "compose.yaml", data)
     _, output = check(tmp_path)
     assert expect in output
 
 
-@pytest.mark.parametrize("name, text", [
-    ("heredoc", "# syntax=docker/dockerfile:1\nFROM alpine\nRUN <<EOF\naddgroup -g 1 a\nEOF\n"),
-    ("unterminated-heredoc", "FROM alpine\nRUN <<EOF\naddgroup -g 1 a\n"),
-    ("directives", "# syntax=docker/dockerfile:1\n# check=skip=all\nFROM alpine\nUSER 1\n"),
-    ("escape-backtick", "# escape=`\nFROM alpine\nRUN addgroup -g 5 d `\n  && adduser -D u\n"),
-    ("json-run", 'FROM alpine\nRUN ["sh", "-c", "addgroup -g 5 d"]\nRUN ["broken\n'),
-    ("no-from", "RUN echo hi\n"),
-    ("crlf", "FROM alpine\r\nUSER 1000\r\n"),
-    ("bom", "\ufeffFROM alpine\nUSER 1000\n"),
-    ("empty", ""),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("heredoc", "# syntax=docker/dockerfile:1\nFROM alpine\nRUN <<EOF\naddgroup -g 1 a\nEOF\n"),
+        ("unterminated-heredoc", "FROM alpine\nRUN <<EOF\naddgroup -g 1 a\n"),
+        ("directives", "# syntax=docker/dockerfile:1\n# check=skip=all\nFROM alpine\nUSER 1\n"),
+        ("escape-backtick", "# escape=`\nFROM alpine\nRUN addgroup -g 5 d `\n  && adduser -D u\n"),
+        ("json-run", 'FROM alpine\nRUN ["sh", "-c", "addgroup -g 5 d"]\nRUN ["broken\n'),
+        ("no-from", "RUN echo hi\n"),
+        ("crlf", "FROM alpine\r\nUSER 1000\r\n"),
+        ("bom", "\ufeffFROM alpine\nUSER 1000\n"),
+        ("empty", ""),
+    ],
+)
 def test_dockerfiles(tmp_path: Path, name: str, text: str) -> None:
     write(tmp_path / "Dockerfile", text)
     check(tmp_path)
@@ -87,8 +92,10 @@ def test_directory_named_dockerfile_and_compose(tmp_path: Path) -> None:
     check(tmp_path / "Dockerfile")
 
 
-@pytest.mark.skipif(os.name != "posix" or (hasattr(os, "geteuid") and os.geteuid() == 0),
-                    reason="root reads files whatever their mode")
+@pytest.mark.skipif(
+    os.name != "posix" or (hasattr(os, "geteuid") and os.geteuid() == 0),
+    reason="root reads files whatever their mode",
+)
 def test_unreadable_files(tmp_path: Path) -> None:
     for name in ("compose.yaml", "Dockerfile", ".env"):
         write(tmp_path / name, COMPOSE_OK if name == "compose.yaml" else "FROM x\n").chmod(0)
@@ -124,8 +131,11 @@ def test_broken_and_looping_symlinks(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").symlink_to(tmp_path / "Dockerfile")
     (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
     sub = tmp_path / "sub"
-    write(sub / "compose.yaml", "include: [../sub/compose.yaml]\nservices:\n  s:\n"
-                                "    extends: {file: ./link.yaml, service: s}\n")
+    write(
+        sub / "compose.yaml",
+        "include: [../sub/compose.yaml]\nservices:\n  s:\n"
+        "    extends: {file: ./link.yaml, service: s}\n",
+    )
     (sub / "link.yaml").symlink_to(sub / "link.yaml")
     check(tmp_path)
     check(tmp_path / "compose.yaml", tmp_path / "Dockerfile")
@@ -135,16 +145,22 @@ def test_fifo_is_not_read(tmp_path: Path) -> None:
     if not hasattr(os, "mkfifo"):
         pytest.skip("no FIFOs here")
     os.mkfifo(tmp_path / "compose.yaml")
-    write(tmp_path / "sub" / "compose.yaml", "services:\n  s:\n    image: x\n    env_file: .env\n"
-                                             "    extends: {file: ../compose.yaml, service: s}\n")
+    write(
+        tmp_path / "sub" / "compose.yaml",
+        "services:\n  s:\n    image: x\n    env_file: .env\n"
+        "    extends: {file: ../compose.yaml, service: s}\n",
+    )
     os.mkfifo(tmp_path / "sub" / ".env")
     check(tmp_path)  # would block forever on a read
 
 
 def test_paths_with_spaces_and_non_ascii_names(tmp_path: Path) -> None:
     folder = tmp_path / "my stack \u00e9\u4e2d"
-    write(folder / "compose.yaml", "services:\n  runner:\n    build: ./ctx dir\n    user: app\n"
-                                   "    volumes: ['./s p\u00e4ce:/var/run']\n")
+    write(
+        folder / "compose.yaml",
+        "services:\n  runner:\n    build: ./ctx dir\n    user: app\n"
+        "    volumes: ['./s p\u00e4ce:/var/run']\n",
+    )
     write(folder / "ctx dir" / "Dockerfile", "FROM alpine\nRUN adduser -D app\nUSER app\n")
     code, _ = check(folder)
     assert code in (0, 1)
@@ -165,21 +181,28 @@ def test_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
 
 
 def test_control_characters_are_neutralised_in_text_output(tmp_path: Path) -> None:
-    write(tmp_path / "compose.yaml",
-          'services:\n  "evil\\e[2J\\a":\n    image: "docker:cli\\e]0;pwned\\a"\n'
-          '    user: "\\e[31m1000\\r"\n    volumes: ["/var/run/docker.sock:/var/run/docker.sock"]\n'
-          '    group_add: ["\\e[8m"]\n')
+    write(
+        tmp_path / "compose.yaml",
+        'services:\n  "evil\\e[2J\\a":\n    image: "docker:cli\\e]0;pwned\\a"\n'
+        '    user: "\\e[31m1000\\r"\n    volumes: ["/var/run/docker.sock:/var/run/docker.sock"]\n'
+        '    group_add: ["\\e[8m"]\n',
+    )
     _, output = check(tmp_path)
     assert "\x1b" not in output and "\x07" not in output and "\r" not in output
 
 
 def test_include_and_extends_cycles(tmp_path: Path) -> None:
-    write(tmp_path / "compose.yaml", "include: [b/compose.yaml]\nservices:\n  a:\n"
-                                     "    extends: {file: x.yaml, service: x}\n")
-    write(tmp_path / "b" / "compose.yaml",
-          "include: [../compose.yaml]\nservices: {b: {image: x}}\n")
-    write(tmp_path / "x.yaml", "services:\n  x: {extends: {file: compose.yaml, service: a}}\n"
-                               "  y: {extends: y}\n")
+    write(
+        tmp_path / "compose.yaml",
+        "include: [b/compose.yaml]\nservices:\n  a:\n    extends: {file: x.yaml, service: x}\n",
+    )
+    write(
+        tmp_path / "b" / "compose.yaml", "include: [../compose.yaml]\nservices: {b: {image: x}}\n"
+    )
+    write(
+        tmp_path / "x.yaml",
+        "services:\n  x: {extends: {file: compose.yaml, service: a}}\n  y: {extends: y}\n",
+    )
     _, output = check(tmp_path)
     assert "cycle" in output
 

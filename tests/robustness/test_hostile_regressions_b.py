@@ -32,15 +32,22 @@ def _timed(code: str, *args: str) -> dict:  # type: ignore[type-arg]
         _result["rss_mb"] = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(_result))
     """)
-    proc = subprocess.run([sys.executable, "-c", child, *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", child, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def _finding(path: Path, line: int, rule_id: str = "DIND102") -> Diagnostic:
-    return Diagnostic(span=Span(path, line), rule_id=rule_id, severity="warning", name="n",
-                      message="m")
+    return Diagnostic(
+        span=Span(path, line), rule_id=rule_id, severity="warning", name="n", message="m"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -50,7 +57,8 @@ def _finding(path: Path, line: int, rule_id: str = "DIND102") -> Diagnostic:
 
 def test_fingerprint_contexts_are_the_keys_above_by_indentation(tmp_path: Path) -> None:
     compose = tmp_path / "compose.yaml"
-    compose.write_text(textwrap.dedent("""\
+    compose.write_text(
+        textwrap.dedent("""\
         services:
           # a comment at a lower indentation is not a key
           manager:
@@ -63,19 +71,29 @@ def test_fingerprint_contexts_are_the_keys_above_by_indentation(tmp_path: Path) 
           worker:
             - /var/run/docker.sock
         top: /var/run/docker.sock
-        """))
+        """)
+    )
     keys = fingerprint_keys([_finding(compose, n) for n in (7, 9, 11, 12, 1, 40)], tmp_path)
     contexts = [key.split("\0")[2] for key, _ in keys]
-    assert contexts == ["services/manager/volumes", "services/manager/volumes/x",
-                        "services/worker", "", "", ""]
+    assert contexts == [
+        "services/manager/volumes",
+        "services/manager/volumes/x",
+        "services/worker",
+        "",
+        "",
+        "",
+    ]
 
 
 def test_dockerfile_fingerprint_context_is_the_stage(tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM alpine AS a\nRUN x\nfrom  debian\nRUN y\n")
     keys = fingerprint_keys([_finding(dockerfile, n) for n in (2, 4, 1)], tmp_path)
-    assert [key.split("\0")[2] for key, _ in keys] == ["FROM alpine AS a", "from debian",
-                                                       "FROM alpine AS a"]
+    assert [key.split("\0")[2] for key, _ in keys] == [
+        "FROM alpine AS a",
+        "from debian",
+        "FROM alpine AS a",
+    ]
 
 
 def test_fingerprints_of_thousands_of_findings_are_linear() -> None:
@@ -139,8 +157,9 @@ def _check(*args: str) -> tuple[int, str]:
 def test_caret_of_a_finding_far_along_a_line_is_a_short_window(tmp_path: Path) -> None:
     # before: the caret line was `col - 1` blanks: 1,000 findings on one 72 KB line printed
     # 36 MB (3,000 services: 327 MB and 1.6 GB of memory)
-    services = ", ".join(f"s{i}: {{image: docker:cli, volumes: [/var/run/docker.sock:/x]}}"
-                         for i in range(1000))
+    services = ", ".join(
+        f"s{i}: {{image: docker:cli, volumes: [/var/run/docker.sock:/x]}}" for i in range(1000)
+    )
     (tmp_path / "compose.yaml").write_text("{services: {" + services + "}}\n")
     code, output = _check(str(tmp_path))
     assert code == 1 and "Found 1000 problems" in output
@@ -150,7 +169,7 @@ def test_caret_of_a_finding_far_along_a_line_is_a_short_window(tmp_path: Path) -
     shown, caret = lines[last + 1], lines[last + 2]
     assert shown.startswith("  …") and caret.endswith("^") and len(caret) <= 205
     # the caret stands under the finding's column: the socket path of the last service
-    assert shown[caret.index("^"):].startswith("/var/run/docker.sock")
+    assert shown[caret.index("^") :].startswith("/var/run/docker.sock")
 
 
 def test_excerpt_keeps_the_caret_under_the_column_through_tabs_and_escapes() -> None:
@@ -178,8 +197,9 @@ def _includers(tmp_path: Path, count: int, shared: str) -> list[Path]:
         folder = tmp_path / f"p{n}"
         folder.mkdir()
         compose = folder / "compose.yaml"
-        compose.write_text(f"include:\n  - ../shared.yaml\nservices:\n  own{n}:\n"
-                           "    image: docker:cli\n")
+        compose.write_text(
+            f"include:\n  - ../shared.yaml\nservices:\n  own{n}:\n    image: docker:cli\n"
+        )
         composes.append(compose)
     return composes
 
@@ -188,32 +208,35 @@ def test_a_file_included_by_several_projects_is_modelled_once(tmp_path: Path) ->
     from dindlint.compose import load_project
     from dindlint.source import reading_once
 
-    composes = _includers(tmp_path, 3, "services:\n  big:\n    image: docker:cli\n"
-                                       "    volumes: [/var/run/docker.sock:/x]\n")
+    composes = _includers(
+        tmp_path,
+        3,
+        "services:\n  big:\n    image: docker:cli\n    volumes: [/var/run/docker.sock:/x]\n",
+    )
     with reading_once():
         projects = [load_project([compose]) for compose in composes]
     assert [sorted(p.services) for p in projects] == [["big", f"own{n}"] for n in range(3)]
     # one Service object for the three includers: modelled once, not once per includer
-    assert projects[0].services["big"] is projects[1].services["big"] is \
-        projects[2].services["big"]
+    assert projects[0].services["big"] is projects[1].services["big"] is projects[2].services["big"]
     assert all(tmp_path / "shared.yaml" in p.files for p in projects)
 
 
-def test_an_included_project_is_not_reused_where_its_includes_form_a_cycle(
-        tmp_path: Path) -> None:
+def test_an_included_project_is_not_reused_where_its_includes_form_a_cycle(tmp_path: Path) -> None:
     from dindlint.compose import load_project
     from dindlint.source import reading_once
 
     # shared.yaml includes p0's file: a cycle back to p0 for p0, one more level for p1 (whose
     # cycle closes on shared.yaml, from p0's file)
-    composes = _includers(tmp_path, 2, "include:\n  - p0/compose.yaml\nservices:\n"
-                                       "  big:\n    image: docker:cli\n")
+    composes = _includers(
+        tmp_path, 2, "include:\n  - p0/compose.yaml\nservices:\n  big:\n    image: docker:cli\n"
+    )
     with reading_once():
         first, second = (load_project([compose]) for compose in composes)
     assert [p.message for p in first.problems] == ["Include cycle through `compose.yaml`"]
     assert sorted(first.services) == ["big", "own0"]
     assert [(p.message, p.span.path) for p in second.problems] == [
-        ("Include cycle through `shared.yaml`", composes[0])]
+        ("Include cycle through `shared.yaml`", composes[0])
+    ]
     assert sorted(second.services) == ["big", "own0", "own1"]
 
 
@@ -221,9 +244,11 @@ def test_forty_projects_including_one_file_are_bounded(tmp_path: Path) -> None:
     # before: each of 40 includers modelled the same 250 KB file again
     shared = "services:\n" + "".join(
         f"  big{i}:\n    image: docker:cli\n    environment:\n      K{i}: '{'v' * 40}'\n"
-        for i in range(3000))
+        for i in range(3000)
+    )
     _includers(tmp_path, 40, shared)
-    result = _timed("""
+    result = _timed(
+        """
         import json, sys, time
         from pathlib import Path
         from dindlint.compose import load_project
@@ -234,7 +259,9 @@ def test_forty_projects_including_one_file_are_bounded(tmp_path: Path) -> None:
             sizes = [len(load_project([folder / f"p{n}" / "compose.yaml"]).services)
                      for n in range(40)]
         _result = {"seconds": time.perf_counter() - start, "sizes": sorted(set(sizes))}
-    """, str(tmp_path))
+    """,
+        str(tmp_path),
+    )
     assert result["sizes"] == [3001]
     assert result["seconds"] < 5.0, result  # after: 0.5 s; before: 10 s
 
@@ -248,9 +275,13 @@ FORMATS = ("text", "sarif", "json", "github", "gitlab", "junit")
 
 def _check_process(folder: Path, output_format: str) -> subprocess.CompletedProcess[bytes]:
     """``dindlint check`` in a fresh process, its report on a pipe (as in CI)."""
-    return subprocess.run([sys.executable, "-m", "dindlint", "check", "--no-config",
-                           "--format", output_format, "."], cwd=folder, capture_output=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "dindlint", "check", "--no-config", "--format", output_format, "."],
+        cwd=folder,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _parses(output_format: str, report: bytes) -> None:
@@ -265,10 +296,12 @@ def _parses(output_format: str, report: bytes) -> None:
 
 @pytest.mark.parametrize("output_format", FORMATS)
 def test_a_lone_surrogate_from_a_yaml_escape_is_reported_in_every_format(
-        tmp_path: Path, output_format: str) -> None:
+    tmp_path: Path, output_format: str
+) -> None:
     # before: exit 2, "internal error: UnicodeEncodeError", no report
     (tmp_path / "compose.yaml").write_text(
-        'services:\n  s:\n    image: docker:cli\n    group_add: ["\\ud800"]\n')
+        'services:\n  s:\n    image: docker:cli\n    group_add: ["\\ud800"]\n'
+    )
     proc = _check_process(tmp_path, output_format)
     assert proc.returncode == 1, proc.stderr
     assert b"DIND204" in proc.stdout and b"\\ud800" in proc.stdout
@@ -277,21 +310,24 @@ def test_a_lone_surrogate_from_a_yaml_escape_is_reported_in_every_format(
 
 @pytest.mark.parametrize("output_format", FORMATS)
 def test_a_folder_name_that_is_not_utf8_is_reported_in_every_format(
-        tmp_path: Path, output_format: str) -> None:
+    tmp_path: Path, output_format: str
+) -> None:
     # before: git check-ignore's stdin (text) and every format raised UnicodeEncodeError
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/d\xff"))
     folder.mkdir()
     (folder / "compose.yaml").write_text(
         "services:\n  s:\n    image: docker:cli\n"
-        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+    )
     proc = _check_process(tmp_path, output_format)
     assert proc.returncode == 1, proc.stderr
     assert b"DIND102" in proc.stdout
     _parses(output_format, proc.stdout)
     if output_format == "sarif":
-        uri = json.loads(proc.stdout)["runs"][0]["results"][0]["locations"][0][
-            "physicalLocation"]["artifactLocation"]["uri"]
+        uri = json.loads(proc.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+            "artifactLocation"
+        ]["uri"]
         assert uri == "d%FF/compose.yaml"  # the name's own bytes
 
 
@@ -300,8 +336,9 @@ def test_git_ignore_check_takes_names_that_are_not_utf8(tmp_path: Path) -> None:
 
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_bytes(b"i\xff/\n")
-    ignored, kept = (Path(os.fsdecode(os.fsencode(tmp_path) + name)) for name in
-                     (b"/i\xff", b"/k\xff"))
+    ignored, kept = (
+        Path(os.fsdecode(os.fsencode(tmp_path) + name)) for name in (b"/i\xff", b"/k\xff")
+    )
     ignored.mkdir()
     kept.mkdir()
     assert git_ignored(tmp_path, [ignored, kept]) == {ignored}
@@ -309,15 +346,21 @@ def test_git_ignore_check_takes_names_that_are_not_utf8(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("output_format", FORMATS)
 def test_a_finding_on_a_symbolic_link_loop_is_reported_in_every_format(
-        tmp_path: Path, output_format: str) -> None:
+    tmp_path: Path, output_format: str
+) -> None:
     # before: Path.resolve raised RuntimeError("Symlink loop") in sarif, json, gitlab and junit
     from dindlint.report.common import ReportContext
     from dindlint.report.formats import render
 
     (tmp_path / "a.env").symlink_to("b.env")
     (tmp_path / "b.env").symlink_to("a.env")
-    loop = Diagnostic(span=Span(tmp_path / "a.env", 1), rule_id="DIND001", severity="error",
-                      name="input-error", message="cannot read `a.env`")
+    loop = Diagnostic(
+        span=Span(tmp_path / "a.env", 1),
+        rule_id="DIND001",
+        severity="error",
+        name="input-error",
+        message="cannot read `a.env`",
+    )
     report = render(output_format, [loop], ReportContext(root=tmp_path, base=tmp_path))
     assert "a.env" in report
     _parses(output_format, report.encode())
@@ -332,8 +375,12 @@ def test_a_chain_of_500_extends_keeps_the_projects_other_findings(tmp_path: Path
     # before: RecursionError, and the whole project became one DIND001 at line 1
     from dindlint.compose import MAX_EXTENDS_DEPTH, load_project
 
-    lines = ["services:", "  s0:", "    image: docker:cli",
-             "    volumes: [/var/run/docker.sock:/var/run/docker.sock]"]
+    lines = [
+        "services:",
+        "  s0:",
+        "    image: docker:cli",
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]",
+    ]
     for n in range(1, 500):
         lines += [f"  s{n}:", f"    extends: s{n - 1}"]
     lines += ["  other:", "    image: docker:cli", "    user: '1000'"]
@@ -356,26 +403,38 @@ def test_a_chain_of_500_extends_keeps_the_projects_other_findings(tmp_path: Path
 
 
 def test_a_line_separator_in_a_dockerfile_keeps_the_excerpt_on_the_findings_line(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     # before: str.splitlines() split at U+2028 (BuildKit does not): the excerpt showed the line
     # above the finding, and the fingerprint normalised that other line
     (tmp_path / "Dockerfile").write_text(
-        "FROM docker:cli\n# note a\u2028b\nUSER root\nRUN addgroup -g 999 docker\n")
+        "FROM docker:cli\n# note a\u2028b\nUSER root\nRUN addgroup -g 999 docker\n"
+    )
     (tmp_path / "compose.yaml").write_text(
-        "services:\n  s:\n    build: .\n    volumes: [/var/run/docker.sock:/x]\n")
+        "services:\n  s:\n    build: .\n    volumes: [/var/run/docker.sock:/x]\n"
+    )
     code, output = _check(str(tmp_path))
     lines = output.splitlines()
     at = next(i for i, line in enumerate(lines) if "Dockerfile:4:" in line)
     assert lines[at + 1] == "  RUN addgroup -g 999 docker"
-    found = Diagnostic(span=Span(tmp_path / "Dockerfile", 4), rule_id="DIND203",
-                       severity="error", name="n", message="m")
+    found = Diagnostic(
+        span=Span(tmp_path / "Dockerfile", 4),
+        rule_id="DIND203",
+        severity="error",
+        name="n",
+        message="m",
+    )
     assert fingerprint_keys([found], tmp_path)[0][0].endswith("RUN addgroup -g 999 docker")
 
 
 def test_split_lines_follows_the_yaml_and_dockerfile_rules() -> None:
     from dindlint.source import split_lines
 
-    assert split_lines("a\r\nb\rc\nd\x85e\u2028f\u2029g\x0ch\n") == \
-        ["a", "b", "c", "d\x85e\u2028f\u2029g\x0ch"]
+    assert split_lines("a\r\nb\rc\nd\x85e\u2028f\u2029g\x0ch\n") == [
+        "a",
+        "b",
+        "c",
+        "d\x85e\u2028f\u2029g\x0ch",
+    ]
     assert split_lines("a\r\nb\u2028c\rd\n", dockerfile=True) == ["a", "b\u2028c\rd"]
     assert split_lines("") == split_lines("", dockerfile=True) == []

@@ -24,8 +24,13 @@ def test_heredocs_then_a_continued_run_of_750000_lines_is_loaded_in_linear_time(
     Before: 63 s; after: 3.2 s, 320 MB."""
     blank_lines = 750_000
     (tmp_path / "Dockerfile").write_text(
-        "FROM alpine:3.20\n" + _HEREDOCS + "RUN true \\\n" + "  \\\n" * blank_lines
-        + "  && addgroup -S g \\\n  && addgroup -S g\nUSER 1000\n", encoding="utf-8")
+        "FROM alpine:3.20\n"
+        + _HEREDOCS
+        + "RUN true \\\n"
+        + "  \\\n" * blank_lines
+        + "  && addgroup -S g \\\n  && addgroup -S g\nUSER 1000\n",
+        encoding="utf-8",
+    )
     out, _ = run_bounded(tmp_path, time_bound_s=30.0)
     # the second addgroup fails (DIND203) on the line it is written on, after the continuation
     line = 1 + 3 * 21 + 1 + blank_lines + 2

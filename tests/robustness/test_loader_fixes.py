@@ -20,9 +20,13 @@ def write(path: Path, text: str) -> Path:
 def test_merge_key_bomb_is_not_expanded(tmp_path: Path) -> None:
     # each anchor merges the previous one and holds it twice: 3^22 paths, one small DAG
     lines = ["x-a: &a0 {A: '1'}"] + [
-        f"x-{i}: &a{i} {{<<: [*a{i - 1}], k{i}: *a{i - 1}, j{i}: *a{i - 1}}}" for i in range(1, 23)]
-    path = write(tmp_path / "compose.yaml", "\n".join(lines) + "\nservices:\n  s:\n"
-                 "    image: x\n    labels: *a22\n    environment: {A: '1'}\n")
+        f"x-{i}: &a{i} {{<<: [*a{i - 1}], k{i}: *a{i - 1}, j{i}: *a{i - 1}}}" for i in range(1, 23)
+    ]
+    path = write(
+        tmp_path / "compose.yaml",
+        "\n".join(lines) + "\nservices:\n  s:\n"
+        "    image: x\n    labels: *a22\n    environment: {A: '1'}\n",
+    )
     start = time.perf_counter()
     project = load_project([path])
     assert time.perf_counter() - start < 10  # was exponential: never finished (OOM)
@@ -31,14 +35,17 @@ def test_merge_key_bomb_is_not_expanded(tmp_path: Path) -> None:
 
 def test_deep_nesting_is_dind001_not_a_crash(tmp_path: Path) -> None:
     # 100 000 nested `[` crashed the interpreter (SIGSEGV) in the C composer
-    path = write(tmp_path / "compose.yaml", "services:\n  s:\n    command: " + "[" * 100_000
-                 + "]" * 100_000 + "\n")
+    path = write(
+        tmp_path / "compose.yaml",
+        "services:\n  s:\n    command: " + "[" * 100_000 + "]" * 100_000 + "\n",
+    )
     project = load_project([path])
     assert [p.rule_id for p in project.problems] == ["DIND001"]
     assert "nested deeper" in project.problems[0].message
     assert not is_compose_document(path)
-    shallow = write(tmp_path / "ok.yaml", "services:\n  s:\n    command: " + "[" * 150
-                    + "]" * 150 + "\n")
+    shallow = write(
+        tmp_path / "ok.yaml", "services:\n  s:\n    command: " + "[" * 150 + "]" * 150 + "\n"
+    )
     assert not [p for p in load_project([shallow]).problems if p.rule_id == "DIND001"]
 
 
@@ -50,16 +57,22 @@ def test_many_flow_lists_with_colon_paths_still_parse(tmp_path: Path) -> None:
 
 
 def test_lone_dollar_is_literal(tmp_path: Path) -> None:
-    path = write(tmp_path / "compose.yaml", "services:\n  s:\n    image: x\n    environment:\n"
-                 "      HASH: ${UNSET:-$2a$14$abc.def}\n      PRICE: 5$\n")
+    path = write(
+        tmp_path / "compose.yaml",
+        "services:\n  s:\n    image: x\n    environment:\n"
+        "      HASH: ${UNSET:-$2a$14$abc.def}\n      PRICE: 5$\n",
+    )
     env = load_project([path]).services["s"].environment
     assert env["PRICE"].value == "5$" and env["HASH"].value.startswith("$2a$14")
 
 
 def test_key_without_value_takes_the_dotenv_value(tmp_path: Path) -> None:
     write(tmp_path / ".env", "DOCKER_HOST=tcp://dind:2376\nV=1\n")
-    path = write(tmp_path / "compose.yaml", "services:\n  s:\n    build: {context: ., args: [V]}\n"
-                 "    environment: [DOCKER_HOST, OTHER]\n")
+    path = write(
+        tmp_path / "compose.yaml",
+        "services:\n  s:\n    build: {context: ., args: [V]}\n"
+        "    environment: [DOCKER_HOST, OTHER]\n",
+    )
     service = load_project([path]).services["s"]
     assert service.environment["DOCKER_HOST"].value == "tcp://dind:2376"
     assert service.environment["OTHER"].value is None
@@ -67,16 +80,19 @@ def test_key_without_value_takes_the_dotenv_value(tmp_path: Path) -> None:
 
 
 def test_compose_project_name_variable(tmp_path: Path) -> None:
-    path = write(tmp_path / "My.Stack" / "compose.yaml",
-                 "services:\n  s:\n    image: x\n    volumes:\n"
-                 "      - /tmp/${COMPOSE_PROJECT_NAME}:/d\n")
+    path = write(
+        tmp_path / "My.Stack" / "compose.yaml",
+        "services:\n  s:\n    image: x\n    volumes:\n      - /tmp/${COMPOSE_PROJECT_NAME}:/d\n",
+    )
     assert load_project([path]).services["s"].volumes[0].source == "/tmp/mystack"
 
 
 def test_mutual_includes_are_still_linted(tmp_path: Path) -> None:
     for this, other in (("a", "b"), ("b", "a")):
-        write(tmp_path / this / "compose.yaml",
-              f"include: [../{other}/compose.yaml]\nservices: {{{this}: {{image: x}}}}\n")
+        write(
+            tmp_path / this / "compose.yaml",
+            f"include: [../{other}/compose.yaml]\nservices: {{{this}: {{image: x}}}}\n",
+        )
     projects = build_projects(discover([tmp_path]), Loader())
     assert projects, "both projects were dropped as 'referenced': nothing was linted"
 

@@ -46,8 +46,18 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_environment_values_never_reach_a_report(project: Path, fmt: str) -> None:
-    env = {name: SECRET for name in ("RUNNER_IMAGE", "RUNNER_UID", "RUNNER_GID", "DOCKER_HOST",
-                                     "TOKEN", "DOCKER_SOCK", "DOCKER_GID")}
+    env = dict.fromkeys(
+        (
+            "RUNNER_IMAGE",
+            "RUNNER_UID",
+            "RUNNER_GID",
+            "DOCKER_HOST",
+            "TOKEN",
+            "DOCKER_SOCK",
+            "DOCKER_GID",
+        ),
+        SECRET,
+    )
     output = invoke("--format", fmt, str(project), env=env)
     assert SECRET not in output
 
@@ -55,15 +65,19 @@ def test_environment_values_never_reach_a_report(project: Path, fmt: str) -> Non
 def test_with_use_env_the_environment_is_read(project: Path) -> None:
     env = {"DOCKER_SOCK": "/run/user/1000/docker.sock", "RUNNER_IMAGE": "docker:cli"}
     assert "/run/user/1000/docker.sock" not in invoke("--format", "json", str(project), env=env)
-    assert "/run/user/1000/docker.sock" in invoke("--format", "json", "--use-env", str(project),
-                                                  env=env)
+    assert "/run/user/1000/docker.sock" in invoke(
+        "--format", "json", "--use-env", str(project), env=env
+    )
 
 
 def test_nothing_is_written_but_the_output(
-        project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-        return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
-                for p in root.rglob("*")}
+        return {
+            str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*")
+        }
 
     before = snapshot(project)
     cwd = tmp_path_factory.mktemp("cwd")
@@ -98,10 +112,12 @@ def test_nothing_from_the_scanned_tree_is_executed(tmp_path: Path) -> None:
     (repo / "compose.yaml").write_text(
         f"services:\n  s: !!python/object/apply:os.system ['touch {marker}']\n"
         f"  t:\n    image: x\n    command: $(touch {marker})\n    build: .\n"
-        f"    env_file: .env\n")
+        f"    env_file: .env\n"
+    )
     (repo / ".env").write_text(f"X=$(touch {marker})\n")
-    (repo / "Dockerfile").write_text(f"FROM x\nRUN touch {marker}\nCOPY entry.sh /e\n"
-                                     "ENTRYPOINT [\"/e\"]\n")
+    (repo / "Dockerfile").write_text(
+        f'FROM x\nRUN touch {marker}\nCOPY entry.sh /e\nENTRYPOINT ["/e"]\n'
+    )
     (repo / "entry.sh").write_text(f"#!/bin/sh\ntouch {marker}\n")
     (repo / "dindlint_plugin.py").write_text(f"open({str(marker)!r}, 'w')\n")
     (repo / "conftest.py").write_text(f"open({str(marker)!r}, 'w')\n")

@@ -24,11 +24,14 @@ def test_every_accepted_project_matches_the_oracle() -> None:
     assert len(compared) >= 20  # the fixtures alone; the corpus adds over a hundred
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("a$2b", "a$2b"),                      # a lone `$` is literal (bcrypt hashes in defaults)
-    ("${UNSET:-$2a$14$x}", "$2a$14"),     # `$x` is a variable (unset), `$2`, `$1` are not
-    ("$(date)", "$(date)"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("a$2b", "a$2b"),  # a lone `$` is literal (bcrypt hashes in defaults)
+        ("${UNSET:-$2a$14$x}", "$2a$14"),  # `$x` is a variable (unset), `$2`, `$1` are not
+        ("$(date)", "$(date)"),
+    ],
+)
 def test_lone_dollar_as_compose(tmp_path, value: str, expected: str) -> None:
     compose = tmp_path / "compose.yaml"
     compose.write_text(f"services:\n  s:\n    image: x\n    environment:\n      K: '{value}'\n")
@@ -42,8 +45,10 @@ def test_lone_dollar_as_compose(tmp_path, value: str, expected: str) -> None:
 def test_key_without_value_is_resolved_from_dotenv(tmp_path) -> None:
     (tmp_path / ".env").write_text("TOKEN=from-dotenv\nVERSION=1.2\n")
     compose = tmp_path / "compose.yaml"
-    compose.write_text("services:\n  s:\n    build:\n      context: .\n      args: [VERSION]\n"
-                       "    environment: [TOKEN, MISSING]\n")
+    compose.write_text(
+        "services:\n  s:\n    build:\n      context: .\n      args: [VERSION]\n"
+        "    environment: [TOKEN, MISSING]\n"
+    )
     outcome = parity.compare((compose,), BINARY, "t")  # type: ignore[arg-type]
     assert outcome.status == "equal", outcome.differences
     from dindlint.compose import load_project
@@ -58,8 +63,9 @@ def test_compose_project_name_is_set_for_interpolation(tmp_path) -> None:
     project = tmp_path / "My Project_1"
     project.mkdir()
     compose = project / "compose.yaml"
-    compose.write_text("services:\n  s:\n    image: x\n    environment:\n"
-                       "      P: ${COMPOSE_PROJECT_NAME}\n")
+    compose.write_text(
+        "services:\n  s:\n    image: x\n    environment:\n      P: ${COMPOSE_PROJECT_NAME}\n"
+    )
     outcome = parity.compare((compose,), BINARY, "t")  # type: ignore[arg-type]
     assert outcome.status == "equal", outcome.differences
     from dindlint.compose import load_project

@@ -36,32 +36,86 @@ NETS = ("Could not load the project", "cannot parse Dockerfile:")
 
 # ------------------------------------------------------------------ compose documents
 
-_words = st.sampled_from([
-    "docker:27-dind", "docker:cli", "/var/run/docker.sock",
-    "/var/run/docker.sock:/var/run/docker.sock",
-    "/var/run/docker.sock:/var/run/docker.sock:ro", "./sock:/run", "dind-run:/var/run", "1000",
-    "1000:999", "root", "docker", "999", "true", "false", "yes", "~", "null", "", ".", "..",
-    "${UNSET}", "${SOCK:-/var/run/docker.sock}", "${X:?required}", "$$", "$(date)", "${",
-    "unix:///var/run/docker.sock", "tcp://dind:2376", "8080:80", "127.0.0.1:8000-8010:80",
-    "service:dind", "container:x:ro", "a\u00e9\u4e2d", "\x1b[31m", "0x10", "1e3", "-1",
-])
-_scalars = st.one_of(_words, st.text(max_size=12), st.integers(-5, 70000), st.booleans(),
-                     st.none())
+_words = st.sampled_from(
+    [
+        "docker:27-dind",
+        "docker:cli",
+        "/var/run/docker.sock",
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "/var/run/docker.sock:/var/run/docker.sock:ro",
+        "./sock:/run",
+        "dind-run:/var/run",
+        "1000",
+        "1000:999",
+        "root",
+        "docker",
+        "999",
+        "true",
+        "false",
+        "yes",
+        "~",
+        "null",
+        "",
+        ".",
+        "..",
+        "${UNSET}",
+        "${SOCK:-/var/run/docker.sock}",
+        "${X:?required}",
+        "$$",
+        "$(date)",
+        "${",
+        "unix:///var/run/docker.sock",
+        "tcp://dind:2376",
+        "8080:80",
+        "127.0.0.1:8000-8010:80",
+        "service:dind",
+        "container:x:ro",
+        "a\u00e9\u4e2d",
+        "\x1b[31m",
+        "0x10",
+        "1e3",
+        "-1",
+    ]
+)
+_scalars = st.one_of(_words, st.text(max_size=12), st.integers(-5, 70000), st.booleans(), st.none())
 _yaml_values = st.recursive(
     _scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.one_of(_words, st.text(max_size=6)), inner,
-                                            max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(_words, st.text(max_size=6)), inner, max_size=4),
+    ),
     max_leaves=12,
 )
-_SERVICE_KEYS = ["image", "build", "user", "group_add", "volumes", "volumes_from", "environment",
-                 "privileged", "command", "entrypoint", "ports", "extends", "runtime",
-                 "hostname", "networks", "use_api_socket", "container_name", "env_file"]
+_SERVICE_KEYS = [
+    "image",
+    "build",
+    "user",
+    "group_add",
+    "volumes",
+    "volumes_from",
+    "environment",
+    "privileged",
+    "command",
+    "entrypoint",
+    "ports",
+    "extends",
+    "runtime",
+    "hostname",
+    "networks",
+    "use_api_socket",
+    "container_name",
+    "env_file",
+]
 _service = st.dictionaries(st.sampled_from(_SERVICE_KEYS), _yaml_values, max_size=6)
 _TOP_KEYS = ["services", "volumes", "include", "name", "x-common", "networks", "version"]
 _document = st.fixed_dictionaries(
-    {"services": st.dictionaries(st.sampled_from(["dind", "client", "s", "a b", "x"]),
-                                 st.one_of(_service, _scalars), max_size=3)},
+    {
+        "services": st.dictionaries(
+            st.sampled_from(["dind", "client", "s", "a b", "x"]),
+            st.one_of(_service, _scalars),
+            max_size=3,
+        )
+    },
     optional={k: _yaml_values for k in _TOP_KEYS if k != "services"},
 )
 
@@ -80,13 +134,23 @@ def _dump(value: object) -> str:
     return json.dumps(keys(value), ensure_ascii=False)
 
 
-_near_valid_edits = st.sampled_from([
-    lambda t: t.replace(",", "\n", 1), lambda t: t.replace("{", "", 1),
-    lambda t: t.replace('"', "'", 3), lambda t: "\t" + t, lambda t: t + "\n---\n" + t,
-    lambda t: t.replace(":", ": &a", 1) + "\nx: *a", lambda t: t.replace(":", ":: ", 1),
-    lambda t: "\ufeff" + t, lambda t: t.replace("\n", "\r\n"), lambda t: t[: len(t) // 2],
-    lambda t: t, lambda t: "%YAML 1.1\n---\n" + t, lambda t: t.replace('"', "!reset ", 1),
-])
+_near_valid_edits = st.sampled_from(
+    [
+        lambda t: t.replace(",", "\n", 1),
+        lambda t: t.replace("{", "", 1),
+        lambda t: t.replace('"', "'", 3),
+        lambda t: "\t" + t,
+        lambda t: t + "\n---\n" + t,
+        lambda t: t.replace(":", ": &a", 1) + "\nx: *a",
+        lambda t: t.replace(":", ":: ", 1),
+        lambda t: "\ufeff" + t,
+        lambda t: t.replace("\n", "\r\n"),
+        lambda t: t[: len(t) // 2],
+        lambda t: t,
+        lambda t: "%YAML 1.1\n---\n" + t,
+        lambda t: t.replace('"', "!reset ", 1),
+    ]
+)
 
 
 def _check_compose(project) -> None:  # type: ignore[no-untyped-def]
@@ -121,20 +185,49 @@ def test_garbage_compose_files_load(data: bytes) -> None:
 
 # ------------------------------------------------------------------ Dockerfiles
 
-_df_lines = st.sampled_from([
-    "FROM docker:27-dind", "FROM alpine:3.20 AS base", "FROM base", "FROM ${BASE:-debian}",
-    "ARG BASE=alpine", "ARG GID", "ARG GID=999", "USER 1000:999", "USER app", "USER ${UID}",
-    "RUN addgroup -g 999 docker && adduser -D -G docker app",
-    "RUN groupadd -g ${GID} docker && useradd -m -G docker app || true",
-    "RUN usermod -aG docker app", 'RUN ["sh", "-c", "addgroup -S docker"]', "RUN [broken",
-    "RUN <<EOF\nset -e\naddgroup -g 1 x\nEOF", "RUN <<-EOT bash\n\tgroupadd g\n\tEOT",
-    "COPY --chown=app:app . /app", "COPY <<EOF /x\nhello\nEOF", "ENV DOCKER_HOST=unix:///s",
-    "ENTRYPOINT [\"dockerd-entrypoint.sh\"]", "CMD dockerd", "RUN echo a \\", "  && echo b",
-    "# syntax=docker/dockerfile:1", "# escape=`", "RUN echo `", "# comment", "",
-    "ONBUILD RUN adduser -D x", "HEALTHCHECK CMD true", "SHELL [\"/bin/bash\", \"-c\"]",
-    "RUN if [ -n \"$X\" ]; then addgroup -g 5 g; fi", "RUN $(echo adduser) -D u", "MAINTAINER x",
-    "WORKDIR /app", "RUN (( cd /; addgroup -g 7 y ))", "FOO bar", "RUN echo 'unterminated",
-])
+_df_lines = st.sampled_from(
+    [
+        "FROM docker:27-dind",
+        "FROM alpine:3.20 AS base",
+        "FROM base",
+        "FROM ${BASE:-debian}",
+        "ARG BASE=alpine",
+        "ARG GID",
+        "ARG GID=999",
+        "USER 1000:999",
+        "USER app",
+        "USER ${UID}",
+        "RUN addgroup -g 999 docker && adduser -D -G docker app",
+        "RUN groupadd -g ${GID} docker && useradd -m -G docker app || true",
+        "RUN usermod -aG docker app",
+        'RUN ["sh", "-c", "addgroup -S docker"]',
+        "RUN [broken",
+        "RUN <<EOF\nset -e\naddgroup -g 1 x\nEOF",
+        "RUN <<-EOT bash\n\tgroupadd g\n\tEOT",
+        "COPY --chown=app:app . /app",
+        "COPY <<EOF /x\nhello\nEOF",
+        "ENV DOCKER_HOST=unix:///s",
+        'ENTRYPOINT ["dockerd-entrypoint.sh"]',
+        "CMD dockerd",
+        "RUN echo a \\",
+        "  && echo b",
+        "# syntax=docker/dockerfile:1",
+        "# escape=`",
+        "RUN echo `",
+        "# comment",
+        "",
+        "ONBUILD RUN adduser -D x",
+        "HEALTHCHECK CMD true",
+        'SHELL ["/bin/bash", "-c"]',
+        'RUN if [ -n "$X" ]; then addgroup -g 5 g; fi',
+        "RUN $(echo adduser) -D u",
+        "MAINTAINER x",
+        "WORKDIR /app",
+        "RUN (( cd /; addgroup -g 7 y ))",
+        "FOO bar",
+        "RUN echo 'unterminated",
+    ]
+)
 _dockerfiles = st.lists(st.one_of(_df_lines, st.text(max_size=20)), max_size=14).map("\n".join)
 
 
@@ -175,14 +268,34 @@ def _mutation(draw: st.DrawFn) -> tuple[Path, bytes]:
         at = draw(st.integers(0, len(data) - 1))
         kind = draw(st.integers(0, 4))
         if kind == 0:
-            del data[at: at + draw(st.integers(1, 40))]
+            del data[at : at + draw(st.integers(1, 40))]
         elif kind == 1:
-            data[at:at] = draw(st.sampled_from(
-                [b"\t", b"\x00", b"\xff\xfe", b"{", b"[", b"*a", b"&a ", b"\n---\n", b"${", b"\\",
-                 b"<<EOF", b": ", b"- ", b"\r", b"'", b'"', b"\x1b[2J",
-                 b"!!python/object:os.system"]))
+            data[at:at] = draw(
+                st.sampled_from(
+                    [
+                        b"\t",
+                        b"\x00",
+                        b"\xff\xfe",
+                        b"{",
+                        b"[",
+                        b"*a",
+                        b"&a ",
+                        b"\n---\n",
+                        b"${",
+                        b"\\",
+                        b"<<EOF",
+                        b": ",
+                        b"- ",
+                        b"\r",
+                        b"'",
+                        b'"',
+                        b"\x1b[2J",
+                        b"!!python/object:os.system",
+                    ]
+                )
+            )
         elif kind == 2:
-            data[at: at + 1] = bytes([draw(st.integers(0, 255))])
+            data[at : at + 1] = bytes([draw(st.integers(0, 255))])
         elif kind == 3:
             end = min(len(data), at + draw(st.integers(1, 200)))
             data[at:at] = data[at:end]
@@ -293,8 +406,11 @@ def _check_gives_a_report(folder: Path) -> None:
         arguments += ["--format", f"{report_format}:{reports / report_format}"]
     errors = io.StringIO()
     code: object = 0
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors), \
-            _memory_fence():
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(errors),
+        _memory_fence(),
+    ):
         try:
             dindlint_main([*arguments, str(folder)])
         except SystemExit as exit:
@@ -306,29 +422,52 @@ def _check_gives_a_report(folder: Path) -> None:
         json.loads((reports / report_format).read_text(encoding="utf-8"))
 
 
-_SOCKET_CLIENT = ("  client:\n    image: docker:cli\n"
-                  "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n")
-_blanks = st.builds(lambda unit, count: unit * count, st.sampled_from([" ", "\t", " \t"]),
-                    st.integers(0, 200))
-_tails = st.sampled_from(["!", "x", "#", "# c", "DIND102", "-- reason", "--", ",", "=", "", "'",
-                          '"', "\\", "$", "${", "|awk $4", "\u2028", "\x85"])
+_SOCKET_CLIENT = (
+    "  client:\n    image: docker:cli\n    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+)
+_blanks = st.builds(
+    lambda unit, count: unit * count, st.sampled_from([" ", "\t", " \t"]), st.integers(0, 200)
+)
+_tails = st.sampled_from(
+    [
+        "!",
+        "x",
+        "#",
+        "# c",
+        "DIND102",
+        "-- reason",
+        "--",
+        ",",
+        "=",
+        "",
+        "'",
+        '"',
+        "\\",
+        "$",
+        "${",
+        "|awk $4",
+        "\u2028",
+        "\x85",
+    ]
+)
 
 
 @st.composite
 def _blank_runs(draw: st.DrawFn) -> dict[str, str]:
     """Long runs of blanks in a suppression comment, an env value, a compose value and a
     script the alignment patterns read."""
+
     def run() -> str:
         return draw(_blanks) + draw(_tails)
 
     comment = f"# dindlint: {draw(st.sampled_from(['disable', 'disable-file']))}={run()}{run()}"
     return {
         "compose.yaml": f"{comment}\nservices:  {comment}\n{_SOCKET_CLIENT}"
-                        f"    environment: {{A: '{run()}{run()}'}}\n"
-                        f"    command: [sh, -c, 'ls -n{run()}|awk{run()}$4']\n",
-        ".env": f"A=x{run()}{run()}\nB=\"{run()}\n{run()}\"\nexport C{run()}={run()}\n",
+        f"    environment: {{A: '{run()}{run()}'}}\n"
+        f"    command: [sh, -c, 'ls -n{run()}|awk{run()}$4']\n",
+        ".env": f'A=x{run()}{run()}\nB="{run()}\n{run()}"\nexport C{run()}={run()}\n',
         "Dockerfile": f"FROM docker:cli\nENTRYPOINT ls -n{run()}|awk {run()}stat -c %g{run()}\n"
-                      f"RUN echo{run()}\\\n{run()}\n{comment}\n",
+        f"RUN echo{run()}\\\n{run()}\n{comment}\n",
     }
 
 
@@ -356,10 +495,11 @@ def _doubling(draw: st.DrawFn) -> dict[str, str]:
     return {
         ".env": chain("V", ""),
         "compose.yaml": "services:\n  app:\n    build: .\n"
-                        f"    environment: {{LAST: \"${{V{count - 1}}}\"}}\n"
-                        f"    user: \"${{V{count - 1}}}\"\n" + _SOCKET_CLIENT,
-        "Dockerfile": "FROM alpine:3.20\n" + chain("A", keyword)
-                      + f"RUN echo \"$A{count - 1}\"\nUSER ${{A{count - 1}}}\n",
+        f'    environment: {{LAST: "${{V{count - 1}}}"}}\n'
+        f'    user: "${{V{count - 1}}}"\n' + _SOCKET_CLIENT,
+        "Dockerfile": "FROM alpine:3.20\n"
+        + chain("A", keyword)
+        + f'RUN echo "$A{count - 1}"\nUSER ${{A{count - 1}}}\n',
     }
 
 
@@ -375,13 +515,14 @@ def _deep_nesting(draw: st.DrawFn) -> dict[str, str]:
     depth = draw(st.integers(1, 3000))
     opener = "${A" + draw(st.sampled_from([":-", "-", ":+", "+", ":?", "?"]))
     closed = draw(st.booleans())
-    payload = draw(st.sampled_from(["x", "$$", "$", "}", "/var/run/docker.sock", ""])) \
-        * draw(st.integers(0, 2000))
+    payload = draw(st.sampled_from(["x", "$$", "$", "}", "/var/run/docker.sock", ""])) * draw(
+        st.integers(0, 2000)
+    )
     value = opener * depth + payload + ("}" * depth if closed else "")
     quoted = value.replace("\\", "\\\\").replace('"', '\\"')
     return {
-        "compose.yaml": f"services:\n  app:\n    image: alpine:3.20\n    user: \"{quoted}\"\n"
-                        f"    environment: {{DEEP: \"{quoted}\"}}\n" + _SOCKET_CLIENT,
+        "compose.yaml": f'services:\n  app:\n    image: alpine:3.20\n    user: "{quoted}"\n'
+        f'    environment: {{DEEP: "{quoted}"}}\n' + _SOCKET_CLIENT,
         ".env": f"DEEP={value}\n",
         "Dockerfile": f"FROM alpine:3.20\nARG DEEP={value}\nUSER {value[:5000]}\n",
     }
@@ -406,13 +547,13 @@ def _unicode_numbers(draw: st.DrawFn) -> dict[str, str]:
     uid, gid, port, group = (draw(_numbers) for _ in range(4))
     return {
         "compose.yaml": "services:\n  dind:\n    image: docker:27-dind\n    privileged: true\n"
-                        f"    ports: [\"{port}:2375\", \"127.0.0.1:{port}:{port}\"]\n"
-                        f"  app:\n    image: docker:cli\n    user: \"{uid}:{gid}\"\n"
-                        f"    group_add: [\"{group}\"]\n"
-                        f"    environment: [\"DOCKER_HOST=tcp://dind:{port}\"]\n"
-                        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n",
+        f'    ports: ["{port}:2375", "127.0.0.1:{port}:{port}"]\n'
+        f'  app:\n    image: docker:cli\n    user: "{uid}:{gid}"\n'
+        f'    group_add: ["{group}"]\n'
+        f'    environment: ["DOCKER_HOST=tcp://dind:{port}"]\n'
+        "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n",
         "Dockerfile": f"FROM alpine:3.20\nRUN addgroup -g {gid} docker && adduser -u {uid} "
-                      f"-G docker -D app\nEXPOSE {port}\nUSER {uid}:{gid}\n",
+        f"-G docker -D app\nEXPOSE {port}\nUSER {uid}:{gid}\n",
     }
 
 
@@ -422,8 +563,9 @@ def test_unicode_digits_give_a_report(files: dict[str, str]) -> None:
     _check_gives_a_report(_project(files))
 
 
-_surrogate_escapes = st.integers(0xD800, 0xDFFF).flatmap(lambda code: st.sampled_from(
-    [f"\\u{code:04x}", f"\\U{code:08x}", f"\\u{code:04X}"]))
+_surrogate_escapes = st.integers(0xD800, 0xDFFF).flatmap(
+    lambda code: st.sampled_from([f"\\u{code:04x}", f"\\U{code:08x}", f"\\u{code:04X}"])
+)
 _separators = st.sampled_from(["", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\r"])
 
 
@@ -431,15 +573,19 @@ _separators = st.sampled_from(["", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "
 def _surrogates(draw: st.DrawFn) -> dict[str, str]:
     """Lone surrogates from YAML escapes where findings quote them (a service name, an image,
     a volume, an env value), and line separators other than \\n before a finding."""
+
     def word(text_: str) -> str:
-        return text_ + draw(_surrogate_escapes) + draw(_separators).encode(
-            "unicode_escape").decode("ascii").replace("\\x", "\\x")
+        return (
+            text_
+            + draw(_surrogate_escapes)
+            + draw(_separators).encode("unicode_escape").decode("ascii").replace("\\x", "\\x")
+        )
 
     return {
-        "compose.yaml": f"services:\n  \"{word('dind')}\":\n    image: \"{word('docker:cli')}\"\n"
-                        f"    volumes: [\"/var/run/docker.sock:/{word('sock')}\"]\n"
-                        f"    environment: {{\"{word('K')}\": \"{word('v')}\"}}\n"
-                        f"    labels: {{note: \"x{draw(_separators)}y\"}}\n" + _SOCKET_CLIENT,
+        "compose.yaml": f'services:\n  "{word("dind")}":\n    image: "{word("docker:cli")}"\n'
+        f'    volumes: ["/var/run/docker.sock:/{word("sock")}"]\n'
+        f'    environment: {{"{word("K")}": "{word("v")}"}}\n'
+        f'    labels: {{note: "x{draw(_separators)}y"}}\n' + _SOCKET_CLIENT,
     }
 
 
