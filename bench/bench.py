@@ -392,9 +392,10 @@ def table(rows: list[Row], jobs: int) -> str:
     for row in rows:
         d = row.dindlint
         rate = f"{row.files / d.wall:,.0f}" if d and d.wall else "—"
+        cpu = _ms(Run(d.cpu, 0, 0, 0)) if d else "—"
         lines.append(
             f"| {row.case} | {row.files} ({row.n_compose} compose, {row.n_dockerfiles} "
-            f"Dockerfile{'' if row.n_dockerfiles == 1 else 's'}) | {_ms(d)} | {_ms(Run(d.cpu, 0, 0, 0)) if d else '—'} "
+            f"Dockerfile{'' if row.n_dockerfiles == 1 else 's'}) | {_ms(d)} | {cpu} "
             f"| {f'{d.rss_mb:.0f} MB' if d else '—'} | {rate} | {_ms(row.hadolint)} "
             f"| {_ms(row.compose_lint)} | {_ms(row.compose_config)} "
             f"| {_ratio(d, row.compose_lint)} | {_ratio(d, row.hadolint)} |"

@@ -14,6 +14,7 @@ Only the standard library is used, so this runs under any Python >= 3.11.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import subprocess
 import sys
@@ -415,12 +416,11 @@ def generate(root: Path, n_files: int, seed: int = 0, git: bool = True) -> list[
             _write(root / folder / "runner" / "entrypoint.sh", '#!/bin/sh\nexec "$@"\n')
         i += 1
     if git:
-        try:
+        # no git: discovery then walks the folders only
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
             subprocess.run(
                 ["git", "init", "-q", str(root)], check=True, capture_output=True, timeout=30
             )
-        except (OSError, subprocess.SubprocessError):
-            pass  # no git: discovery then walks the folders only
     return written
 
 

@@ -7,9 +7,10 @@ top-level ``rules/`` folder); from a source checkout the folder is read directly
 from __future__ import annotations
 
 import functools
+import json
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ruamel.yaml import YAML
 
@@ -38,67 +39,39 @@ def _documents() -> list[tuple[str, str]]:
     # neither folder on disk: ask the import system (not imported on every run)
     from importlib import resources
 
-    folder = resources.files("dindlint._catalogue")
+    package = resources.files("dindlint._catalogue")
     return sorted(
         (entry.name, entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
+        for entry in package.iterdir()
         if entry.name.endswith(".md")
     )
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
-_NUMBER = re.compile(r"[-+]?[0-9]*\.?[0-9]+")
-_NOT_STRINGS = frozenset({"true", "false", "yes", "no", "on", "off", "null", "y", "n"})
-
-
-def simple_front_matter(text: str) -> dict[str, Any] | None:
-    """The front matter when every line is ``key: word`` or ``key: [word, ...]`` (as in every
-    rule document), without a YAML parser: a rule's severity is needed on every run, and reading
-    25 documents through YAML costs more than the rest of a pre-commit check of a small stack.
-    None when anything else appears (YAML then decides); tests/test_performance.py compares."""
-    meta: dict[str, Any] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(": ")
-        value = value.strip()
-        if not sep or not _PLAIN.fullmatch(key) or key in meta:
-            return None
-        if value.startswith("[") and value.endswith("]"):
-            items = [v.strip() for v in value[1:-1].split(",") if v.strip()]
-            if not all(_PLAIN.fullmatch(v) and not _special(v) for v in items):
-                return None
-            meta[key] = items
-        elif key == "security-severity" and _NUMBER.fullmatch(value):
-            meta[key] = float(value)
-        elif _PLAIN.fullmatch(value) and not _special(value):
-            meta[key] = value
-        else:
-            return None
-    return meta
-
-
-def _special(word: str) -> bool:
-    """A word YAML would read as something other than a string."""
-    return word.lower() in _NOT_STRINGS or bool(_NUMBER.fullmatch(word))
-
-
-def parse(filename: str, text: str) -> RuleDoc:
+def _split(filename: str, text: str) -> tuple[str, str]:
+    """The front matter and the body (stripped, one final newline) of a rule document."""
     match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
     if match is None:
         raise ValueError(f"{filename}: no front matter")
-    meta = simple_front_matter(match.group(1))
-    if meta is None:
-        meta = YAML(typ="safe").load(match.group(1))
-    body = match.group(2).strip() + "\n"
-    summary = ""
+    return match.group(1), match.group(2).strip() + "\n"
+
+
+def _summary(body: str) -> str:
+    """The first paragraph of ``body`` that is not a heading, on one line."""
     for paragraph in body.split("\n\n"):
         if paragraph.strip() and not paragraph.lstrip().startswith("#"):
-            summary = " ".join(paragraph.split())
-            break
+            return " ".join(paragraph.split())
+    return ""
+
+
+def parse(filename: str, text: str) -> RuleDoc:
+    """A rule document read in full: its front matter through a YAML parser."""
+    front, body = _split(filename, text)
+    meta = YAML(typ="safe").load(front)
     return RuleDoc(
         id=str(meta["id"]),
         name=str(meta["name"]),
         severity=str(meta["severity"]),
-        summary=summary,
+        summary=_summary(body),
         tags=tuple(str(t) for t in meta.get("tags", ())),
         security_severity=float(meta["security-severity"]) if "security-severity" in meta else None,
         since=str(meta.get("since", "")),
@@ -107,8 +80,45 @@ def parse(filename: str, text: str) -> RuleDoc:
     )
 
 
+# The catalogue index: every rule document's fields but its body, built from the documents by
+# ``scripts/catalogue_index.py`` (tests/test_catalogue_index.py fails while the two disagree).
+# A rule's severity is needed on every run, and reading 25 front matters through YAML cost more
+# than the rest of a pre-commit check of a small stack.
+INDEX_FILE = Path(__file__).resolve().parent / "data" / "catalogue.json"
+_INDEXED = ("id", "name", "severity", "summary", "tags", "security_severity", "since", "filename")
+
+
+def build_index(documents: list[tuple[str, str]]) -> str:
+    """The JSON text of the index of ``documents`` ((file name, text) pairs), sorted by id."""
+    docs = sorted((parse(name, text) for name, text in documents), key=lambda d: d.id)
+    rows = [{key: getattr(doc, key) for key in _INDEXED} for doc in docs]
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def index_of_documents() -> str:
+    """The index text the shipped rule documents give (what ``INDEX_FILE`` must hold)."""
+    return build_index(_documents())
+
+
 @functools.lru_cache(maxsize=1)
 def catalogue() -> dict[str, RuleDoc]:
-    """Every rule document, by id."""
-    docs = [parse(name, text) for name, text in _documents()]
-    return {doc.id: doc for doc in sorted(docs, key=lambda d: d.id)}
+    """Every rule document, by id: its fields from the index, its body from the document."""
+    bodies = {name: _split(name, text)[1] for name, text in _documents()}
+    rows = json.loads(INDEX_FILE.read_text(encoding="utf-8"))
+    docs = []
+    for row in rows:
+        fields = {key: row[key] for key in _INDEXED}
+        fields["tags"] = tuple(fields["tags"])
+        docs.append(RuleDoc(body=bodies[row["filename"]], **fields))
+    return {doc.id: doc for doc in docs}
+
+
+def rule_ids() -> frozenset[str]:
+    """Every rule id dindlint can report: one per rule document (tests/test_catalogue.py checks
+    that the checks and the engine report exactly these)."""
+    return frozenset(catalogue())
+
+
+def names_a_rule(selector: str) -> bool:
+    """A selector (id or prefix) that matches at least one rule: a typo selects nothing."""
+    return any(rule.startswith(selector) for rule in rule_ids())

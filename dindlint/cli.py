@@ -218,7 +218,7 @@ def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
         # a configuration's keys and values are the repository's text: one line, capped
         click.echo(f"dindlint: {neutralise(capped(str(error)))}", err=True)
         code = 2
-    except Exception as error:  # never a traceback for the user (unless --debug)
+    except Exception as error:  # noqa: BLE001 - never a traceback for the user (unless --debug)
         code = _internal_error(error, debug)
     sys.exit(code)
 
@@ -243,13 +243,25 @@ class CheckOptions(NamedTuple):
     jobs: int | None = None  # None: the CPU count; 0 counts as 1
 
 
-def _configuration(options: CheckOptions, boundary: ReadBoundary) -> tuple[Config, ReadBoundary]:
+class ConfigOptions(NamedTuple):
+    """The options that choose the configuration (``check`` and ``graph`` share them)."""
+
+    config_file: Path | None
+    no_config: bool
+    env_file: tuple[Path, ...]
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str | None = None
+
+
+def _configuration(
+    options: CheckOptions | ConfigOptions, boundary: ReadBoundary
+) -> tuple[Config, ReadBoundary]:
     """The configuration in force, and the read boundary with the env files of a configuration
     the user named outside the repository admitted (one in the repository names only files
     inside it). Called within ``boundary``."""
+    from dindlint.catalogue import names_a_rule
     from dindlint.config import ConfigError, names_outside, resolve, with_overrides
-    from dindlint.engine import names_a_rule
-    from dindlint.images.knowledge import set_extra_knowledge
     from dindlint.source import is_input_file
 
     config = resolve(options.config_file, options.no_config, Path.cwd())
@@ -274,20 +286,30 @@ def _configuration(options: CheckOptions, boundary: ReadBoundary) -> tuple[Confi
     for env_file in config.env_files:
         if not is_input_file(env_file):
             raise ConfigError(f"{env_file}: no such env file")
-    set_extra_knowledge(config.images)
     return config, boundary
+
+
+def _configured_boundary(
+    paths: list[Path], options: CheckOptions | ConfigOptions, named: tuple[Path, ...]
+) -> tuple[Config, ReadBoundary]:
+    """The configuration in force and the run's read boundary: the repository of the paths
+    checked (``discover.read_boundary``) and the files the user named (``named``, and the env
+    files of a configuration named outside the repository)."""
+    from dindlint.discover import read_boundary
+    from dindlint.source import reading_within
+
+    boundary = read_boundary(paths, (*options.env_file, *named))
+    with reading_within(boundary):
+        return _configuration(options, boundary)
 
 
 def _check(paths: list[Path], options: CheckOptions) -> int:
     """The run: everything it reads — inputs, and files quoted in the report — is read inside
-    the repository of the paths checked (``discover.read_boundary``), or named by the user."""
-    from dindlint.discover import read_boundary
+    the repository of the paths checked, or named by the user."""
     from dindlint.source import reading_within
 
-    named = (*options.env_file, *(p for p in (options.config_file, options.baseline_file) if p))
-    boundary = read_boundary(paths, named)
-    with reading_within(boundary):
-        config, boundary = _configuration(options, boundary)
+    named = tuple(p for p in (options.config_file, options.baseline_file) if p)
+    config, boundary = _configured_boundary(paths, options, named)
     with reading_within(boundary):
         return _check_within(paths, options, config, boundary)
 
@@ -295,7 +317,9 @@ def _check(paths: list[Path], options: CheckOptions) -> int:
 def _check_within(
     paths: list[Path], options: CheckOptions, config: Config, boundary: ReadBoundary
 ) -> int:
-    from dindlint.engine import SEVERITY_RANK, Settings, check_discovered
+    from dindlint.engine import SEVERITY_RANK
+    from dindlint.pipeline import analyse
+    from dindlint.session import Settings
 
     discovered = _discover(paths)
     if discovered is None:
@@ -310,8 +334,8 @@ def _check_within(
         inline_suppressions=not options.no_inline_suppressions,
         boundary=boundary,
     )
-    outcome = check_discovered(found, settings, options.jobs or (1 if options.jobs == 0 else None))
-    diagnostics = outcome.diagnostics
+    analysis = analyse(found, settings, options.jobs or (1 if options.jobs == 0 else None))
+    diagnostics = analysis.diagnostics
     if options.write_baseline is not None:
         from dindlint.baseline import repository_root, write_baseline
 
@@ -331,7 +355,7 @@ def _check_within(
         known = read_baseline(options.baseline_file)
         diagnostics, matched = without_baselined(diagnostics, known, repository_root(Path.cwd()))
         click.echo(f"dindlint: {matched} finding(s) matched the baseline", err=True)
-    if not _emit(diagnostics, options, len(outcome.files)):
+    if not _emit(diagnostics, options, len(analysis.files)):
         return 2
     threshold = SEVERITY_RANK[config.fail_on or "warning"]
     failed = any(
@@ -403,28 +427,83 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the drawing to FILE instead of standard output.",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this configuration file instead of searching for one.",
+)
+@click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
+@click.option(
+    "--env-file",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read variables from this file instead of the project's .env.",
+)
+@click.option(
+    "--use-env",
+    is_flag=True,
+    help="Also interpolate from the process environment.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def graph(paths: tuple[Path, ...], output_format: str, output: Path | None, debug: bool) -> None:
-    """Draw who reaches which Docker socket, as whom, for each compose project under PATHS."""
+def graph(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output: Path | None,
+    config_file: Path | None,
+    no_config: bool,
+    env_file: tuple[Path, ...],
+    use_env: bool,
+    debug: bool,
+) -> None:
+    """Draw who reaches which Docker socket, as whom, for each compose project under PATHS.
+
+    The drawing is the model `dindlint check` reasons on, under the same configuration (its
+    `host-docker-gid` and `images:` entries)."""
+    from dindlint.config import ConfigError
+
+    options = ConfigOptions(config_file, no_config, env_file)
     try:
-        code = _graph(list(paths) or [Path(".")], output_format, output)
-    except Exception as error:  # never a traceback for the user (unless --debug)
+        code = _graph(list(paths) or [Path(".")], output_format, output, options, use_env)
+    except ConfigError as error:
+        from dindlint.report.text import neutralise
+        from dindlint.source import capped
+
+        click.echo(f"dindlint: {neutralise(capped(str(error)))}", err=True)
+        code = 2
+    except Exception as error:  # noqa: BLE001 - never a traceback for the user (unless --debug)
         code = _internal_error(error, debug)
     sys.exit(code)
 
 
-def _graph(paths: list[Path], output_format: str, output: Path | None) -> int:
-    """Discover and load projects as ``check`` does, then draw them; 2 when nothing was found."""
-    from dindlint.discover import read_boundary
-    from dindlint.project import Loader, build_projects
+def _graph(
+    paths: list[Path],
+    output_format: str,
+    output: Path | None,
+    options: ConfigOptions,
+    use_env: bool,
+) -> int:
+    """Analyse as ``check`` does (the same pipeline and configuration), then draw each
+    project's topology; 2 when nothing was found."""
+    from dindlint.pipeline import analyse
     from dindlint.report import graph as graph_report
+    from dindlint.session import Settings
     from dindlint.source import reading_within
 
-    with reading_within(read_boundary(paths)):
+    named = (options.config_file,) if options.config_file else ()
+    config, boundary = _configured_boundary(paths, options, named)
+    with reading_within(boundary):
         found = _discover(paths)
         if found is None:
             return 2
-        text = graph_report.render(build_projects(found, Loader()), Path.cwd(), output_format)
+        settings = Settings(
+            config,
+            environ=dict(os.environ) if use_env else None,
+            env_files=config.env_files or None,
+            boundary=boundary,
+        )
+        analysis = analyse(found.without(config.excluded), settings, jobs=1, keep_models=True)
+        text = graph_report.render(analysis.models, Path.cwd(), output_format)
         return 0 if _write(text, output) else 2
 
 
@@ -453,6 +532,7 @@ def list_rules(output_format: str) -> None:
                 "summary": d.summary,
                 "tags": list(d.tags),
                 "security-severity": d.security_severity,
+                "since": d.since,
             }
             for d in docs
         ]

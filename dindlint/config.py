@@ -38,10 +38,10 @@ class _ConfigFields(NamedTuple):
 
     select: tuple[str, ...] | None = None  # None: every rule
     ignore: tuple[str, ...] = ()
-    severity: dict[str, str] = {}
+    severity: dict[str, str] = {}  # noqa: RUF012 - a field, never mutated
     fail_on: str | None = None
     exclude: tuple[str, ...] = ()
-    per_file_ignores: dict[str, tuple[str, ...]] = {}
+    per_file_ignores: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - a field, never mutated
     host_docker_gid: int | None = None
     images: tuple[dict[str, Any], ...] = ()
     env_files: tuple[Path, ...] = ()
@@ -284,7 +284,7 @@ def _without_the_value(message: str, instance: Any) -> str:
 
 def _check_rule_ids(path: Path, data: dict[str, Any], locate: Any) -> None:
     """A selector must name at least one rule: a typo must not silently select nothing."""
-    from dindlint.engine import names_a_rule
+    from dindlint.catalogue import names_a_rule
 
     places: list[tuple[list[Any], str]] = []
     for key in ("select", "ignore"):

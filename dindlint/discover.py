@@ -35,7 +35,8 @@ SKIPPED_DIRS = frozenset(
     }
 )
 
-# Compose's own default file names, in the order compose picks them (domain-facts §9).
+# Compose's own default file names, in the order compose picks them (compose-go@e70e961:
+# cli/options.go:136-185).
 DEFAULT_BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_NAMES = (
     "compose.override.yml",
@@ -59,7 +60,7 @@ _COMPOSE_NAME = re.compile("|".join(translate(p) for p in _COMPOSE_PATTERNS))
 
 
 def is_compose_name(name: str) -> bool:
-    """True for file names a directory scan treats as compose files (RULES.md, Discovery)."""
+    """True for file names a directory scan treats as compose files."""
     return _COMPOSE_NAME.match(name.lower()) is not None
 
 

@@ -18,7 +18,7 @@ import gc
 import os
 import sys
 
-GC_THRESHOLD = 10_000  # as dindlint.engine.GC_THRESHOLD, without importing it first
+GC_THRESHOLD = 10_000  # as dindlint.parallel.GC_THRESHOLD, without importing it first
 
 
 def run() -> None:
@@ -45,7 +45,7 @@ def run() -> None:
             pass
         except (OSError, ValueError):
             code = code or 2  # output that could not be written is a failure
-    os._exit(code or 0)  # type: ignore[arg-type]
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ class Service(NamedTuple):
     volumes_from: tuple[VolumesFrom, ...] = ()
     user: Located[str] | None = None
     group_add: tuple[Located[str], ...] = ()
-    environment: dict[str, Located[str | None]] = {}
+    environment: dict[str, Located[str | None]] = {}  # noqa: RUF012 - a field, never mutated
     command: Located[tuple[str, ...] | str] | None = None  # list form → tuple, string form → str
     entrypoint: Located[tuple[str, ...] | str] | None = None
     privileged: Located[bool] | None = None
@@ -182,12 +182,14 @@ class Instruction(NamedTuple):
     value: str  # the instruction's text after the keyword, continuation lines joined
     span: Span  # first physical line .. last physical line
     commands: tuple[ShellCommand, ...] = ()  # RUN only (shell form and heredoc bodies)
-    flags: dict[str, str] = {}  # --chown=app:app, --from=builder, ...
+    # --chown=app:app, --from=builder, ...
+    flags: dict[str, str] = {}  # noqa: RUF012 - a field, never mutated
     exec_form: tuple[str, ...] | None = None  # JSON form of RUN/CMD/ENTRYPOINT
 
 
 class Stage(NamedTuple):
-    index: int
+    # the stage's position; the field hides tuple.index(), which nothing calls on a Stage
+    index: int  # type: ignore[assignment]
     name: str | None  # ``FROM … AS name``
     base: Located[str]  # the image reference (ARGs substituted where known)
     instructions: tuple[Instruction, ...]
@@ -267,7 +269,7 @@ class ImageIdentity(NamedTuple):
 
     ``base_known`` is False when the base image is neither in the knowledge base nor built here:
     then entries not created by the replayed commands are unknown, and memberships the base might
-    add are unknown too (RULES.md, DIND301).
+    add are unknown too (rules/DIND301-user-cannot-access-socket.md, Exceptions).
     """
 
     description: str  # "docker:25.0.5-dind", "python:3.12-alpine + orchestrator/manager/Dockerfile"

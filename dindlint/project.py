@@ -30,7 +30,7 @@ class Project(NamedTuple):
     """What the later stages analyse together."""
 
     compose: ComposeProject | None
-    builds: dict[str, Dockerfile] = {}  # service name → built Dockerfile
+    builds: dict[str, Dockerfile] = {}  # noqa: RUF012 - a field, never mutated; service → Dockerfile
     dockerfiles: tuple[Dockerfile, ...] = ()  # every Dockerfile of the project, for file rules
 
     @property

@@ -9,8 +9,9 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import GenericAlias
-from typing import NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
+
+from dindlint.session import current
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,22 +39,22 @@ class FileTooLarge(OSError):
         )
 
 
-# The bytes read during one run (inside ``reading_once()``): a file that several projects share,
-# or that is read again for its suppressions, comes from disk once. Nothing is kept outside a run.
-# Parsed files are remembered there too (``run_memo``), under keys of their own.
-_run_cache: dict[tuple[str, object], object] | None = None
+# The bytes read during one run (inside ``reading_once()``) are the session's ``memo``: a file
+# that several projects share, or that is read again for its suppressions, comes from disk once.
+# Nothing is kept outside a run. Parsed files are remembered there too (``run_memo``), under keys
+# of their own.
 
 
 def run_memo() -> dict[tuple[str, object], object] | None:
     """The memo of the current ``reading_once()`` block, or None outside one."""
-    return _run_cache
+    return current().memo
 
 
 def remembered(key: tuple[str, object], compute: Callable[[], R]) -> R:
     """``compute()``, kept for the rest of the run from the second time ``key`` is asked for:
     what only one project reads is not held in memory, what several share is computed twice at
     most. Outside ``reading_once()`` nothing is kept."""
-    memo = _run_cache
+    memo = current().memo
     if memo is None:
         return compute()
     if key in memo:
@@ -70,7 +71,7 @@ def memoised(key: tuple[str, object], compute: Callable[[], R]) -> R:
     """``compute()``, kept at the first ask for the rest of the ``reading_once()`` block (what a
     run asks for again and again, such as a path resolved for every finding of every report
     format); outside a block, computed each time."""
-    memo = _run_cache
+    memo = current().memo
     if memo is None:
         return compute()
     if key not in memo:
@@ -80,14 +81,15 @@ def memoised(key: tuple[str, object], compute: Callable[[], R]) -> R:
 
 @contextmanager
 def reading_once() -> Iterator[None]:
-    """Within this block ``read_input`` reads each file once (the first read is remembered)."""
-    global _run_cache
-    previous = _run_cache
-    _run_cache = {} if previous is None else previous
+    """Within this block ``read_input`` reads each file once (the first read is remembered in
+    the session's memo; a block inside another shares the outer one's)."""
+    session = current()
+    previous = session.memo
+    session.memo = {} if previous is None else previous
     try:
         yield
     finally:
-        _run_cache = previous
+        session.memo = previous
 
 
 # Kernel and device file systems: never an input, wherever the boundary lies (`/proc/self/environ`
@@ -126,27 +128,27 @@ def _under(real: str, folders: tuple[str, ...]) -> bool:
     return False
 
 
-# The boundary of the current run (``reading_within``); None outside a run: a library caller
-# that loads a file directly reads what it names, never ``/proc``, ``/sys`` or ``/dev``.
-_boundary: ReadBoundary | None = None
+# The boundary of the current run is the session's (``reading_within``); None outside a run: a
+# library caller that loads a file directly reads what it names, never ``/proc``, ``/sys`` or
+# ``/dev``.
 
 
 @contextmanager
 def reading_within(boundary: ReadBoundary | None) -> Iterator[None]:
     """Within this block ``read_input`` opens only files ``boundary`` admits (None keeps the
     boundary already in force)."""
-    global _boundary
-    previous = _boundary
-    _boundary = boundary or previous
+    session = current()
+    previous = session.boundary
+    session.boundary = boundary or previous
     try:
         yield
     finally:
-        _boundary = previous
+        session.boundary = previous
 
 
 def current_boundary() -> ReadBoundary | None:
     """The boundary of the current run (``reading_within``), None outside one."""
-    return _boundary
+    return current().boundary
 
 
 def inside_boundary(path: Path) -> bool:
@@ -168,7 +170,7 @@ def is_input_file(path: Path) -> bool:
 
 
 def _admitted(real: str) -> bool:
-    boundary = _boundary
+    boundary = current().boundary
     if boundary is None:
         return not _under(real, _NEVER_READ)
     return boundary.admits(real)
@@ -182,7 +184,7 @@ def read_input(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     file over the limit (``FileTooLarge``) is never loaded into memory. The file opened must be
     inside the run's boundary (``OutsideRepository`` otherwise): its real path is taken from the
     open descriptor, so a link swapped between a check and the open cannot lead outside."""
-    cache, key = _run_cache, (os.fspath(path), limit)
+    cache, key = current().memo, (os.fspath(path), limit)
     if cache is not None and key in cache:
         return cache[key]  # type: ignore[return-value]
     data = _read_input(path, limit)
@@ -311,12 +313,12 @@ class Span(_SpanFields):
         return self  # immutable: a deep copy of a replay state shares its spans (and paths)
 
 
-class Located(NamedTuple):
+class Located(NamedTuple, Generic[T]):
     """A value together with the span of the file that supplied it.
 
     ``unresolved`` names the variables that interpolation could not resolve (unset, no default):
     compose substitutes an empty string for them, but dindlint treats such a value as unknown when
-    it decides a socket question (RULES.md, DIND003). ``interpolated`` is True when the text as
+    it decides a socket question (DIND003). ``interpolated`` is True when the text as
     written contained ``$``: such a value is configured per machine, not hard-coded (DIND205).
     """
 
@@ -324,9 +326,6 @@ class Located(NamedTuple):
     span: Span
     unresolved: tuple[str, ...] = ()
     interpolated: bool = False
-
-    # ``Located[str]``: generic in its value (a NamedTuple can only subclass Generic from 3.11)
-    __class_getitem__ = classmethod(GenericAlias)
 
     @property
     def known(self) -> bool:

@@ -1,6 +1,6 @@
 """Inline suppressions: ``# dindlint: disable=DIND101[,DIND102] -- reason``.
 
-Forms (STYLE.md):
+Forms:
 - on its own line, a comment covers the next line that is not a comment or blank; in a
   Dockerfile, when that line starts an instruction, the whole instruction (all its physical lines);
   inside a continued RUN it covers the next physical line only;

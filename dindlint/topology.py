@@ -19,7 +19,7 @@ from dindlint.source import Located, Span, remembered
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 
-# Host-side Docker-API sockets (domain-facts §8) and the folders that hold them.
+# Host-side Docker-API sockets and the folders that hold them.
 HOST_SOCKETS = frozenset(
     {
         "/var/run/docker.sock",
@@ -39,7 +39,7 @@ _DOCKERD = re.compile(r"(^|[\s/])(dockerd|dockerd-entrypoint\.sh)(\s|$)")
 def is_dind_image(ref: str) -> bool:
     """``docker:*dind*``: repository basename ``docker`` (any registry) and a tag with ``dind``.
 
-    ``docker/mcp-gateway:dind`` is not one: its basename is ``mcp-gateway`` (RULES.md).
+    ``docker/mcp-gateway:dind`` is not one: its basename is ``mcp-gateway``.
     """
     name, _, tag = ref.split("@", 1)[0].rpartition(":")
     if not name or "/" in tag:
@@ -265,7 +265,7 @@ def _runs_dockerd(words: tuple[str, ...] | None) -> bool:
 
 def _as_daemon(service: Service, image: ImageIdentity | None) -> Daemon | None:
     """A daemon service runs dockerd: a ``docker:*dind*`` image with its entrypoint, or a
-    command or entrypoint that runs ``dockerd`` (RULES.md, Terms)."""
+    command or entrypoint that runs ``dockerd``."""
     entrypoint, command = _words(service.entrypoint), _words(service.command)
     dind = (image is not None and image.daemon is not None) or (
         service.image is not None and is_dind_image(service.image.value)
@@ -334,7 +334,8 @@ def _daemon_socket(
     service: Service, image: ImageIdentity | None, args: tuple[str, ...], path: str
 ) -> Socket:
     """The socket's owning GID: ``--group``/``-G`` (name or number) or the default group
-    ``docker``; with no such group dockerd falls back to its own GID, 0 (domain-facts §3)."""
+    ``docker``; with no such group dockerd falls back to its own GID, 0
+    (moby@b985e23:daemon/listeners/listeners_linux.go:35-54, group_unix.go:12-24)."""
     where = service.image.value if service.image else service.name
     span = service.command.span if service.command else None
     groups = _flag_values(args, "-G", "--group")
@@ -393,7 +394,8 @@ def _daemon_socket(
 def _tcp_listeners(
     service: Service, image: ImageIdentity | None, args: tuple[str, ...], entry_defaults: bool
 ) -> tuple[TcpListener, ...] | None:
-    """What the daemon listens on over TCP (docker:dind entrypoint, domain-facts §4)."""
+    """What the daemon listens on over TCP (docker:dind entrypoint: docker-library/docker@3289af8:
+    29/dind/dockerd-entrypoint.sh:102-141)."""
     listeners: list[TcpListener] = []
     tls_flag = any(
         a.split("=")[0] in ("--tlsverify", "--tls") and not a.endswith("=false") for a in args

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from dindlint.baseline import read_baseline, without_baselined, write_baseline
 from dindlint.cli import main
+from dindlint.engine import Diagnostic
+from dindlint.source import Span
 
 BEFORE = """services:
   traefik:
@@ -97,3 +100,40 @@ def test_a_broken_baseline_is_a_usage_error(repo: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 2 and "b.json:1: not a dindlint baseline" in result.output
     (repo / "b.json").write_text('{"findings": []}')
     assert run(repo, monkeypatch, "--baseline", "b.json").exit_code == 2
+
+
+def test_a_baseline_still_matches_after_the_hint_changes(repo: Path) -> None:
+    """The hint (what to change) is no part of a finding's identity: the finding a baseline
+    recorded is still matched once its hint is reworded, added or removed, and so is a baseline
+    written when the advice was still part of the message."""
+    recorded = Diagnostic(
+        Span(repo / "compose.yaml", 9, 9),
+        "DIND102",
+        "warning",
+        "host-socket-mount",
+        "portainer bind-mounts the host's Docker socket: whoever controls this container "
+        "controls the host's Docker daemon, which is root on the host",
+        hint="first wording",
+    )
+    write_baseline(repo / "b.json", [recorded], repo)
+    known = read_baseline(repo / "b.json")
+    for later in (
+        recorded._replace(hint="another wording"),
+        recorded._replace(hint=None),
+        recorded._replace(message=recorded.message + "; a piece of advice", hint=None),
+    ):
+        assert without_baselined([later], known, repo) == ([], 1)
+
+
+def test_a_baseline_of_messages_with_advice_still_matches(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A baseline written before the advice moved out of the messages into hints: only the
+    fingerprint matches, never the recorded message."""
+    run(repo, monkeypatch, "--write-baseline", "dindlint-baseline.json")
+    document = json.loads((repo / "dindlint-baseline.json").read_text())
+    for entry in document["findings"]:
+        entry["message"] += "; for read-only API access use a filtering socket proxy"
+    (repo / "dindlint-baseline.json").write_text(json.dumps(document))
+    result = run(repo, monkeypatch, "--baseline", "dindlint-baseline.json")
+    assert result.exit_code == 0 and "No problems found" in result.output, result.output

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from dindlint import __version__
 from dindlint.cli import main
 from dindlint.engine import Diagnostic
-from dindlint.report import github, gitlab, json_report
+from dindlint.report import github, gitlab, json_report, junit, sarif, text
 from dindlint.report.common import ReportContext
 from dindlint.report.formats import FORMATS, Output, OutputError, parse_output, plan
 from dindlint.source import Span
@@ -234,3 +234,70 @@ def test_output_specs() -> None:
     assert plan([Output("json")], Path("r.json")) == [Output("json", Path("r.json"))]
     with pytest.raises(OutputError):
         plan([Output("json", Path("same")), Output("sarif", Path("same"))], None)
+
+
+# ------------------------------------------------------------------------------ the hint
+
+
+HINT = 'add `group_add: ["2375"]`'
+MESSAGE = "app runs as app with uid 1001 and groups 1001: connect() fails with `permission denied`"
+
+
+def _hinted(tmp_path: Path, hint: str | None = HINT) -> Diagnostic:
+    path = tmp_path / "compose.yaml"
+    path.write_text("services:\n  app:\n    image: alpine\n")
+    note = (Span(path, 2, 3), "the socket lands at /var/run/docker.sock")
+    return Diagnostic(
+        Span(path, 3, 5, 3, 9),
+        "DIND301",
+        "error",
+        "user-cannot-access-socket",
+        MESSAGE,
+        (note,),
+        hint=hint,
+    )
+
+
+def test_text_prints_the_hint_as_a_help_line_under_the_notes(tmp_path: Path) -> None:
+    lines = text.render([_hinted(tmp_path)], tmp_path, False, 1).splitlines()
+    assert lines[0] == f"compose.yaml:3:5: error DIND301 {MESSAGE}"
+    assert lines[3:5] == [
+        "  note: compose.yaml:2:3: the socket lands at /var/run/docker.sock",
+        f"  help: {HINT}",
+    ]
+    assert "help:" not in text.render([_hinted(tmp_path, None)], tmp_path, False, 1)
+    forged = text.render([_hinted(tmp_path, "x\n::error ::forged")], tmp_path, False, 1)
+    assert "  help: x\\n::error ::forged" in forged.splitlines()
+
+
+def test_json_and_sarif_carry_the_hint(tmp_path: Path) -> None:
+    context = ReportContext(root=tmp_path)
+    hinted, plain = _hinted(tmp_path), _hinted(tmp_path, None)
+    finding = json.loads(json_report.render([hinted], context))["findings"][0]
+    assert (finding["message"], finding["hint"]) == (MESSAGE, HINT)
+    without = json.loads(json_report.render([plain], context))["findings"][0]
+    assert without["hint"] is None and without["fingerprint"] == finding["fingerprint"]
+    jsonschema = pytest.importorskip("jsonschema")
+    for diag in (hinted, plain):
+        jsonschema.validate(json.loads(json_report.render([diag], context)), json_report.schema())
+    # SARIF: the message stays the first sentence of message.text (what GitHub shows where space
+    # is short), the hint follows as a second one; no `fixes` (they are for real edits)
+    result = json.loads(sarif.render([hinted], context))["runs"][0]["results"][0]
+    assert result["message"] == {"text": f"{MESSAGE}. Help: {HINT}."}
+    assert "fixes" not in result
+    plain_result = json.loads(sarif.render([plain], context))["runs"][0]["results"][0]
+    assert plain_result["message"] == {"text": MESSAGE}
+    assert plain_result["partialFingerprints"] == result["partialFingerprints"]
+
+
+def test_github_gitlab_and_junit_append_the_hint(tmp_path: Path) -> None:
+    context = ReportContext(root=tmp_path)
+    hinted = _hinted(tmp_path)
+    assert github.command(hinted, context).endswith(f"%0Ahelp: {HINT}")
+    assert "help" not in github.command(_hinted(tmp_path, None), context)
+    issue = json.loads(gitlab.render([hinted], context))[0]
+    assert issue["description"] == f"DIND301 user-cannot-access-socket: {MESSAGE}. Help: {HINT}."
+    failure = ET.fromstring(junit.render([hinted], context)).find(".//failure")
+    assert failure is not None and failure.text is not None
+    assert failure.get("message") == f"{MESSAGE}. Help: {HINT}."
+    assert failure.text.splitlines()[-1] == f"help: {HINT}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -355,3 +356,62 @@ def test_incident_graph_document_is_current() -> None:
     finally:
         os.chdir(cwd)
     assert blocks == live
+
+
+AGREEMENT_CONFIG = """\
+host-docker-gid: 999
+images:
+  - id: acme-runner
+    match: {repository: [acme/runner]}
+    inherits: debian
+    users: [{name: runner, uid: 1001, gid: 1001}]
+    groups: [{name: runner, gid: 1001, members: [runner]}]
+    source: platform team
+"""
+AGREEMENT_COMPOSE = """\
+services:
+  agent:
+    image: acme/runner:1
+    user: runner
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock
+"""
+
+
+def test_graph_and_check_agree_under_the_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`graph` draws the model `check` reasons on, under the same configuration: the host GID
+    (`host-docker-gid`) and the image entry (`images:`) that makes `runner` known."""
+    (tmp_path / ".dindlint.yaml").write_text(AGREEMENT_CONFIG, encoding="utf-8")
+    (tmp_path / "compose.yaml").write_text(AGREEMENT_COMPOSE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    checked = CliRunner().invoke(main, ["check", "--format", "json", "."])
+    assert checked.exit_code == 1, checked.output
+    rules = sorted(f["rule"] for f in json.loads(checked.output)["findings"])
+    assert rules == ["DIND102", "DIND301"]
+
+    text = drawn(".")
+    assert "owner root:999 0660" in text and "GID unknown" not in text
+    client = subtree(text, "agent")
+    assert "uid=1001(runner) gid=1001(runner) groups=1001(runner)" in "\n".join(client)
+    assert "✘ cannot connect (DIND301)" in "\n".join(client)
+
+    # without the configuration, both see an unknown image and an unknown host GID
+    unconfigured = drawn("--no-config", ".")
+    assert "identity unknown (image acme/runner:1 not modelled)" in unconfigured
+    assert "GID unknown" in unconfigured
+    plain = CliRunner().invoke(main, ["check", "--no-config", "--format", "json", "."])
+    assert sorted(f["rule"] for f in json.loads(plain.output)["findings"]) == ["DIND102"]
+
+
+def test_graph_refuses_an_invalid_configuration_as_check_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".dindlint.yaml").write_text("host-docker-gid: many\n", encoding="utf-8")
+    (tmp_path / "compose.yaml").write_text(AGREEMENT_COMPOSE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    drawing, checking = graph("."), CliRunner().invoke(main, ["check", "."])
+    assert drawing.exit_code == checking.exit_code == 2
+    assert drawing.output.startswith("dindlint: ") and "Traceback" not in drawing.output

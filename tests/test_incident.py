@@ -1,4 +1,5 @@
-"""The incident that started dindlint (../shared/docs/incident-report.md)."""
+"""The incident that started dindlint: a DinD socket shared through a volume mounted ``:ro``,
+blamed for a ``permission denied`` (its stack is optional: the tests skip without it)."""
 
 from __future__ import annotations
 
@@ -35,14 +36,15 @@ def test_before_reports_exactly_the_misleading_ro(shared: Path) -> None:
         for r in results
     ] == [("DIND101", "docker/dind/docker-compose.dind.yml", 24)]
     message = results[0]["message"]["text"]
-    # The report's own diagnosis is refuted (domain-facts §1): say so.
+    # The report's own diagnosis is refuted (a read-only mount does not stop connect():
+    # torvalds/linux@001a25088c35:net/unix/af_unix.c, unix_find_bsd): say so.
     assert "does not restrict the Docker API" in message
     assert "neither protects the daemon nor causes `permission denied`" in message
     assert code == 1
 
 
 def test_before_text_output_points_at_the_line(shared: Path) -> None:
-    code, out = _run_in(shared / "examples/seed-incident/before")
+    _, out = _run_in(shared / "examples/seed-incident/before")
     first = out.splitlines()[0]
     assert first.startswith("docker/dind/docker-compose.dind.yml:24:")
     assert " warning DIND101 " in first

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dindlint import engine
+from dindlint import parallel
 from dindlint.cli import main
 from tests.conftest import REPO
 
@@ -30,10 +30,10 @@ def report(monkeypatch: pytest.MonkeyPatch, cwd: Path, *args: str) -> tuple[int,
 def test_jobs_1_and_2_give_the_same_report(
     monkeypatch: pytest.MonkeyPatch, tree: Path, output_format: str
 ) -> None:
-    monkeypatch.setattr(engine, "MIN_PARALLEL", 1)  # the pool even for the two examples
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)  # the pool even for the two examples
     pools = []
-    real = engine._check_in_pool
-    monkeypatch.setattr(engine, "_check_in_pool", lambda *a: pools.append(a) or real(*a))
+    real = parallel.check_in_pool
+    monkeypatch.setattr(parallel, "check_in_pool", lambda *a: pools.append(a) or real(*a))
     one = report(monkeypatch, REPO, "--jobs", "1", "--format", output_format, str(tree))
     assert not pools
     two = report(monkeypatch, REPO, "--jobs", "2", "--format", output_format, str(tree))
@@ -43,7 +43,7 @@ def test_jobs_1_and_2_give_the_same_report(
 
 
 def test_every_fixture_folder_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
     for folder in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
         one = report(monkeypatch, REPO, "--jobs", "1", str(folder))
         two = report(monkeypatch, REPO, "--jobs", "2", str(folder))
@@ -74,11 +74,11 @@ def test_configuration_reaches_spawned_workers(
         "    groups: [{name: runner, gid: 1001, members: [runner]}]\n"
         "    source: test\n"
     )
-    monkeypatch.setattr(engine, "START_METHOD", "spawn")
-    monkeypatch.setattr(engine, "MIN_PARALLEL", 2)
+    monkeypatch.setattr(parallel, "START_METHOD", "spawn")
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 2)
     pools = []
-    real = engine._check_in_pool
-    monkeypatch.setattr(engine, "_check_in_pool", lambda *a: pools.append(a) or real(*a))
+    real = parallel.check_in_pool
+    monkeypatch.setattr(parallel, "check_in_pool", lambda *a: pools.append(a) or real(*a))
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     one = runner.invoke(main, ["check", "--jobs", "1", "--color", "never", "."])

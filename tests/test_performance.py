@@ -203,21 +203,3 @@ def test_benchmark_script_runs_on_the_smallest_size(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "| tree 10 |" in proc.stdout and "| pre-commit |" in proc.stdout
-
-
-def test_rule_front_matter_fast_path_reads_what_yaml_reads() -> None:
-    import re
-
-    from ruamel.yaml import YAML
-
-    from dindlint.catalogue import _documents, simple_front_matter
-
-    for name, text in _documents():
-        front = re.match(r"\A---\n(.*?)\n---\n", text, re.DOTALL)
-        assert front is not None, name
-        fast = simple_front_matter(front.group(1))
-        assert fast is not None, name  # every shipped document takes the fast path
-        assert fast == YAML(typ="safe").load(front.group(1)), name
-    assert simple_front_matter("id: DIND101\nsince: 0.10\n") is None  # a YAML float
-    assert simple_front_matter("id: DIND101\nflag: yes\n") is None
-    assert simple_front_matter("id: DIND101\nname: 'quoted'\n") is None

@@ -41,7 +41,8 @@ ODD_VALUES = [
     math.nan,
     'é \u2028 \ud800 \x00 \n " \\ /',
     {"a": {}, "b": [], "c": [[]], "d": [{}], "e": {"f": {"g": [1, [2, {"h": "i\n"}]]}}},
-    {1: "int key", True: "bool key", None: "null key", 2.5: "float key"},
+    # False, not True: True == 1, so a True key would replace the int key's value
+    {1: "int key", False: "bool key", None: "null key", 2.5: "float key"},
     (1, (2, {"x": ("y",)})),
     [None, True, 0, "", {"": ""}, 1.25],
     _Str("a str subclass"),

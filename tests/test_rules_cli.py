@@ -48,6 +48,11 @@ def test_rules_json_lists_every_rule_of_the_specification() -> None:
     assert set(ids) >= RULES_MD_IDS
     assert set(ids) == set(CHECKS) | set(ENGINE_RULES)
     assert all(row["name"] and row["severity"] and row["summary"] for row in rows)
+    # the version that introduced each rule, from its document's front matter
+    assert {row["id"]: row["since"] for row in rows} == {
+        doc.id: doc.since for doc in catalogue().values()
+    }
+    assert all(row["since"] for row in rows)
 
 
 def test_rules_text_is_a_table() -> None:

@@ -11,24 +11,25 @@ from dindlint.catalogue import catalogue
 from dindlint.report import sarif
 from tests.conftest import REPO
 from tests.expectations import lint
+from tests.sarif_multitool import sarif_schema
 
 
 def _log(folder: Path) -> dict:  # type: ignore[type-arg]
     return json.loads(sarif.render(lint(folder), REPO))
 
 
-def test_sarif_validates_against_the_schema(shared: Path) -> None:
+def test_sarif_validates_against_the_schema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((shared / "schemas/sarif-schema-2.1.0.json").read_text())
+    schema = sarif_schema()
     for folder in [REPO / "tests/fixtures", REPO / "examples"]:
         log = _log(folder)
         assert log["runs"][0]["results"], "the fixtures must produce results"
         jsonschema.validate(log, schema)
 
 
-def test_sarif_with_no_results_is_valid(shared: Path) -> None:
+def test_sarif_with_no_results_is_valid() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((shared / "schemas/sarif-schema-2.1.0.json").read_text())
+    schema = sarif_schema()
     log = _log(REPO / "examples/fixed-dind")
     assert log["runs"][0]["results"] == []
     jsonschema.validate(log, schema)

@@ -18,9 +18,9 @@ from dindlint.report import sarif
 from dindlint.report.common import ReportContext
 from dindlint.source import Span
 from tests.conftest import REPO
+from tests.sarif_multitool import sarif_schema
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared/corpus"
-SCHEMA = Path(__file__).resolve().parents[2] / "shared/schemas/sarif-schema-2.1.0.json"
 
 
 def sarif_of(cwd: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> dict:  # type: ignore[type-arg]
@@ -31,10 +31,9 @@ def sarif_of(cwd: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> dict:  #
 
 
 def validate(log: dict) -> None:  # type: ignore[type-arg]
-    if not SCHEMA.is_file():
-        pytest.skip("../shared/schemas is not present")
+    """Against the SARIF schema of ../shared or the SARIF Multitool's package; skips without."""
     jsonschema = pytest.importorskip("jsonschema")
-    jsonschema.validate(log, json.loads(SCHEMA.read_text()))
+    jsonschema.validate(log, sarif_schema())
 
 
 def uris(log: dict) -> list[tuple[str, str | None]]:  # type: ignore[type-arg]

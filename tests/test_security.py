@@ -212,8 +212,10 @@ def reports_per_entrypoint(repo: Path, script: Path) -> list[str]:
     reports = []
     for text in (
         '#!/bin/sh\nexec "$@"\n',
-        "#!/bin/sh\nGID=$(stat -c %g /var/run/docker.sock)\n"
-        'groupmod -o -g "$GID" docker\nexec gosu app "$@"\n',
+        (
+            "#!/bin/sh\nGID=$(stat -c %g /var/run/docker.sock)\n"
+            'groupmod -o -g "$GID" docker\nexec gosu app "$@"\n'
+        ),
     ):
         script.write_text(text)
         reports.append(dindlint(repo, "check", "--format", "json", "--exit-zero").stdout)
@@ -478,7 +480,7 @@ def test_a_link_out_says_the_same_whether_its_target_exists(
 
 def test_the_boundary_holds_in_worker_processes(tmp_path: Path, outside: Path) -> None:
     """Enough compose projects for a process pool: each worker reads inside the boundary too."""
-    from dindlint.engine import MIN_PARALLEL
+    from dindlint.parallel import MIN_PARALLEL
 
     repo = git_repo(tmp_path / "repo")
     for index in range(MIN_PARALLEL + 2):

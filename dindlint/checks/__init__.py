@@ -1,8 +1,9 @@
 """Stage 6, rules: small generator functions over the model and the topology.
 
-A check never parses and never prints: it reads typed objects and yields ``Finding``s. The engine
-stamps severity and name from the catalogue (``rules/``). The one explicit table ``CHECKS`` maps
-each rule id to its function.
+A check never parses and never prints: it reads typed objects and yields ``Found`` records (a
+message, a place, a hint). It does not name its own rule: the one explicit table ``CHECKS`` maps
+each rule id to its function, and the engine makes each record a ``Finding`` of that rule, then
+stamps severity and name from the catalogue (``rules/``).
 """
 
 from __future__ import annotations
@@ -16,15 +17,34 @@ from dindlint.source import Span
 from dindlint.topology import Topology
 
 
+class Found(NamedTuple):
+    """What a check reports, without its rule id (the engine adds it: ``finding``).
+
+    ``message`` says what is wrong and why, in one sentence; ``hint`` what to change, or None
+    when there is nothing concrete to say. ``severity`` is set only by rules whose severity
+    depends on the case (DIND103 is a warning when ``DOCKER_HOST`` is unset)."""
+
+    message: str
+    span: Span
+    related: tuple[tuple[Span, str], ...] = ()
+    severity: str | None = None
+    hint: str | None = None
+
+    def finding(self, rule_id: str) -> Finding:
+        """This record as a finding of ``rule_id``."""
+        return Finding(rule_id, *self)
+
+
 class Finding(NamedTuple):
-    """What a check reports. ``severity`` is set only by rules whose severity depends on the case
-    (RULES.md: DIND103 is a warning when ``DOCKER_HOST`` is unset)."""
+    """A finding of one rule, as the engine handles it: what a check found (``Found``) under the
+    rule id ``CHECKS`` registers the check with, or a finding of one of the engine's own rules."""
 
     rule_id: str
     message: str
     span: Span
     related: tuple[tuple[Span, str], ...] = ()
     severity: str | None = None
+    hint: str | None = None
 
 
 class Context(NamedTuple):
@@ -32,7 +52,7 @@ class Context(NamedTuple):
     topology: Topology
 
 
-Check = Callable[[Context], Iterable[Finding]]
+Check = Callable[[Context], Iterable[Found]]
 
 
 def _table() -> dict[str, Check]:
@@ -68,7 +88,7 @@ def _table() -> dict[str, Check]:
 
 def dockerfile_events(ctx: Context, kind: str) -> Iterable[tuple[IdentityEvent, Dockerfile]]:
     """Replay events of ``kind`` from every stage of every Dockerfile of the project (the
-    Dockerfile-only rules run on every stage, built by compose or not: RULES.md)."""
+    Dockerfile-only rules run on every stage, built by compose or not)."""
     from dindlint.images import replay_all_stages
 
     for dockerfile in ctx.project.dockerfiles:

@@ -1,8 +1,11 @@
 """Can this client's process connect to that socket? The verdict DIND202/301/302/303 share.
 
-connect() on a Unix socket needs write permission on the socket inode (domain-facts §1); the
-socket is ``root:GID 0660`` (§3), so a non-root process needs the socket's GID among its primary
-and supplementary GIDs, which dockerd computes as moby/sys/user does (§2): ``group_add`` adds to
+connect() on a Unix socket needs write permission on the socket inode
+(torvalds/linux@001a25088c35:net/unix/af_unix.c, ``unix_find_bsd``); the socket is
+``root:GID 0660`` (moby@b985e23:vendor/github.com/docker/go-connections/sockets/
+unix_socket_unix.go:63-71), so a non-root process needs the socket's GID among its primary and
+supplementary GIDs, which dockerd computes as moby/sys/user does (moby@b985e23:daemon/
+oci_linux.go:182-211): ``group_add`` adds to
 them, an explicit group in ``user:`` replaces the ``/etc/group`` memberships, a numeric uid with no
 passwd entry gets GID 0 and nothing else.
 """
@@ -76,7 +79,7 @@ def _grants(user: ResolvedUser, client: Client, reach: Reach) -> bool | None:
         if reach.socket.kind != "host":
             return None
         # Host socket GID unknown: a group named docker, or any group_add, is taken as access
-        # (RULES.md DIND301); so is an explicit numeric group (`user: 1001:998`), which may be
+        # (DIND301 stays silent); so is an explicit numeric group (`user: 1001:998`), which may be
         # the host's docker GID (DIND205 reports it as hard-coded). An unknown membership model
         # decides nothing.
         if "docker" in _group_names(user) or client.identity.group_add:
@@ -190,9 +193,13 @@ def _expected_gid(client: Client, reach: Reach) -> tuple[int, Span | None] | Non
     user = client.identity.resolved
     if user is not None and client.image is not None:
         docker = client.image.groups.get("docker")
-        if docker is not None and docker.gid is not None and docker.gid != reach.socket.gid:
-            if "docker" in _group_names(user) or user.gid == docker.gid:
-                return docker.gid, docker.span
+        if (
+            docker is not None
+            and docker.gid is not None
+            and docker.gid != reach.socket.gid
+            and ("docker" in _group_names(user) or user.gid == docker.gid)
+        ):
+            return docker.gid, docker.span
     for entry in client.identity.group_add:
         gid = parse_id(entry.value) if entry.known else None
         if gid is not None and gid != reach.socket.gid:
@@ -207,7 +214,7 @@ def describe_user(client: Client) -> str:
         return f"`{client.identity.spec}`"
     name = user.name or (client.identity.spec or "root").split(":", 1)[0]
     uid = "?" if user.uid is None else str(user.uid)
-    gids = [g for g in user_gids(user)]
+    gids = list(user_gids(user))
     added, _ = group_add_gids(client)
     numbers = []
     for gid in [*gids, *sorted(added)]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dindlint.checks import Context, Finding
+from dindlint.checks import Context, Found
 from dindlint.model import Mount
 from dindlint.source import Span
 from dindlint.topology import Daemon, network_names, normalise, tcp_address
 
 
-def dind_not_privileged(ctx: Context) -> Iterator[Finding]:
+def dind_not_privileged(ctx: Context) -> Iterator[Found]:
     """DIND401: Docker-in-Docker needs ``privileged: true`` (sysbox is the exception)."""
     for name, daemon in ctx.topology.daemons.items():
         service = daemon.service
@@ -23,8 +23,7 @@ def dind_not_privileged(ctx: Context) -> Iterator[Finding]:
             if service.privileged is not None
             else (service.image.span if service.image is not None else service.span)
         )
-        yield Finding(
-            "DIND401",
+        yield Found(
             f"{name} runs dockerd but is not privileged: Docker-in-Docker requires "
             "`privileged: true` (or `runtime: sysbox-runc`) to function",
             span,
@@ -43,7 +42,7 @@ def _serves(daemon: Daemon) -> str:
     return "only " + ", ".join(parts)
 
 
-def docker_host_port_mismatch(ctx: Context) -> Iterator[Finding]:
+def docker_host_port_mismatch(ctx: Context) -> Iterator[Found]:
     """DIND403: ``DOCKER_HOST=tcp://HOST:PORT`` where HOST is a daemon service that does not
     serve PORT."""
     for name, client in ctx.topology.clients.items():
@@ -61,8 +60,7 @@ def docker_host_port_mismatch(ctx: Context) -> Iterator[Finding]:
             if any(t.port == port for t in daemon.tcp):
                 continue
             span = daemon.service.image.span if daemon.service.image else daemon.service.span
-            yield Finding(
-                "DIND403",
+            yield Found(
                 f"{name} connects to `{host.value}`, but {daemon_name} serves {_serves(daemon)}"
                 f"{_why(daemon)}: the connection will be refused",
                 host.span,
@@ -88,7 +86,7 @@ def _loopback(host_ip: str | None) -> bool:
     return host_ip is not None and host_ip.startswith(_LOOPBACK)
 
 
-def dind_plaintext_tcp_published(ctx: Context) -> Iterator[Finding]:
+def dind_plaintext_tcp_published(ctx: Context) -> Iterator[Found]:
     """DIND402: a plain-TCP Docker API port published on a non-loopback address."""
     for name, daemon in ctx.topology.daemons.items():
         plain = {t.port for t in daemon.tcp or () if not t.tls}
@@ -96,12 +94,12 @@ def dind_plaintext_tcp_published(ctx: Context) -> Iterator[Finding]:
             if port.target not in plain or _loopback(port.host_ip):
                 continue
             where = port.host_ip or "all interfaces"
-            yield Finding(
-                "DIND402",
+            yield Found(
                 f"{name} serves the Docker API without TLS on {port.target} and publishes it on "
                 f"{where}: anyone who reaches this host gets unauthenticated root on the daemon "
-                "(and its privileged containers). Publish on `127.0.0.1` or turn TLS on",
+                "(and its privileged containers)",
                 port.span,
+                hint="publish on `127.0.0.1` or turn TLS on",
             )
 
 
@@ -132,7 +130,7 @@ def _mounted(path: str, mounts: tuple[Mount, ...]) -> bool:
     return any(path == m.target or path.startswith(m.target.rstrip("/") + "/") for m in mounts)
 
 
-def dind_client_certs_missing(ctx: Context) -> Iterator[Finding]:
+def dind_client_certs_missing(ctx: Context) -> Iterator[Found]:
     """DIND404: a TLS client of a DinD service without the daemon's client certificates."""
     for name, client in ctx.topology.clients.items():
         host = client.docker_host
@@ -150,29 +148,29 @@ def dind_client_certs_missing(ctx: Context) -> Iterator[Finding]:
             if cert_path is not None and cert_path.value:
                 if not cert_path.known or _mounted(cert_path.value, client.service.volumes):
                     continue
-                yield _certs_finding(
-                    name,
-                    daemon_name,
-                    cert_path.span,
-                    f"`DOCKER_CERT_PATH={cert_path.value}` is not a mounted path",
-                )
+                yield _certs_finding(name, daemon_name, cert_path.span, cert_path.value)
                 continue
             shared = {(m.type, m.source) for m in _cert_mounts(daemon)}
             if any((m.type, m.source) in shared for m in client.service.volumes):
                 continue
-            yield _certs_finding(
-                name,
-                daemon_name,
-                host.span,
-                "it neither mounts the daemon's `/certs/client` (a shared volume) "
-                "nor sets `DOCKER_CERT_PATH` to a mounted path",
-            )
+            yield _certs_finding(name, daemon_name, host.span, None)
 
 
-def _certs_finding(name: str, daemon_name: str, span: Span, why: str) -> Finding:
-    return Finding(
-        "DIND404",
-        f"{name} talks TLS to {daemon_name}, but {why}: without the client certificates the "
-        "daemon, which verifies clients (`--tlsverify`), refuses the connection",
+def _certs_finding(name: str, daemon_name: str, span: Span, cert_path: str | None) -> Found:
+    """DIND404 for a client without certificates: ``cert_path`` is its ``DOCKER_CERT_PATH``,
+    which no mount provides, or None when it neither sets one nor mounts the daemon's."""
+    refused = "the daemon, which verifies clients (`--tlsverify`), refuses the connection"
+    if cert_path is None:
+        return Found(
+            f"{name} talks TLS to {daemon_name} without the client certificates: {refused}",
+            span,
+            hint="mount the daemon's `/certs/client` (a shared volume), or set "
+            "`DOCKER_CERT_PATH` to a mounted path",
+        )
+    return Found(
+        f"{name} talks TLS to {daemon_name}, but `DOCKER_CERT_PATH={cert_path}` is not a mounted "
+        f"path: without the client certificates {refused}",
         span,
+        hint="mount the daemon's `/certs/client` (a shared volume) there, or set "
+        "`DOCKER_CERT_PATH` to a mounted path",
     )

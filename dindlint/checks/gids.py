@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from dindlint.checks import Context, Finding, dockerfile_events
+from dindlint.checks import Context, Found, dockerfile_events
 from dindlint.checks.access import (
     GID_MISMATCH,
     describe_user,
@@ -15,14 +15,16 @@ from dindlint.checks.access import (
 )
 from dindlint.images import identity_for_build, replay_all_stages
 from dindlint.model import Dockerfile, parse_id
+from dindlint.source import Span
+from dindlint.topology import Client
 
 
-def auto_assigned_docker_gid(ctx: Context) -> Iterator[Finding]:
+def auto_assigned_docker_gid(ctx: Context) -> Iterator[Found]:
     """DIND201: a `docker` group created without an explicit GID."""
     for dockerfile in ctx.project.dockerfiles:
         if _realigns_at_runtime(ctx, dockerfile):
             continue
-        hint = _known_socket_gid(ctx, dockerfile.path)
+        known = _known_socket_gid(ctx, dockerfile.path)
         for event in replay_all_stages(dockerfile):
             if event.kind != "group-created" or event.detail.get("name") != "docker":
                 continue
@@ -37,9 +39,10 @@ def auto_assigned_docker_gid(ctx: Context) -> Iterator[Finding]:
                 f"{how} group `docker` without a GID, so it gets whatever GID is free at "
                 "build time; it will not reliably match the socket's group"
             )
-            if hint is not None:
-                message += f"; the socket this image reaches belongs to GID {hint[0]} ({hint[1]})"
-            yield Finding("DIND201", message, event.span)
+            hint = None
+            if known is not None:
+                hint = f"give it the GID of the socket this image reaches: {known[0]} ({known[1]})"
+            yield Found(message, event.span, hint=hint)
 
 
 def _realigns_at_runtime(ctx: Context, dockerfile: Dockerfile) -> bool:
@@ -64,7 +67,7 @@ def _known_socket_gid(ctx: Context, path: Path) -> tuple[int, str] | None:
     return None
 
 
-def docker_gid_mismatch(ctx: Context) -> Iterator[Finding]:
+def docker_gid_mismatch(ctx: Context) -> Iterator[Found]:
     """DIND202: the client expects access through a GID that is not the socket's."""
     for name, client in ctx.topology.clients.items():
         for reach in distinct_sockets(client.reaches):
@@ -76,8 +79,7 @@ def docker_gid_mismatch(ctx: Context) -> Iterator[Finding]:
             related = [(reach.carrier, f"the socket lands at {reach.path}")]
             if socket.span is not None:
                 related.append((socket.span, f"socket group decided here ({socket.provenance})"))
-            yield Finding(
-                "DIND202",
+            yield Found(
                 f"{name} runs as {describe_user(client)} and expects socket access through GID "
                 f"{result.wrong_gid}, but {reach.path} belongs to {socket_owner(reach)}: "
                 "connect() fails with `permission denied`",
@@ -86,7 +88,7 @@ def docker_gid_mismatch(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def id_or_name_in_use(ctx: Context) -> Iterator[Finding]:
+def id_or_name_in_use(ctx: Context) -> Iterator[Found]:
     """DIND203: a group or user created with a name or id that is already taken."""
     for event, _ in dockerfile_events(ctx, "id-in-use"):
         if event.detail.get("conditional") == "true":
@@ -100,8 +102,7 @@ def id_or_name_in_use(ctx: Context) -> Iterator[Finding]:
             taken = f"{what} {value} already belongs to {owner} `{holder}` ({origin})"
         else:
             taken = f"{what} `{value}` already exists ({origin})"
-        yield Finding(
-            "DIND203",
+        yield Found(
             f"`{command}` fails here: {taken}, so the build stops",
             event.span,
         )
@@ -113,7 +114,7 @@ def _short(where: str) -> str:
     return f"created at {Path(path).name}:{line}" if path else where
 
 
-def group_add_by_name(ctx: Context) -> Iterator[Finding]:
+def group_add_by_name(ctx: Context) -> Iterator[Found]:
     """DIND204: ``group_add`` by name resolves in the container's /etc/group, not the host's."""
     compose = ctx.project.compose
     if compose is None:
@@ -124,8 +125,7 @@ def group_add_by_name(ctx: Context) -> Iterator[Finding]:
             if not entry.known or entry.interpolated or parse_id(entry.value) is not None:
                 continue
             if image is not None and image.base_known and entry.value not in image.groups:
-                yield Finding(
-                    "DIND204",
+                yield Found(
                     f"`group_add: {entry.value}` names a group that {image.description} does not "
                     f"have: the container fails to start (`unable to find group {entry.value}`)",
                     entry.span,
@@ -140,16 +140,16 @@ def group_add_by_name(ctx: Context) -> Iterator[Finding]:
                     if known is not None and known.gid is not None and image
                     else ""
                 )
-                yield Finding(
-                    "DIND204",
+                yield Found(
                     f"`group_add: {entry.value}` is resolved in the container's `/etc/group`"
                     f"{inside}, not the host's: it grants the socket only if that GID happens to "
-                    "be the socket's; give the GID as a number",
+                    "be the socket's",
                     entry.span,
+                    hint="give the GID as a number",
                 )
 
 
-def hardcoded_host_docker_gid(ctx: Context) -> Iterator[Finding]:
+def hardcoded_host_docker_gid(ctx: Context) -> Iterator[Found]:
     """DIND205: a client of the host socket relies on a literal docker GID."""
     for name, client in ctx.topology.clients.items():
         if not any(r.socket.kind == "host" for r in client.reaches):
@@ -157,18 +157,17 @@ def hardcoded_host_docker_gid(ctx: Context) -> Iterator[Finding]:
         if not _known_non_root(client):
             continue
         for span, what in _literal_gids(client):
-            yield Finding(
-                "DIND205",
+            yield Found(
                 f"{name} reaches the host's socket through the literal GID {what}; the docker "
-                "GID differs between hosts, so this works only where it happens to match. Use "
-                '`group_add: ["${DOCKER_GID:?set DOCKER_GID}"]` filled from '
-                "`stat -c %g /var/run/docker.sock`",
+                "GID differs between hosts, so this works only where it happens to match",
                 span,
+                hint='use `group_add: ["${DOCKER_GID:?set DOCKER_GID}"]` filled from '
+                "`stat -c %g /var/run/docker.sock`",
             )
             break  # one finding per client
 
 
-def _known_non_root(client) -> bool:  # type: ignore[no-untyped-def]
+def _known_non_root(client: Client) -> bool:
     """The process is known not to run as uid 0 (a numeric `user:` says so even when the image
     is not modelled)."""
     resolved = client.identity.resolved
@@ -178,7 +177,7 @@ def _known_non_root(client) -> bool:  # type: ignore[no-untyped-def]
     return parse_id(user) not in (None, 0)
 
 
-def _literal_gids(client):  # type: ignore[no-untyped-def]
+def _literal_gids(client: Client) -> Iterator[tuple[Span, str]]:
     for entry in client.identity.group_add:
         if entry.known and not entry.interpolated and parse_id(entry.value) is not None:
             yield entry.span, entry.value

@@ -5,28 +5,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dindlint.checks import Context, Finding
+from dindlint.checks import Context, Found
 from dindlint.checks.sockets import is_vm_socket_bind
 from dindlint.model import parse_id
 from dindlint.source import Span
 from dindlint.topology import HOST_SOCKET_ANCESTORS, HOST_SOCKET_DIRS, HOST_SOCKETS
 
 
-def _loader_problems(ctx: Context, rule_id: str) -> Iterator[Finding]:
+def _loader_problems(ctx: Context, rule_id: str) -> Iterator[Found]:
     problems = list(ctx.project.compose.problems) if ctx.project.compose else []
     for dockerfile in ctx.project.dockerfiles:
         problems.extend(dockerfile.problems)
     for problem in problems:
         if problem.rule_id == rule_id:
-            yield Finding(rule_id, problem.message, problem.span)
+            yield Found(problem.message, problem.span)
 
 
-def syntax_error(ctx: Context) -> Iterator[Finding]:
+def syntax_error(ctx: Context) -> Iterator[Found]:
     """DIND001: a compose file or Dockerfile cannot be parsed."""
     yield from _loader_problems(ctx, "DIND001")
 
 
-def invalid_compose(ctx: Context) -> Iterator[Finding]:
+def invalid_compose(ctx: Context) -> Iterator[Found]:
     """DIND002: the structure the analysis reads is malformed."""
     yield from _loader_problems(ctx, "DIND002")
 
@@ -35,7 +35,7 @@ def _names_socket(text: str) -> bool:
     return text.endswith(".sock") or text in HOST_SOCKET_DIRS or text in HOST_SOCKETS
 
 
-def unresolved_reference(ctx: Context) -> Iterator[Finding]:
+def unresolved_reference(ctx: Context) -> Iterator[Found]:
     """DIND003: a missing file, or a variable with no value that decides a socket question."""
     yield from _loader_problems(ctx, "DIND003")
     compose = ctx.project.compose
@@ -73,7 +73,7 @@ def unresolved_reference(ctx: Context) -> Iterator[Finding]:
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _unset(names: tuple[str, ...], span: Span, skipped: str) -> Iterator[Finding]:
+def _unset(names: tuple[str, ...], span: Span, skipped: str) -> Iterator[Found]:
     """DIND003 for unset variables. Text compose rejects outright (``$(...)``) is DIND002's
     finding already: one finding per cause."""
     variables = [n for n in names if _VARIABLE.match(n)]
@@ -81,13 +81,13 @@ def _unset(names: tuple[str, ...], span: Span, skipped: str) -> Iterator[Finding
         return
     listed = ", ".join(f"`{n}`" for n in variables)
     subject = f"Variable {listed} has" if len(variables) == 1 else f"Variables {listed} have"
-    yield Finding("DIND003", f"{subject} no value and no default here; skipped: {skipped}", span)
+    yield Found(f"{subject} no value and no default here; skipped: {skipped}", span)
 
 
 _ARG_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def _unset_build_arg_gid(ctx: Context, service: str) -> Iterator[Finding]:
+def _unset_build_arg_gid(ctx: Context, service: str) -> Iterator[Found]:
     """A `docker` group whose GID is a build arg with no value: the GID is unknown."""
     image = ctx.topology.images.get(service)
     if image is None:

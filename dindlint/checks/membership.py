@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dindlint.checks import Context, Finding, dockerfile_events
+from dindlint.checks import Context, Found, dockerfile_events
 from dindlint.checks.access import (
     EXPLICIT_GROUP,
     NO_PASSWD_ENTRY,
@@ -44,7 +44,7 @@ def _where(client: Client, reach: Reach) -> tuple[Span, tuple[tuple[Span, str], 
     return primary, tuple(related)
 
 
-def user_cannot_access_socket(ctx: Context) -> Iterator[Finding]:
+def user_cannot_access_socket(ctx: Context) -> Iterator[Found]:
     """DIND301: a non-root client user with none of the socket's groups."""
     for name, client, reach in _denials(ctx, NOT_MEMBER):
         span, related = _where(client, reach)
@@ -52,42 +52,41 @@ def user_cannot_access_socket(ctx: Context) -> Iterator[Finding]:
             message = (
                 f"{name} runs as {describe_user(client)}: no group named `docker` and no "
                 f"`group_add`, so connect() to {reach.path} (the host's socket, "
-                "`root:<docker gid> 0660`) fails with `permission denied`; add "
-                '`group_add: ["${DOCKER_GID:?set DOCKER_GID}"]`'
+                "`root:<docker gid> 0660`) fails with `permission denied`"
             )
+            hint = 'add `group_add: ["${DOCKER_GID:?set DOCKER_GID}"]`'
         else:
             gid = reach.socket.gid
             message = (
                 f"{name} runs as {describe_user(client)}, but {reach.path} in this "
                 f"container belongs to {socket_owner(reach)}: connect() fails with "
-                f'`permission denied`; add `group_add: ["{gid}"]`'
+                "`permission denied`"
             )
-        yield Finding("DIND301", message, span, related)
+            hint = f'add `group_add: ["{gid}"]`'
+        yield Found(message, span, related, hint=hint)
 
 
-def explicit_group_drops_membership(ctx: Context) -> Iterator[Finding]:
+def explicit_group_drops_membership(ctx: Context) -> Iterator[Found]:
     """DIND302: ``user: NAME:GROUP`` keeps only that group."""
     for name, client, reach in _denials(ctx, EXPLICIT_GROUP):
         span, related = _where(client, reach)
         span = client.identity.spec_span or span
-        yield Finding(
-            "DIND302",
+        yield Found(
             f"{name} runs as `{client.identity.spec}`: with an explicit group the process gets "
             f"only that group ({describe_user(client)}), so the `/etc/group` membership that "
-            f"grants access to {reach.path} is dropped; use the user alone, or add the socket's "
-            "group with `group_add`",
+            f"grants access to {reach.path} is dropped",
             span,
             related,
+            hint="use the user alone, or add the socket's group with `group_add`",
         )
 
 
-def numeric_user_without_passwd_entry(ctx: Context) -> Iterator[Finding]:
+def numeric_user_without_passwd_entry(ctx: Context) -> Iterator[Found]:
     """DIND303: ``user: "N"`` with no passwd entry gets GID 0 and no supplementary groups."""
     for name, client, reach in _denials(ctx, NO_PASSWD_ENTRY):
         span, related = _where(client, reach)
         image = client.image.description if client.image else "the image"
-        yield Finding(
-            "DIND303",
+        yield Found(
             f"{name} runs as uid {client.identity.spec}, which has no entry in the passwd file "
             f"of {image}: the process gets primary GID 0 and no supplementary groups, so the "
             f"image's group membership for {reach.path} does not apply",
@@ -96,17 +95,17 @@ def numeric_user_without_passwd_entry(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def usermod_replaces_groups(ctx: Context) -> Iterator[Finding]:
+def usermod_replaces_groups(ctx: Context) -> Iterator[Found]:
     """DIND304: ``usermod -G LIST USER`` without ``-a`` replaces every supplementary group."""
     for event, _ in dockerfile_events(ctx, "usermod-replaces"):
         user, groups = event.detail.get("user", "?"), event.detail.get("groups", "")
         removed = event.detail.get("removed", "")
         lost = f"; here it drops {user} from {_listed(removed)}" if removed else ""
-        yield Finding(
-            "DIND304",
+        yield Found(
             f"`usermod -G {groups} {user}` without `-a` replaces {user}'s supplementary groups "
-            f"with `{groups}` instead of adding to them{lost}; use `usermod -aG {groups} {user}`",
+            f"with `{groups}` instead of adding to them{lost}",
             event.span,
+            hint=f"use `usermod -aG {groups} {user}`",
         )
 
 
@@ -114,19 +113,19 @@ def _listed(names: str) -> str:
     return ", ".join(f"`{n}`" for n in names.split(",") if n)
 
 
-def busybox_adduser_ignores_group(ctx: Context) -> Iterator[Finding]:
+def busybox_adduser_ignores_group(ctx: Context) -> Iterator[Found]:
     """DIND305: busybox ``adduser -D app docker`` silently ignores the group argument."""
     for event, _ in dockerfile_events(ctx, "busybox-adduser-ignores-group"):
         user, group = event.detail.get("user", "?"), event.detail.get("group", "?")
-        yield Finding(
-            "DIND305",
+        yield Found(
             f"busybox `adduser` ignores the group argument `{group}` when any option is given: "
-            f"{user} is created but not added to {group}; add `addgroup {user} {group}` after it",
+            f"{user} is created but not added to {group}",
             event.span,
+            hint=f"add `addgroup {user} {group}` after it",
         )
 
 
-def unknown_group_or_user(ctx: Context) -> Iterator[Finding]:
+def unknown_group_or_user(ctx: Context) -> Iterator[Found]:
     """DIND306: a user or group referenced before it exists (on a known base image)."""
     by_line: dict[Span, list[IdentityEvent]] = {}
     for event, _ in dockerfile_events(ctx, "unknown-group-or-user"):
@@ -141,12 +140,11 @@ def unknown_group_or_user(ctx: Context) -> Iterator[Finding]:
         if command == "USER":
             what = events[0].detail.get("what", "user")
             effect = f"the container will not start (`unable to find {what}`)"
-        elif command.startswith("COPY") or command.startswith("ADD") or "chown" in command:
+        elif command.startswith(("COPY", "ADD")) or "chown" in command:
             effect = "the build fails there"
         else:
             effect = f"`{command}` fails and the build stops there"
-        yield Finding(
-            "DIND306",
+        yield Found(
             f"{missing} {verb} not exist at this point of the build; {effect}",
             span,
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dindlint.checks import Context, Finding
-from dindlint.model import Mount
+from dindlint.checks import Context, Found
+from dindlint.model import Mount, Service
+from dindlint.source import Span
 from dindlint.topology import (
     DEFAULT_SOCKET,
     Reach,
@@ -16,7 +17,7 @@ from dindlint.topology import (
     tcp_address,
 )
 
-# Filtering proxies: the proxy is the mitigation, its own socket mount is expected (RULES.md).
+# Filtering proxies: the proxy is the mitigation, its own socket mount is expected (DIND101).
 SOCKET_PROXY_IMAGES = (
     "tecnativa/docker-socket-proxy",
     "linuxserver/socket-proxy",
@@ -35,7 +36,7 @@ def _is_socket_proxy(image: str | None) -> bool:
     return any(repository == p or repository.endswith("/" + p) for p in SOCKET_PROXY_IMAGES)
 
 
-def readonly_socket_mount(ctx: Context) -> Iterator[Finding]:
+def readonly_socket_mount(ctx: Context) -> Iterator[Found]:
     """DIND101: `:ro` on a socket or the folder that holds it is no protection."""
     for name, client in ctx.topology.clients.items():
         image = client.service.image.value if client.service.image else None
@@ -43,15 +44,13 @@ def readonly_socket_mount(ctx: Context) -> Iterator[Finding]:
             continue
         for reach in client.reaches:
             if reach.read_only and reach.holds_socket:
-                yield Finding(
-                    "DIND101",
+                yield Found(
                     f"{name} mounts {_what(reach)} read-only, but `:ro` does not restrict the "
-                    "Docker API: connect() needs only write permission on the socket inode, "
-                    "which a read-only mount does not remove. It neither protects the daemon nor "
-                    "causes `permission denied`; for read-only API access use a filtering socket "
-                    "proxy",
+                    "Docker API (connect() needs only write permission on the socket inode): it "
+                    "neither protects the daemon nor causes `permission denied`",
                     reach.read_only_span or reach.carrier,
                     _daemon_related(reach),
+                    hint="for read-only API access, use a filtering socket proxy",
                 )
 
 
@@ -61,21 +60,20 @@ def _what(reach: Reach) -> str:
     return f"the socket of {reach.socket.daemon} ({reach.via}, socket at {reach.path})"
 
 
-def _daemon_related(reach: Reach) -> tuple:  # type: ignore[type-arg]
+def _daemon_related(reach: Reach) -> tuple[tuple[Span, str], ...]:
     if reach.socket.span is None:
         return ()
     return ((reach.socket.span, f"socket provided by {reach.socket.daemon or 'the host'}"),)
 
 
-def host_socket_mount(ctx: Context) -> Iterator[Finding]:
+def host_socket_mount(ctx: Context) -> Iterator[Found]:
     """DIND102: the host's socket (or a folder above it) in a container, or use_api_socket."""
     compose = ctx.project.compose
     if compose is None:
         return
     for name, service in sorted(compose.services.items()):
         if service.use_api_socket is not None and service.use_api_socket.value:
-            yield Finding(
-                "DIND102",
+            yield Found(
                 f"{name} sets `use_api_socket: true`: compose mounts the engine's API socket and "
                 "the user's registry credentials into the container; control of the daemon is "
                 "root on the host",
@@ -92,15 +90,14 @@ def host_socket_mount(ctx: Context) -> Iterator[Finding]:
                 if reach.holds_socket and normalise(mount.source) == reach.socket.path
                 else f"`{normalise(mount.source)}`, which holds the host's Docker socket"
             )
-            yield Finding(
-                "DIND102",
+            yield Found(
                 f"{name} bind-mounts {what}: whoever controls this container controls the host's "
                 "Docker daemon, which is root on the host",
                 mount.span,
             )
 
 
-def docker_host_unreachable(ctx: Context) -> Iterator[Finding]:
+def docker_host_unreachable(ctx: Context) -> Iterator[Found]:
     """DIND103: DOCKER_HOST names a Unix socket no mount provides, or the socket lands
     elsewhere."""
     for name, client in ctx.topology.clients.items():
@@ -121,23 +118,21 @@ def docker_host_unreachable(ctx: Context) -> Iterator[Finding]:
         daemon_reaches = [r for r in client.reaches if r.socket.kind == "daemon"]
         if daemon_reaches:
             reach = daemon_reaches[0]
-            yield Finding(
-                "DIND103",
+            yield Found(
                 f"{name} sets `DOCKER_HOST={host.value}`, but the socket of "
                 f"{reach.socket.daemon} lands at {reach.path} in this container ({reach.via})",
                 host.span,
                 ((reach.carrier, "the socket lands here"),),
             )
         elif not _covered_by_mount(service, path):
-            yield Finding(
-                "DIND103",
+            yield Found(
                 f"{name} sets `DOCKER_HOST={host.value}`, but no volume or bind of {name} "
                 f"provides a socket at {path}: the client will find nothing to connect to",
                 host.span,
             )
 
 
-def _covered_by_mount(service, path: str) -> bool:  # type: ignore[no-untyped-def]
+def _covered_by_mount(service: Service, path: str) -> bool:
     """Some mount (or volumes_from) puts something at ``path`` or a folder above it."""
     if service.volumes_from:
         return True
@@ -149,16 +144,16 @@ def _covered_by_mount(service, path: str) -> bool:  # type: ignore[no-untyped-de
     return False
 
 
-def _default_path_missed(name: str, reaches: tuple[Reach, ...]) -> Iterator[Finding]:
-    """DOCKER_HOST unset: clients look at /var/run/docker.sock (domain-facts §8)."""
+def _default_path_missed(name: str, reaches: tuple[Reach, ...]) -> Iterator[Found]:
+    """DOCKER_HOST unset: clients look at /var/run/docker.sock (moby@b985e23:
+    client/client_unix.go:13)."""
     daemon_reaches = [r for r in reaches if r.socket.kind == "daemon"]
     if not daemon_reaches:
         return
     if any(same_run_dir(r.path) == same_run_dir(DEFAULT_SOCKET) for r in reaches):
         return
     reach = daemon_reaches[0]
-    yield Finding(
-        "DIND103",
+    yield Found(
         f"the socket of {reach.socket.daemon} lands at {reach.path} in {name} ({reach.via}), "
         f"but `DOCKER_HOST` is unset, so Docker clients look for {DEFAULT_SOCKET}",
         reach.carrier,
@@ -166,7 +161,7 @@ def _default_path_missed(name: str, reaches: tuple[Reach, ...]) -> Iterator[Find
     )
 
 
-def socket_source_is_named_volume(ctx: Context) -> Iterator[Finding]:
+def socket_source_is_named_volume(ctx: Context) -> Iterator[Found]:
     """DIND105: `docker.sock:/var/run/docker.sock` mounts a named volume, not the socket."""
     compose = ctx.project.compose
     if compose is None:
@@ -176,17 +171,16 @@ def socket_source_is_named_volume(ctx: Context) -> Iterator[Finding]:
             if not (mount.short_syntax and mount.type == "volume" and mount.source):
                 continue
             if mount.source.endswith(".sock") or "docker.sock" in mount.source:
-                yield Finding(
-                    "DIND105",
+                yield Found(
                     f"`{mount.source}` does not start with `/`, `.` or `~`, so compose mounts a "
-                    f"named volume called `{mount.source}` at {mount.target}, not a socket; "
-                    "write the absolute path, e.g. `/var/run/docker.sock`",
+                    f"named volume called `{mount.source}` at {mount.target}, not a socket",
                     mount.span,
+                    hint="write the absolute path, e.g. `/var/run/docker.sock`",
                 )
 
 
 # Docker Desktop and Colima host-side socket paths: bind sources resolve inside the VM
-# (domain-facts §8), so these paths do not exist where the bind is made.
+# (docker/for-mac#7382, abiosoft/colima#382), so these paths do not exist where the bind is made.
 _VM_SOCKET = re.compile(
     r"(^|/)\.docker/run/docker\.sock$|(^|/)(\.config/)?\.?colima/([^/]+/)?"
     r"docker\.sock$"
@@ -201,7 +195,7 @@ def is_vm_socket_bind(mount: Mount) -> bool:
     return set(mount.unresolved) <= {"HOME"}
 
 
-def vm_host_socket_path(ctx: Context) -> Iterator[Finding]:
+def vm_host_socket_path(ctx: Context) -> Iterator[Found]:
     """DIND106: a Docker Desktop or Colima host-side socket path as a bind source."""
     compose = ctx.project.compose
     if compose is None:
@@ -210,43 +204,49 @@ def vm_host_socket_path(ctx: Context) -> Iterator[Finding]:
         for mount in service.volumes:
             if is_vm_socket_bind(mount):
                 written = mount.source if not mount.unresolved else f"$HOME{mount.source}"
-                yield Finding(
-                    "DIND106",
+                yield Found(
                     f"{name} binds `{written}`, the host-side socket path of Docker Desktop or "
-                    "Colima; bind sources are resolved inside their VM, not on your machine, so "
-                    "this does not mount the daemon's socket. Bind `/var/run/docker.sock` (the "
-                    "VM's socket) instead",
+                    "Colima: bind sources are resolved inside their VM, not on your machine, so "
+                    "this does not mount the daemon's socket",
                     mount.span,
+                    hint="bind `/var/run/docker.sock` (the VM's socket) instead",
                 )
 
 
 _SCHEMES = ("unix", "tcp", "ssh", "npipe", "http", "https")
 
 
-def _docker_host_problem(value: str) -> str | None:
-    """What is wrong with a DOCKER_HOST value and what clients do with it (domain-facts §8)."""
+def _docker_host_problem(value: str) -> tuple[str, str | None] | None:
+    """What is wrong with a DOCKER_HOST value and what clients do with it (moby@b985e23:
+    client/client.go:380-400; docker/docker-py@afc6d1e:docker/utils/utils.py:237-306)."""
     scheme, sep, rest = value.partition("://")
     if not sep:
         return (
-            "has no scheme (`unix://`, `tcp://`, `ssh://`, `npipe://`); the Docker CLI "
-            "fails with `unable to parse docker host`"
+            (
+                "has no scheme (`unix://`, `tcp://`, `ssh://`, `npipe://`); the Docker CLI "
+                "fails with `unable to parse docker host`"
+            ),
+            None,
         )
     if scheme.lower() not in _SCHEMES:
-        return f"has an unknown scheme `{scheme}://`; no Docker client connects through it"
+        return f"has an unknown scheme `{scheme}://`; no Docker client connects through it", None
     if scheme == "unix" and not rest.startswith("/"):
         return (
-            f"names a relative socket path (`unix://` followed by `{rest}`): clients look "
-            f"for it relative to their working directory; write `unix:///{rest}`"
+            (
+                f"names a relative socket path (`unix://` followed by `{rest}`): clients look "
+                "for it relative to their working directory"
+            ),
+            f"write `unix:///{rest}`",
         )
     if scheme == "tcp" and tcp_address(value)[1] is None:
         return (
-            "has no port; the Docker SDK for Python rejects it (`port is required`): write "
-            "`tcp://HOST:2376` (TLS) or `tcp://HOST:2375`"
+            "has no port; the Docker SDK for Python rejects it (`port is required`)",
+            "write `tcp://HOST:2376` (TLS) or `tcp://HOST:2375`",
         )
     return None
 
 
-def invalid_docker_host(ctx: Context) -> Iterator[Finding]:
+def invalid_docker_host(ctx: Context) -> Iterator[Found]:
     """DIND108: a ``DOCKER_HOST`` that no Docker client can parse."""
     compose = ctx.project.compose
     if compose is None:
@@ -257,8 +257,7 @@ def invalid_docker_host(ctx: Context) -> Iterator[Finding]:
             continue
         problem = _docker_host_problem(host.value)
         if problem is not None:
-            yield Finding(
-                "DIND108",
-                f"{name} sets `DOCKER_HOST={host.value}`, which {problem}",
-                host.span,
+            what, hint = problem
+            yield Found(
+                f"{name} sets `DOCKER_HOST={host.value}`, which {what}", host.span, hint=hint
             )

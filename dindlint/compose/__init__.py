@@ -1,4 +1,4 @@
-"""Compose loader: files + overrides + ``.env`` → one ``ComposeProject`` (DESIGN.md stages 2/3).
+"""Compose loader: files + overrides + ``.env`` → one ``ComposeProject`` (stages load and model).
 
 Pipeline per file: compose (ruamel composer, spans kept) → interpolate values (per file, before
 merge, as compose-go does) → resolve ``extends`` inside that file → merge into the project.
@@ -12,6 +12,7 @@ import os.path
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 from dindlint.compose.build_model import ModelBuilder
 from dindlint.compose.envfile import load_env_file
@@ -78,7 +79,7 @@ def is_compose_document(path: Path) -> bool:
         if is_too_deep(text):
             return False
         node = make_yaml().compose(text)
-    except Exception:  # any parser failure just means "not a compose document"
+    except Exception:  # noqa: BLE001 - any parser failure just means "not a compose document"
         return False
     if node is None or type(node).__name__ != "MappingNode":
         return False
@@ -86,6 +87,11 @@ def is_compose_document(path: Path) -> bool:
         if getattr(key, "value", None) == "services":
             return type(value).__name__ == "MappingNode"
     return False
+
+
+# The run memo's entry for an ``include``: each load of it, with the include targets that load
+# looked up for cycles and those of them that were on its include stack (``_included_project``).
+_IncludeLoads = list[tuple[frozenset[Path], frozenset[Path], ComposeProject]]
 
 
 class _ProjectLoader:
@@ -352,25 +358,27 @@ class _ProjectLoader:
         memo = run_memo()
         key = (
             "compose-include",
-            tuple(files),
-            tuple(env_files) if env_files is not None else None,
-            project_dir,
-            tuple(sorted(self.environ.items())),
+            (
+                tuple(files),
+                tuple(env_files) if env_files is not None else None,
+                project_dir,
+                tuple(sorted(self.environ.items())),
+            ),
         )
         loaded = memo.get(key) if memo is not None else None
         if isinstance(loaded, list):
             for checked, met, project in loaded:
                 if checked.intersection(stack) == met:
                     self.cycle_checked |= checked
-                    return project  # type: ignore[no-any-return]
+                    return project
         sub = _ProjectLoader(self.environ, stack)
         project = sub.load(files, env_files, project_dir)
         checked = frozenset(sub.cycle_checked)
         self.cycle_checked |= checked
         if memo is not None:
-            memo.setdefault(key, []).append(  # type: ignore[union-attr]
-                (checked, checked.intersection(stack), project)
-            )
+            # the run memo holds objects of every kind; under this key, only the list made here
+            loads = cast(_IncludeLoads, memo.setdefault(key, []))
+            loads.append((checked, checked.intersection(stack), project))
         return project
 
     def _include_spec(

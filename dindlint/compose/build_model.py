@@ -133,7 +133,7 @@ class ModelBuilder:
             self._bad(node.span, f"`{field}` must be a mapping or a list")
             return {}
         result: dict[str, Located[str | None]] = {}
-        for key, (key_span, value) in node.entries.items():
+        for key, (_, value) in node.entries.items():
             if isinstance(value, YScalar) and value.is_null and key in self.env:
                 # `- KEY` / `KEY:` is resolved like compose-go does (resolveEnvironment)
                 result[key] = Located(self.env[key], value.span, (), True)
@@ -170,7 +170,7 @@ class ModelBuilder:
         if not isinstance(node, YMap):
             return ()  # list form (or absent): no aliases
         aliases: list[str] = []
-        for _, (_, net) in node.entries.items():
+        for _, net in node.entries.values():
             if not isinstance(net, YMap):
                 continue
             items = net.get("aliases")
@@ -362,7 +362,7 @@ class ModelBuilder:
         if _URL.match(raw):
             return None  # remote context: nothing on disk to analyse
         if raw.startswith("~"):
-            # the home directory differs per machine; lint results must not (DESIGN.md)
+            # the home directory differs per machine; lint results must not
             self.problems.append(
                 Problem(
                     "DIND003",

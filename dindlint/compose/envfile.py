@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
+from typing import cast
 
 from dindlint.compose.interpolate import interpolate
 from dindlint.model import expansion_limit, too_long_message
@@ -33,7 +34,9 @@ def parse_env_text(
     """Parse dotenv ``text``; malformed lines give DIND002 and are skipped."""
     result: dict[str, str] = {}
     unknown: set[str] = set()  # keys whose value is over the cap, or uses one that is
-    lookup = ChainMap(environ, result)  # the environment wins over the file's earlier keys
+    # the environment wins over the file's earlier keys; read only (ChainMap's type asks for
+    # mutable maps because it writes to the first one)
+    lookup = ChainMap(cast("MutableMapping[str, str]", environ), result)
     lines = split_lines(text)  # as positions are counted everywhere (source.split_lines)
     i = 0
     while i < len(lines):

@@ -1,4 +1,5 @@
-"""Merging located trees the way compose-go merges files (13-merge.md; domain-facts §9, Merging).
+"""Merging located trees the way compose-go merges files (compose-spec 13-merge.md; compose-go
+override/merge.go:74-103, uncity.go:31-108).
 
 * mappings merge key by key, the later value wins for scalars, sequences are appended;
 * ``services.*.volumes`` is unique by target: a later entry with the same target replaces the

@@ -1,4 +1,4 @@
-"""Volume specs as compose-go ``format/volume.go`` parses them (domain-facts §9, Volumes).
+"""Volume specs as compose-go ``format/volume.go`` parses them (compose-go@e70e961).
 
 Short syntax ``SOURCE:TARGET[:MODE]``: colons split the fields, except the colon right after a
 single letter (a Windows drive, ``C:\\x``); a fourth field is "too many colons"; one field is an
@@ -48,7 +48,8 @@ def parse_short(spec: str) -> ShortVolume:
         raise VolumeSpecError("empty section between colons")
     if len(fields) == 1:
         return ShortVolume(None, fields[0][0], False, None)
-    read_only, ro_offset, options = False, None, ()
+    read_only, ro_offset = False, None
+    options: tuple[str, ...] = ()
     if len(fields) == 3:
         read_only, ro_offset, options = _modes(*fields[2])
     return ShortVolume(fields[0][0], fields[1][0], read_only, ro_offset, options)
@@ -77,7 +78,7 @@ def normalize_path(path: str) -> str:
     """Fold ``//``, ``.``, ``..`` and trailing slashes of a POSIX path.
 
     posixpath.normpath keeps exactly two leading slashes (POSIX allows them to mean something
-    else); Linux does not, and `//var/run/docker.sock` is the host socket (RULES.md).
+    else); Linux does not, and `//var/run/docker.sock` is the host socket.
     """
     if not path:
         return path

@@ -13,7 +13,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -81,7 +81,7 @@ class YMap:
         return entry[0] if entry else self.span
 
 
-YNode = Union[YScalar, YSeq, YMap]
+YNode = YScalar | YSeq | YMap
 
 
 @dataclass(eq=False, repr=False)
@@ -94,13 +94,13 @@ class ParsedFile:
 
 
 def make_yaml(pure: bool = False) -> YAML:
-    """A safe composer, on the C parser when ``ruamel.yaml.clib`` is installed (DESIGN.md, load).
+    """A safe composer, on the C parser when ``ruamel.yaml.clib`` is installed (ADR 001).
 
     ruamel falls back to its pure-Python parser by itself when the C one is missing; the
     ``except`` covers builds where asking for it fails outright."""
     try:
         return YAML(typ="safe", pure=pure)
-    except Exception:  # pragma: no cover - no C extension on this interpreter
+    except Exception:  # noqa: BLE001 - no C extension here, however it fails  # pragma: no cover
         return YAML(typ="safe", pure=True)
 
 
@@ -150,6 +150,7 @@ def parse_text(path: Path, text: str, problems: list[Problem], *, pure: bool = F
     nothing (compose refuses the whole file)."""
     result = ParsedFile(path)
     placeholder = None
+    raw_docs: list[Any] | None
     try:
         if pure:
             raw_docs = _compose_all(text, pure=True)

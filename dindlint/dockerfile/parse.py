@@ -1,4 +1,4 @@
-"""Load a Dockerfile into the immutable model (DESIGN.md, stage "load").
+"""Load a Dockerfile into the immutable model (the "load" stage).
 
 The physical lines are grouped into instructions in one pass, the way dockerfile-parse 2.0.1
 groups them (``_Grouper``; the library itself was quadratic on a long continued instruction and
@@ -268,7 +268,7 @@ def _instruction_source(
     lengths = [len(part) for part in parts]
     rows = chain.from_iterable(map(repeat, [i + 1 for i in kept], lengths))
     columns = chain.from_iterable(map(range, repeat(1), [n + 1 for n in lengths]))
-    pos = list(islice(zip(rows, columns), value_start, value_end))
+    pos = list(islice(zip(rows, columns, strict=True), value_start, value_end))
     return match.group().upper(), Source(text[value_start:value_end], pos)
 
 
@@ -365,7 +365,7 @@ class _Loader:
     # -- stages -------------------------------------------------------------------------------
 
     def open_stage(self, raw: _Raw) -> _OpenStage:
-        flags, rest = _split_flags(raw.source)
+        _, rest = _split_flags(raw.source)
         words = rest.text.split()
         span = self.span(raw)
         if not words:

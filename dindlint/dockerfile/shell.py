@@ -15,6 +15,7 @@ Tokenising is done by the standard library's :mod:`shlex` in POSIX mode with
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -390,7 +391,8 @@ def _tokenize(source: Source, escape: str) -> list[_Token]:
 
 
 def _tokenize_shlex(text: str, escape: str) -> list[_Token]:
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=_PUNCTUATION)
+    stream = io.StringIO(text)  # what shlex makes of a str, kept here for its position
+    lexer = shlex.shlex(stream, posix=True, punctuation_chars=_PUNCTUATION)
     lexer.whitespace_split = True
     lexer.escape = escape
     lexer.whitespace = " \t\r"
@@ -400,7 +402,7 @@ def _tokenize_shlex(text: str, escape: str) -> list[_Token]:
         # shlex keeps a character it read ahead in ``_pushback_chars`` (punctuation mode);
         # the stream position minus that is where the next token's leading whitespace starts.
         pushed = len(getattr(lexer, "_pushback_chars", ()))
-        start = lexer.instream.tell() - pushed
+        start = stream.tell() - pushed
         value = lexer.get_token()
         if value is None:
             return tokens
@@ -515,9 +517,13 @@ class _Walker:
 
     def feed(self, tok: _Token) -> None:
         top = self.stack[-1] if self.stack else None
-        if top is not None and top.kind in ("loop", "case") and top.state != "body":
-            if self.header(top, tok):
-                return
+        if (
+            top is not None
+            and top.kind in ("loop", "case")
+            and top.state != "body"
+            and self.header(top, tok)
+        ):
+            return
         if tok.op:
             if tok.value == "\n" and self.continues and not self.words:
                 return  # ``a &&<newline> b``

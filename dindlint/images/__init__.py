@@ -5,13 +5,12 @@ Public API:
 * :func:`identity_for_image` — a compose ``image:`` that is not built here (knowledge base).
 * :func:`identity_for_build` — the stage chain compose builds from a Dockerfile.
 * :func:`replay_all_stages` — events of every stage, for the Dockerfile-only rules.
-* :func:`resolve_user` — GetExecUser for a user spec (domain-facts §2).
-* :func:`detect_alignment` — a runtime docker-GID alignment script (domain-facts §7).
+* :func:`resolve_user` — GetExecUser for a user spec (moby/sys/user, as dockerd calls it).
+* :func:`detect_alignment` — a runtime docker-GID alignment script (:mod:`.alignment`).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from itertools import takewhile
 from pathlib import Path, PurePosixPath
 
@@ -21,6 +20,7 @@ from dindlint.images.replay import Replayer
 from dindlint.images.state import WCopy, WState, state_from_known, unknown_state
 from dindlint.images.users import resolve_user
 from dindlint.model import Dockerfile, IdentityEvent, ImageIdentity
+from dindlint.session import current
 from dindlint.source import Span, inside_boundary, read_input
 
 __all__ = [
@@ -59,52 +59,48 @@ def _freeze(
     )
 
 
-# The Replayer of the Dockerfiles used last, with the identities already made from its stages
-# (keyed by identity, the object kept alive beside it, and by the configured image entries in
-# force, which change what a base image holds): the topology of every service that builds a
-# Dockerfile and each Dockerfile rule reuse its replayed stages, and a project's services and
-# checks ask for the same stage one after the other (replayed stages and identities are never
-# modified afterwards). A small LRU catches the reuse without holding every model of a large run
-# in memory.
+# The session's Replayers of the Dockerfiles used last, with the identities already made from
+# their stages (keyed by identity, the Dockerfile kept alive beside it): the topology of every
+# service that builds a Dockerfile and each Dockerfile rule reuse its replayed stages, and a
+# project's services and checks ask for the same stage one after the other (replayed stages and
+# identities are never modified afterwards). A small LRU catches the reuse without holding every
+# model of a large run in memory. A session's configured image entries never change, so what
+# was replayed under them stays true for the session.
 _REPLAYERS_KEPT = 64
 _BuiltIdentities = dict[tuple[int, Path | None], ImageIdentity]  # (stage, context) → identity
-_replayers: OrderedDict[int, tuple[Dockerfile, object, Replayer, _BuiltIdentities]] = OrderedDict()
 
 
 def _replayed(dockerfile: Dockerfile) -> tuple[Replayer, _BuiltIdentities]:
-    from dindlint.images import knowledge
-
+    replayers = current().replayers
     key = id(dockerfile)
-    entry = _replayers.get(key)
-    if entry is None or entry[0] is not dockerfile or entry[1] is not knowledge._extra:
-        entry = (dockerfile, knowledge._extra, Replayer(dockerfile), {})
-        _replayers[key] = entry
-        if len(_replayers) > _REPLAYERS_KEPT:
-            _replayers.popitem(last=False)
-    _replayers.move_to_end(key)
-    return entry[2], entry[3]
+    entry = replayers.get(key)
+    if entry is None or entry[0] is not dockerfile:
+        entry = (dockerfile, Replayer(dockerfile), {})
+        replayers[key] = entry
+        if len(replayers) > _REPLAYERS_KEPT:
+            replayers.popitem(last=False)
+    replayers.move_to_end(key)
+    return entry[1], entry[2]
 
 
-# Identities of images not built here, with the configured image entries in force when they
-# were made: a large run asks for the same few images thousands of times, and freezing the users
-# and groups of a base image anew each time was a tenth of the run. Bounded, as lookup()'s memo.
+# The session's identities of images not built here: a large run asks for the same few images
+# thousands of times, and freezing the users and groups of a base image anew each time was a
+# tenth of the run. Bounded, as lookup()'s memo.
 _IDENTITIES_KEPT = 4096
-_image_identities: dict[str, tuple[object, ImageIdentity]] = {}
 
 
 def identity_for_image(ref: str) -> ImageIdentity:
     """The identity of an image that is not built here: the knowledge base entry, or unknown."""
-    from dindlint.images import knowledge
-
-    entry = _image_identities.get(ref)
-    if entry is not None and entry[0] is knowledge._extra:
-        return entry[1]
+    identities = current().image_identities
+    identity: ImageIdentity | None = identities.get(ref)
+    if identity is not None:
+        return identity
     known = lookup(ref) if "$" not in ref else None
     state = state_from_known(known, ref) if known is not None else unknown_state(ref)
     identity = _freeze(state, ref)
-    if len(_image_identities) >= _IDENTITIES_KEPT:
-        _image_identities.clear()
-    _image_identities[ref] = (knowledge._extra, identity)
+    if len(identities) >= _IDENTITIES_KEPT:
+        identities.clear()
+    identities[ref] = identity
     return identity
 
 

@@ -1,6 +1,7 @@
-"""Recognise a runtime alignment of the docker GID in an entrypoint script (domain-facts §7,
-"Implications" item 12): read the socket's GID, then change groups and drop privileges, or
-re-export the socket with socat. Text is matched, never executed."""
+"""Recognise a runtime alignment of the docker GID in an entrypoint script: read the socket's
+GID, then change groups and drop privileges, or re-export the socket with socat (as
+devcontainers/features@765e8eb docker-outside-of-docker does, install.sh:465-527). Text is
+matched, never executed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import bisect
 import functools
 import re
 
-DEVCONTAINER_INIT = "/usr/local/share/docker-init.sh"  # docker-outside-of-docker feature (§7)
+DEVCONTAINER_INIT = "/usr/local/share/docker-init.sh"  # docker-outside-of-docker feature
 
 _COMMENT = re.compile(r"(^|\s)#(?!!).*$", re.MULTILINE)
 

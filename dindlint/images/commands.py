@@ -1,10 +1,11 @@
 """Per-tool replay of the commands that change ``/etc/passwd`` and ``/etc/group``.
 
-Semantics per family follow domain-facts §5: BusyBox ``addgroup``/``adduser`` on Alpine-family
-images, shadow-utils ``groupadd``/``useradd``/``usermod``/``groupmod``/``gpasswd`` and Debian's
-``addgroup``/``adduser`` elsewhere. A command that would fail (an id in use, a missing group)
-records an event and leaves the state unchanged: the build stops there. Ids that the tools pick
-themselves are ``None`` — never a guessed number (§5, §6).
+Semantics per family follow the tools' sources: BusyBox ``addgroup``/``adduser``
+(mirror/busybox@371fe9f) on Alpine-family images, shadow-utils ``groupadd``/``useradd``/
+``usermod``/``groupmod``/``gpasswd`` (shadow-maint/shadow@816e02a) and Debian's
+``addgroup``/``adduser`` (adduser(8)) elsewhere. A command that would fail (an id in use, a
+missing group) records an event and leaves the state unchanged: the build stops there. Ids that
+the tools pick themselves are ``None`` — never a guessed number.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def lookup_group(ctx: Ctx, ref: str) -> tuple[bool, WGroup | None]:
     """Find a group the command needs. ``(False, None)``: it does not exist (event recorded).
 
     On an unknown base a group the command names must come from that base for the command to
-    succeed, so a placeholder with an unknown GID is added (RULES.md DIND301/DIND306: no event).
+    succeed, so a placeholder with an unknown GID is added (no event: DIND306 needs a known base).
     """
     group = ctx.state.find_group(ref)
     if group is not None:
@@ -150,7 +151,7 @@ def create_user(
 
 
 def add_membership(ctx: Ctx, user_name: str, group_ref: str) -> None:
-    """``addgroup USER GROUP`` / ``adduser USER GROUP`` / ``gpasswd -a``: both must exist (§5)."""
+    """``addgroup USER GROUP`` / ``adduser USER GROUP`` / ``gpasswd -a``: both must exist."""
     ok_user, _ = lookup_user(ctx, user_name)
     ok_group, group = lookup_group(ctx, group_ref)
     if ok_user and ok_group and group is not None:
@@ -168,7 +169,7 @@ def delete_user(ctx: Ctx, name: str) -> None:
 
     Also drops the group named like the user when it is that user's primary group and no other
     user has it as primary (shadow userdel with USERGROUPS_ENAB; assumed for BusyBox deluser —
-    an inference, not in domain-facts: it only makes later id checks more lenient).
+    an inference, not read in its source: it only makes later id checks more lenient).
     """
     ok, user = lookup_user(ctx, name)
     if not ok:
@@ -180,13 +181,16 @@ def delete_user(ctx: Ctx, name: str) -> None:
     if user is None:
         return
     own = state.groups.get(name)
-    if own is not None and state.primary_name(user) == name:
-        if not any(state.primary_name(u) == name for u in state.users.values()):
-            del state.groups[name]
+    if (
+        own is not None
+        and state.primary_name(user) == name
+        and not any(state.primary_name(u) == name for u in state.users.values())
+    ):
+        del state.groups[name]
 
 
 def _create_in_nogroup(ctx: Ctx, name: str, uid: int | None) -> None:
-    """A system user without a group option: primary group ``nogroup`` (§5)."""
+    """A system user without a group option: primary group ``nogroup`` (adduser.c:233-236)."""
     nogroup = ctx.state.groups.get("nogroup")
     create_user(ctx, name, uid, nogroup.gid if nogroup else None, "nogroup" if nogroup else None)
 
@@ -198,7 +202,7 @@ def delete_group(ctx: Ctx, name: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# BusyBox (domain-facts §5, loginutils/addgroup.c, adduser.c)
+# BusyBox (mirror/busybox@371fe9f: loginutils/addgroup.c, adduser.c)
 # ------------------------------------------------------------------------------------------------
 
 BB_ADDGROUP = OptSpec(
@@ -219,7 +223,7 @@ BB_DEL = OptSpec(long_flag={"remove-home": "r"})
 
 
 def bb_addgroup(ctx: Ctx, p: Parsed) -> None:
-    """``addgroup [-g GID] [-S] GROUP`` creates; ``addgroup USER GROUP`` adds a member (§5)."""
+    """``addgroup [-g GID] [-S] GROUP`` creates; ``addgroup USER GROUP`` adds a member."""
     pos = p.positional
     if len(pos) >= 2:
         if not p.has("g"):  # -g with the two-argument form prints usage (addgroup.c:169-195)
@@ -235,9 +239,10 @@ def bb_addgroup(ctx: Ctx, p: Parsed) -> None:
 
 
 def bb_adduser(ctx: Ctx, p: Parsed) -> None:
-    """BusyBox ``adduser`` (§5): the GROUP argument counts only without options; ``-G`` sets the
-    PRIMARY group (and lists the user as member); without ``-G`` a group named like the user with
-    gid = uid is created; ``-S`` without ``-G`` gives primary group ``nogroup``."""
+    """BusyBox ``adduser`` (adduser.c:123-128, 219-274): the GROUP argument counts only without
+    options; ``-G`` sets the PRIMARY group (and lists the user as member); without ``-G`` a group
+    named like the user with gid = uid is created; ``-S`` without ``-G`` gives primary group
+    ``nogroup``."""
     pos = p.positional
     if not pos:
         return
@@ -286,7 +291,7 @@ def bb_deluser(ctx: Ctx, p: Parsed) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# Debian adduser/addgroup (§5 "Debian adduser")
+# Debian adduser/addgroup (adduser(8), manpages.debian.org)
 # ------------------------------------------------------------------------------------------------
 
 DEB_ADDUSER = OptSpec(
@@ -323,7 +328,7 @@ def deb_addgroup(ctx: Ctx, p: Parsed) -> None:
 
 
 def deb_adduser(ctx: Ctx, p: Parsed) -> None:
-    """``adduser [options] USER`` creates; ``adduser USER GROUP`` adds a member (§5)."""
+    """``adduser [options] USER`` creates; ``adduser USER GROUP`` adds a member."""
     pos = p.positional
     if len(pos) >= 2:
         add_membership(ctx, pos[0], pos[1])
@@ -356,7 +361,7 @@ def deb_adduser(ctx: Ctx, p: Parsed) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# shadow-utils (§5 "shadow-utils")
+# shadow-utils (shadow-maint/shadow@816e02a)
 # ------------------------------------------------------------------------------------------------
 
 GROUPADD = OptSpec(
@@ -589,7 +594,7 @@ def groupdel(ctx: Ctx, p: Parsed) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# Packages that create ``docker`` (§6) and appends to /etc/group
+# Packages that create ``docker`` and appends to /etc/group
 # ------------------------------------------------------------------------------------------------
 
 _APK_ARG_OPTS = frozenset({"-X", "--repository", "-t", "--virtual", "-p", "--root", "--arch",
@@ -623,8 +628,9 @@ def _packages(args: list[str], verb: set[str], arg_opts: frozenset[str]) -> list
 
 def package_group(ctx: Ctx) -> None:
     """A package install that creates ``docker`` with an auto-assigned GID, unless it exists
-    (docker-ce.postinst ``getent group docker || groupadd --system docker``; Alpine pre-install
-    ``addgroup -S docker 2>/dev/null``) — domain-facts §6."""
+    (docker-ce-packaging@2f12fe8:deb/common/docker-ce.postinst:7-8 ``getent group docker ||
+    groupadd --system docker``; alpinelinux/aports@c3b9918:community/docker/docker.pre-install
+    ``addgroup -S docker 2>/dev/null``)."""
     if "docker" in ctx.state.groups:
         return
     create_group(ctx, "docker", None, "auto", via="package")
@@ -783,9 +789,11 @@ def normalize(argv: tuple[str, ...]) -> tuple[str, list[str]] | None:
                 opt = rest.pop(0)
                 if opt == "--":
                     break
-                if (head == "sudo" and opt in _SUDO_ARG_OPTS) or (head == "env" and opt == "-u"):
-                    if rest:
-                        rest.pop(0)
+                takes_arg = (head == "sudo" and opt in _SUDO_ARG_OPTS) or (
+                    head == "env" and opt == "-u"
+                )
+                if takes_arg and rest:
+                    rest.pop(0)
             items = rest
         elif head == "busybox" and len(items) > 1:
             items = items[1:]

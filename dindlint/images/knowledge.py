@@ -1,6 +1,6 @@
 """The image knowledge base: ``dindlint/data/images.yaml`` loaded once and matched by reference.
 
-Knowledge about images is data, not code branches (DESIGN.md, "Boundaries"): this module only
+Knowledge about images is data, not code branches: this module only
 reads the data, resolves ``inherits`` and matches an image reference against the entries.
 
 ``images.yaml`` is the source people edit (comments, citations). What a run reads is its compiled
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from dindlint.model import DaemonInfo, GroupEntry, UserEntry, parse_id
+from dindlint.session import current
 
 _VERSION_RE = re.compile(r"^v?([0-9]+(?:\.[0-9]+)*)")
 _CONSTRAINT_RE = re.compile(r"^\s*(>=|<)\s*([0-9]+(?:\.[0-9]+)*)\s*$")
@@ -252,10 +253,6 @@ def load_knowledge() -> tuple[tuple[_Matcher | None, KnownImage], ...]:
     return _compile(entries, {str(e["id"]): e for e in entries})
 
 
-# The team's own entries (configuration key `images`), consulted before the built-in ones.
-_extra: tuple[tuple[_Matcher | None, KnownImage], ...] = ()
-
-
 def _with_builtin(extra: tuple[dict[str, Any], ...]) -> dict[str, dict[str, Any]]:
     raw = {str(e["id"]): e for e in _builtin_entries()}
     raw.update({str(e["id"]): e for e in extra})
@@ -273,31 +270,33 @@ def validate_extra(entry: dict[str, Any], extra: tuple[dict[str, Any], ...]) -> 
     return None
 
 
-# lookup() results by reference; emptied when the configured entries change.
-_lookups: dict[str, KnownImage | None] = {}
-
-
-def set_extra_knowledge(extra: tuple[dict[str, Any], ...]) -> None:
-    """Register the configured entries; they win over the built-in knowledge base."""
-    global _extra
-    _extra = _compile(extra, _with_builtin(extra)) if extra else ()
-    _lookups.clear()
+def compile_extra(
+    extra: tuple[dict[str, Any], ...],
+) -> tuple[tuple[_Matcher | None, KnownImage], ...]:
+    """The team's own entries (configuration key `images`, already validated), ready for a
+    session's ``extra_images``: consulted before the built-in ones."""
+    return _compile(extra, _with_builtin(extra)) if extra else ()
 
 
 def lookup(ref: str) -> KnownImage | None:
-    """The first knowledge-base entry matching ``ref``, or None (unknown image)."""
-    if ref not in _lookups:
-        if len(_lookups) > 4096:
-            _lookups.clear()
-        _lookups[ref] = _lookup(ref)
-    return _lookups[ref]
+    """The first knowledge-base entry matching ``ref``, or None (unknown image): the session's
+    configured entries first (``compile_extra``), then the built-in ones. Results are kept per
+    session (at most 4,096 references at a time)."""
+    session = current()
+    lookups = session.lookups
+    if ref not in lookups:
+        if len(lookups) > 4096:
+            lookups.clear()
+        lookups[ref] = _lookup(ref, session.extra_images)
+    found: KnownImage | None = lookups[ref]
+    return found
 
 
-def _lookup(ref: str) -> KnownImage | None:
+def _lookup(ref: str, extra: tuple[tuple[_Matcher | None, KnownImage], ...]) -> KnownImage | None:
     parsed = parse_reference(ref)
     if not parsed.repository or "$" in ref:
         return None
-    for matcher, image in (*_extra, *load_knowledge()):
+    for matcher, image in (*extra, *load_knowledge()):
         if matcher is not None and _matches(matcher, parsed):
             return image
     return None

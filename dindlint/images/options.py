@@ -13,8 +13,8 @@ class OptSpec(NamedTuple):
 
     short_arg: str = ""
     short_flag: str = ""
-    long_arg: dict[str, str] = {}
-    long_flag: dict[str, str] = {}
+    long_arg: dict[str, str] = {}  # noqa: RUF012 - a field, never mutated
+    long_flag: dict[str, str] = {}  # noqa: RUF012 - a field, never mutated
 
 
 @dataclass(eq=False, repr=False)

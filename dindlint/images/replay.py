@@ -1,6 +1,6 @@
 """Replay a Dockerfile's stages: users, groups, USER, ENTRYPOINT/CMD, and the events rules need.
 
-One stage at a time (DESIGN.md "resolve"): a stage starts from the knowledge base (its base
+One stage at a time (the "resolve" stage): a stage starts from the knowledge base (its base
 image), from the state of an earlier stage it names (``FROM base AS final``), or from "unknown".
 Its RUN commands are replayed in order with the handlers of :mod:`dindlint.images.commands`.
 """
@@ -177,7 +177,7 @@ class StageReplay:
                 # get.docker.com/rootless installs binaries under $HOME as the user: no group
                 rootless = any("rootless" in a for a in args)
                 if not rootless and self.runs_script_later(commands[position + 1 :]):
-                    package_group(ctx)  # get.docker.com installs docker-ce (RULES.md DIND201)
+                    package_group(ctx)  # get.docker.com installs docker-ce
                 continue
             handler = HANDLERS.get(tool)
             if handler is not None:
@@ -261,9 +261,9 @@ class StageReplay:
             if other is None:
                 return
         if "/etc/passwd" in wanted:
-            self.state.users = {k: v for k, v in other.clone().users.items()}
+            self.state.users = dict(other.clone().users)
         if "/etc/group" in wanted:
-            self.state.groups = {k: v for k, v in other.clone().groups.items()}
+            self.state.groups = dict(other.clone().groups)
 
     def raw_text(self, command: ShellCommand, instruction: Instruction) -> str:
         """The physical line where the command starts (redirections are not part of argv)."""
@@ -293,7 +293,8 @@ class StageReplay:
 
     def check_user(self) -> None:
         """The stage's last USER names a user/group that never exists: the container (or a later
-        stage's RUN) fails to start (GetExecUser errors, domain-facts §2). Known bases only."""
+        stage's RUN) fails to start (GetExecUser errors: moby/sys@d7c3b9e:user/user.go:343,377).
+        Known bases only."""
         located = self.state.user
         if located is None or not self.state.known or located.span in self.reported_user_spans:
             return

@@ -128,17 +128,17 @@ def state_from_known(image: KnownImage, ref: str) -> WState:
     for wgroup in state.groups.values():
         by_gid.setdefault(wgroup.gid, wgroup.name)
     by_gid.pop(None, None)
-    for user in state.users.values():
-        primary = by_gid.get(user.gid)
+    for wuser in state.users.values():
+        primary = by_gid.get(wuser.gid)
         if primary is not None:
-            user.primary = primary
-        elif user.gid is None and user.name in state.groups:
-            user.primary = user.name  # auto-assigned own group (dockremap)
+            wuser.primary = primary
+        elif wuser.gid is None and wuser.name in state.groups:
+            wuser.primary = wuser.name  # auto-assigned own group (dockremap)
     return state
 
 
 def unknown_state(ref: str) -> WState:
-    """The starting state of a stage whose base image is unknown (RULES.md DIND301)."""
+    """The starting state of a stage whose base image is unknown."""
     return WState(known=False, family=None, root_ref=ref)
 
 

@@ -1,6 +1,7 @@
 """``resolve_user``: the process identity dockerd computes for a user spec.
 
-Mirrors moby/sys/user ``GetExecUser`` as dockerd calls it (``defaults == nil``), domain-facts §2:
+Mirrors moby/sys/user ``GetExecUser`` (moby/sys@d7c3b9e:user/user.go:287-391) as dockerd calls
+it (``defaults == nil``, moby@b985e23:daemon/oci_linux.go:182-211):
 a name or a uid with a passwd entry gets that entry's GID plus every group listing the name as a
 member; a uid without an entry gets GID 0 and no supplementary groups; an explicit
 ``user:group`` gets only that group.
@@ -12,7 +13,7 @@ from dindlint.model import ImageIdentity, ResolvedUser, UserEntry, parse_id
 
 
 def _find_user(identity: ImageIdentity, part: str) -> UserEntry | None:
-    """A numeric part matches by uid only, a name by name only (§2)."""
+    """A numeric part matches by uid only, a name by name only (as in ``GetExecUser``)."""
     uid = parse_id(part)
     if uid is not None:
         return next((u for u in identity.users.values() if u.uid == uid), None)

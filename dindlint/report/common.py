@@ -98,6 +98,17 @@ def active(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.suppressed is None]
 
 
+def with_hint(message: str, hint: str | None) -> str:
+    """``message`` followed by ``hint`` as a second sentence (``… is dropped. Help: use …``),
+    for a format with one text per finding. The message stays the first sentence: GitHub code
+    scanning shows only the first sentence of a result's message where space is short."""
+    if not hint:
+        return message
+    message = message.rstrip()
+    stop = "" if message.endswith((".", "!", "?")) else "."
+    return f"{message}{stop} Help: {hint.rstrip().rstrip('.')}."
+
+
 class Identity(NamedTuple):
     """A finding's line-independent identity (docs/adr/005-fingerprints.md)."""
 
@@ -236,7 +247,7 @@ def _json_value(value: object, out: list[str], newline: str) -> None:
     elif kind is str:
         out.append(encode_basestring(value))  # type: ignore[arg-type]
     elif kind is int:
-        out.append(int.__repr__(value))  # type: ignore[arg-type]
+        out.append(int.__repr__(value))
     elif value is None or kind is bool:
         out.append("null" if value is None else "true" if value else "false")
     elif kind is dict or kind is list:  # empty

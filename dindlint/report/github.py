@@ -4,7 +4,8 @@
 explicit-group-drops-membership::message`` — GitHub turns each line into an annotation on the
 file. ``error`` findings become ``::error``, ``warning`` ``::warning`` and ``info`` ``::notice``.
 Paths are relative to the repository root (where actions/checkout puts the repository). Related
-places follow the message on lines of their own. Suppressed findings are left out.
+places follow the message on lines of their own (``note: …``), then the hint (``help: …``).
+Suppressed findings are left out.
 
 Escaping follows the runner's command parser: in the message ``%``, ``\\r`` and ``\\n`` become
 ``%25``, ``%0D`` and ``%0A``; in property values ``:`` and ``,`` also become ``%3A`` and ``%2C``.
@@ -53,6 +54,8 @@ def _message(diag: Diagnostic, context: ReportContext) -> str:
         f"note: {shown_path(span.path, context.root)}:{span.line}:{span.col}: {note}"
         for span, note in diag.related
     ]
+    if diag.hint:
+        lines.append(f"help: {diag.hint}")
     return escape_data("\n".join(lines))
 
 

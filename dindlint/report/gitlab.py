@@ -1,9 +1,10 @@
 """``--format gitlab``: a GitLab Code Quality report (a JSON array of issues).
 
-Each issue has ``description`` (rule id, name and message), ``check_name`` (the rule id),
-``fingerprint`` (the finding's line-independent fingerprint, docs/adr/005), ``severity`` and
-``location`` (``path`` relative to the repository root, ``lines.begin``), plus the Code Climate
-``type`` and ``categories`` that GitLab accepts and ignores. Suppressed findings are left out.
+Each issue has ``description`` (rule id, name and message, then the hint as a second sentence,
+``Help: …``), ``check_name`` (the rule id), ``fingerprint`` (the finding's line-independent
+fingerprint, docs/adr/005), ``severity`` and ``location`` (``path`` relative to the repository
+root, ``lines.begin``), plus the Code Climate ``type`` and ``categories`` that GitLab accepts
+and ignores. Suppressed findings are left out.
 
 Severity: ``error`` → ``major``, ``warning`` → ``minor``, ``info`` → ``info``. A security rule
 rises with its ``security-severity`` as GitHub bands it: 9.0 or more → ``critical``, 7.0 or more
@@ -14,7 +15,14 @@ from __future__ import annotations
 
 from dindlint.catalogue import catalogue
 from dindlint.engine import Diagnostic
-from dindlint.report.common import ReportContext, active, identities, json_text, shown_path
+from dindlint.report.common import (
+    ReportContext,
+    active,
+    identities,
+    json_text,
+    shown_path,
+    with_hint,
+)
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 _ORDER = ("info", "minor", "major", "critical", "blocker")
@@ -42,7 +50,7 @@ def render(diagnostics: list[Diagnostic], context: ReportContext) -> str:
     issues = [
         {
             "type": "issue",
-            "description": f"{d.rule_id} {d.name}: {d.message}",
+            "description": f"{d.rule_id} {d.name}: {with_hint(d.message, d.hint)}",
             "check_name": d.rule_id,
             "categories": _categories(d),
             "fingerprint": known[id(d)].fingerprint,

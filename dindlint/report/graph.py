@@ -1,6 +1,7 @@
 """``dindlint graph``: draw the reconstructed socket topology as text, Mermaid or Graphviz DOT.
 
-Everything drawn comes from :func:`dindlint.topology.build_topology` and the access verdict of
+Everything drawn comes from the topologies of an analysis (``pipeline.analyse``, the same run
+and configuration as ``dindlint check``) and the access verdict of
 :mod:`dindlint.checks.access`; this module only arranges it. One *scene* per compose project
 collects what is shown (sockets, the clients they reach with their identity and access, TCP
 edges); the three formats render the same scene, so they never disagree.
@@ -26,7 +27,6 @@ from dindlint.topology import (
     Reach,
     Socket,
     Topology,
-    build_topology,
     network_names,
     tcp_address,
 )
@@ -145,9 +145,16 @@ def socket_title(socket: Socket) -> str:
     return f"{socket.path} {socket.owner}"
 
 
+def host_gid_note(socket: Socket) -> tuple[str, ...]:
+    """Why the host socket's group is not shown: unknown unless the configuration gives
+    ``host-docker-gid``."""
+    return (HOST_GID_NOTE,) if socket.gid is None else ()
+
+
 def host_title(socket: Socket) -> str:
-    """The host daemon's heading, with its socket and the unknown host GID."""
-    return f"{HOST_TITLE} — socket {socket.path}, owner {socket.owner} ({HOST_GID_NOTE})"
+    """The host daemon's heading, with its socket and, when unknown, why its GID is not shown."""
+    title = f"{HOST_TITLE} — socket {socket.path}, owner {socket.owner}"
+    return "".join((title, *(f" ({note})" for note in host_gid_note(socket))))
 
 
 def daemon_title(daemon: Daemon) -> str:
@@ -357,17 +364,18 @@ def build_scene(topology: Topology, base: Path) -> Scene:
     )
 
 
-def scenes(projects: Iterable[Project], base: Path) -> list[Scene]:
-    """One scene per compose project, in path order, each compose project once."""
+def scenes(models: Iterable[tuple[Project, Topology]], base: Path) -> list[Scene]:
+    """One scene per compose project (with the topology the analysis built for it), in path
+    order, each compose project once."""
     seen: set[tuple[Path, ...]] = set()
-    chosen: list[Project] = []
-    for project in projects:
+    chosen: list[tuple[Project, Topology]] = []
+    for project, topology in models:
         if project.compose is None or project.compose.files in seen:
             continue
         seen.add(project.compose.files)
-        chosen.append(project)
-    chosen.sort(key=lambda p: p.label.as_posix())
-    return [build_scene(build_topology(p), base) for p in chosen]
+        chosen.append((project, topology))
+    chosen.sort(key=lambda model: model[0].label.as_posix())
+    return [build_scene(topology, base) for _, topology in chosen]
 
 
 # --------------------------------------------------------------------------------------------
@@ -505,7 +513,9 @@ def scene_graph(scene: Scene, index: int) -> Graph:
         host = graph.node("h", "host", HOST_TITLE)
         for view in scene.hosts:
             key = f"host|{view.socket.path}"
-            socket = graph.node("s", key, view.socket.path, view.socket.owner, HOST_GID_NOTE)
+            socket = graph.node(
+                "s", key, view.socket.path, view.socket.owner, *host_gid_note(view.socket)
+            )
             graph.edge(host, socket)
             _socket_edges(graph, socket, key, view)
     for shown in scene.daemons:
@@ -581,6 +591,6 @@ def render_dot(scene_list: list[Scene]) -> str:
 _RENDERERS = {"text": render_text, "mermaid": render_mermaid, "dot": render_dot}
 
 
-def render(projects: Iterable[Project], base: Path, output_format: str) -> str:
-    """Draw every compose project of ``projects`` in ``output_format`` (text, mermaid, dot)."""
-    return _RENDERERS[output_format](scenes(projects, base))
+def render(models: Iterable[tuple[Project, Topology]], base: Path, output_format: str) -> str:
+    """Draw every compose project of ``models`` in ``output_format`` (text, mermaid, dot)."""
+    return _RENDERERS[output_format](scenes(models, base))

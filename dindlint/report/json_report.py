@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from typing import Any
 
 from dindlint import __version__
 from dindlint.engine import Diagnostic
@@ -26,19 +27,20 @@ FORMAT_VERSION = 1
 SCHEMA_ID = "https://github.com/dindlint/dindlint/report.v1.schema.json"
 
 
-def schema() -> dict:  # type: ignore[type-arg]
+def schema() -> dict[str, Any]:
     """The JSON Schema of the report, as shipped in the package."""
     text = resources.files("dindlint").joinpath("data/report.schema.json").read_text("utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(text)
 
 
-def _finding(diag: Diagnostic, fingerprint: str, context: ReportContext) -> dict:  # type: ignore[type-arg]
+def _finding(diag: Diagnostic, fingerprint: str, context: ReportContext) -> dict[str, Any]:
     span = diag.span
     return {
         "rule": diag.rule_id,
         "name": diag.name or diag.rule_id,
         "severity": diag.severity,
         "message": diag.message.strip() or diag.name or diag.rule_id,
+        "hint": diag.hint or None,
         "path": shown_path(span.path, context.root),
         "line": max(span.line, 1),
         "column": max(span.col, 1),

@@ -1,9 +1,10 @@
 """``--format junit``: JUnit XML for CI test views.
 
 One ``testsuite`` per file with findings, one failing ``testcase`` per finding (the failure's
-``type`` is the rule id, its text the finding as text output prints it, related places
-included). A run without findings gives one passing test case, so the report is never empty.
-Suppressed findings are left out.
+``type`` is the rule id, its ``message`` the message then the hint as a second sentence, its
+text the finding as text output prints it, related places and hint included). A run without
+findings gives one passing test case, so the report is never empty. Suppressed findings are
+left out.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from dindlint.engine import Diagnostic
-from dindlint.report.common import ReportContext, active, shown_path
+from dindlint.report.common import ReportContext, active, shown_path, with_hint
 
 # XML 1.0 forbids most control characters even as references: show them as \xNN.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -41,8 +42,12 @@ def _testcase(suite: ET.Element, diag: Diagnostic, path: str, context: ReportCon
         f"note: {shown_path(s.path, context.root)}:{s.line}:{s.col}: {note}"
         for s, note in diag.related
     ]
+    if diag.hint:
+        details.append(f"help: {diag.hint}")
     failure = ET.SubElement(
-        case, "failure", {"message": _clean(diag.message), "type": diag.rule_id}
+        case,
+        "failure",
+        {"message": _clean(with_hint(diag.message, diag.hint)), "type": diag.rule_id},
     )
     failure.text = _clean("\n".join(details))
 

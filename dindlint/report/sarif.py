@@ -9,6 +9,10 @@ What GitHub documents, and where this module meets it (docs: "SARIF support for 
 - each result: ``ruleId``, ``message.text`` (never empty), exactly one location (GitHub reads
   only the first, and accepts at most 10) with a region carrying ``startLine``, ``startColumn``,
   ``endLine`` and ``endColumn``, and ``partialFingerprints.primaryLocationLineHash``;
+- the hint (what to change) follows the message in ``message.text`` as a second sentence,
+  ``Help: …``: GitHub shows ``message.text`` as the alert's title (only its first sentence, the
+  message, where space is short) and renders no other text of a result (not
+  ``message.markdown``, not ``properties``); ``fixes`` are for edits a tool can apply;
 - ``relatedLocations`` at most :data:`MAX_RELATED` per result (GitHub: 1,000 locations per
   result), each with its message;
 - URIs relative to the repository root with ``uriBaseId: %SRCROOT%`` and
@@ -29,6 +33,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from dindlint import __version__
@@ -44,6 +49,7 @@ from dindlint.report.common import (
     json_text,
     relative_to_root,
     resolved,
+    with_hint,
 )
 from dindlint.source import Span
 
@@ -106,7 +112,7 @@ def full_description(doc: RuleDoc) -> str:
     return f"{summary} {why}".strip()
 
 
-def rule_descriptor(doc: RuleDoc, help_base: str) -> dict:  # type: ignore[type-arg]
+def rule_descriptor(doc: RuleDoc, help_base: str) -> dict[str, Any]:
     """The ``reportingDescriptor`` of a catalogue rule."""
     properties: dict[str, object] = {
         "tags": tags(doc),
@@ -165,8 +171,8 @@ class Locator:
         region["endColumn"] = end_col
         return region
 
-    def location(self, span: Span, message: str | None = None) -> dict:  # type: ignore[type-arg]
-        location: dict = {  # type: ignore[type-arg]
+    def location(self, span: Span, message: str | None = None) -> dict[str, Any]:
+        location: dict[str, Any] = {
             "physicalLocation": {
                 "artifactLocation": self.artifact(span.path),
                 "region": self.region(span),
@@ -199,14 +205,18 @@ def cap(diagnostics: list[Diagnostic], limit: int) -> tuple[list[Diagnostic], in
     return [diagnostics[i] for i in kept], len(diagnostics) - len(kept)
 
 
-def _result(diag: Diagnostic, identity: Identity, rule_index: int | None, locator: Locator) -> dict:  # type: ignore[type-arg]
-    result: dict = {"ruleId": diag.rule_id}  # type: ignore[type-arg]
+def _result(
+    diag: Diagnostic, identity: Identity, rule_index: int | None, locator: Locator
+) -> dict[str, Any]:
+    result: dict[str, Any] = {"ruleId": diag.rule_id}
     if rule_index is not None:
         result["ruleIndex"] = rule_index
     result.update(
         {
             "level": LEVELS.get(diag.severity, "warning"),
-            "message": {"text": diag.message.strip() or diag.name or diag.rule_id},
+            "message": {
+                "text": with_hint(diag.message.strip() or diag.name or diag.rule_id, diag.hint)
+            },
             "locations": [locator.location(diag.span)],
             "partialFingerprints": {
                 "primaryLocationLineHash": identity.line_hash,
@@ -220,7 +230,7 @@ def _result(diag: Diagnostic, identity: Identity, rule_index: int | None, locato
             for i, (span, note) in enumerate(diag.related[:MAX_RELATED])
         ]
     if diag.suppressed is not None:
-        suppression: dict = {"kind": "inSource", "status": "accepted"}  # type: ignore[type-arg]
+        suppression: dict[str, Any] = {"kind": "inSource", "status": "accepted"}
         if diag.suppressed:
             suppression["justification"] = diag.suppressed
         result["suppressions"] = [suppression]
@@ -233,9 +243,9 @@ def _notifications(
     total: int,
     locator: Locator,
     rule_index: dict[str, int],
-) -> list[dict]:  # type: ignore[type-arg]
+) -> list[dict[str, Any]]:
     """Files that could not be read or parsed (DIND001), and results left out by the cap."""
-    notes: list[dict] = []  # type: ignore[type-arg]
+    notes: list[dict[str, Any]] = []
     for diag in diagnostics:
         if diag.rule_id != INPUT_ERROR:
             continue
@@ -286,7 +296,7 @@ def render(diagnostics: list[Diagnostic], context: ReportContext | Path) -> str:
     known = identities(diagnostics, context.root)
     kept, dropped = cap(diagnostics, MAX_RESULTS)
     results = [_result(d, known[id(d)], rule_index.get(d.rule_id), locator) for d in kept]
-    run: dict = {  # type: ignore[type-arg]
+    run: dict[str, Any] = {
         "tool": {
             "driver": {
                 "name": "dindlint",

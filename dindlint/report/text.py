@@ -1,4 +1,5 @@
-"""Text output: ``path:line:col: severity DINDnnn message``, the source line, a caret."""
+"""Text output: ``path:line:col: severity DINDnnn message``, the source line, a caret, then a
+``note:`` line per related place and a ``help:`` line with the hint (what to change)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,8 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool, files_checke
                 f"{span.col}: "
                 f"{neutralise(note)}"
             )
+        if diag.hint:
+            out.append(f"  help: {neutralise(diag.hint)}")
     counts = {
         s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")
     }

@@ -18,6 +18,7 @@ link of the repository (the run's ``source.ReadBoundary``):
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -112,10 +113,8 @@ def _replace(path: Path, data: bytes) -> None:
             os.close(fd)
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from dindlint.compose import is_compose_document, load_project
 from dindlint.compose.volumes import VolumeSpecError, normalize_path, parse_short
+from tests.conftest import SHARED
 
 
 @pytest.fixture
@@ -208,7 +209,7 @@ def test_missing_build_context_and_dockerfile(tmp_path):
 # ------------------------------------------------------------------ corpus
 
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = SHARED / "corpus"
 
 
 def _corpus_files() -> list[Path]:
@@ -221,7 +222,7 @@ def _corpus_files() -> list[Path]:
     )
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
 def test_corpus_loads_without_exceptions():
     """Every compose file of the (read-only) corpus loads; problems are fine, crashes are not."""
     counts: dict[str, int] = {}

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from dindlint.dockerfile import load_dockerfile
+from tests.conftest import SHARED
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = SHARED / "corpus"
 PATTERNS = (
     "Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "dockerfile", "Containerfile"
 )  # fmt: skip
@@ -23,7 +24,7 @@ def corpus_dockerfiles() -> list[Path]:
     )
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not available")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")
 def test_corpus_loads() -> None:
     files = corpus_dockerfiles()
     assert files

@@ -1,4 +1,4 @@
-"""Ways entrypoint scripts read the socket's GID (domain-facts §7)."""
+"""Ways entrypoint scripts read the socket's GID (``stat -c %g``, ``ls -ln``, …)."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def test_alpine_groups() -> None:
     assert identity.groups["nobody"].gid == 65534
     assert "root" in identity.groups["wheel"].members
     assert identity.users["root"].uid == 0 and identity.default_user == "root"
-    assert identity.source.startswith("domain-facts")
+    assert identity.source.startswith("alpinelinux/aports@bb00d0e:main/alpine-baselayout/group")
 
 
 def test_ubuntu_versions() -> None:

@@ -1,4 +1,4 @@
-"""``resolve_user`` (GetExecUser, domain-facts §2) and ``detect_alignment`` (§7)."""
+"""``resolve_user`` (moby/sys/user ``GetExecUser``) and ``detect_alignment``."""
 
 from __future__ import annotations
 
@@ -60,16 +60,24 @@ def test_missing_name_and_variables() -> None:
 
 ALIGNED = [
     'G=$(stat -c %g /var/run/docker.sock)\ngroupmod -o -g "$G" docker\nexec gosu app "$@"',
-    "G=$(stat -c '%g' /var/run/docker.sock); addgroup -g $G dock; addgroup app dock;"
-    ' exec su-exec app "$@"',
-    'G=$(stat --format="%g" /run/docker.sock) && groupadd -for -g $G docker\n'
-    "usermod -aG docker app\n"
-    'exec setpriv --reuid=app --regid=app --init-groups "$@"',
-    "G=$(ls -ln /var/run/docker.sock | awk '{print $4}')\ngroupmod -g $G docker\n"
-    'exec sudo -E -u app "$@"',
-    "G=$(stat -c %g /var/run/docker-host.sock)\n"
-    "socat UNIX-LISTEN:/var/run/docker.sock,fork,mode=660,user=app"
-    " UNIX-CONNECT:/var/run/docker-host.sock &",
+    (
+        "G=$(stat -c '%g' /var/run/docker.sock); addgroup -g $G dock; addgroup app dock;"
+        ' exec su-exec app "$@"'
+    ),
+    (
+        'G=$(stat --format="%g" /run/docker.sock) && groupadd -for -g $G docker\n'
+        "usermod -aG docker app\n"
+        'exec setpriv --reuid=app --regid=app --init-groups "$@"'
+    ),
+    (
+        "G=$(ls -ln /var/run/docker.sock | awk '{print $4}')\ngroupmod -g $G docker\n"
+        'exec sudo -E -u app "$@"'
+    ),
+    (
+        "G=$(stat -c %g /var/run/docker-host.sock)\n"
+        "socat UNIX-LISTEN:/var/run/docker.sock,fork,mode=660,user=app"
+        " UNIX-CONNECT:/var/run/docker-host.sock &"
+    ),
     'G=$(stat -c "%g" /var/run/docker.sock)\nadduser app docker\nexec chroot --userspec=app / "$@"',
     'G=$(stat -c %g /var/run/docker.sock)\nusermod -a -G docker app\nexec su app -c "$*"',
     'G=$(stat -c %g /var/run/docker.sock)\ngroupmod -g $G docker\nexec s6-setuidgid app "$@"',

@@ -244,7 +244,8 @@ def many_socket_services(folder: Path, scale: float = 1) -> Hostile:
         folder / "compose.yaml",
         "services:\n"
         + "".join(
-            f"  s{i}:\n    image: docker:cli\n    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
+            f"  s{i}:\n    image: docker:cli\n"
+            "    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n"
             for i in range(_count(8000, scale))
         ),
     )

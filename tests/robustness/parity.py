@@ -129,7 +129,9 @@ def _expand_ports(entries: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         targets = _port_range(None if target is None else str(target))
         pubs = _port_range(published)
         if len(pubs) == len(targets):
-            out.extend((host_ip or None, p, t, protocol) for p, t in zip(pubs, targets))
+            out.extend(
+                (host_ip or None, p, t, protocol) for p, t in zip(pubs, targets, strict=True)
+            )
         else:
             out.extend((host_ip or None, published, t, protocol) for t in targets)
     return sorted(out, key=repr)

@@ -333,8 +333,10 @@ def refused(*args: str | Path) -> str:
         # before: accepted, and 3.5 KB of aliases inside aliases kept the schema check busy 70 s
         (
             ".dindlint.yaml",
-            "images:\n  - id: a\n    groups: &g [{name: g, members: [u]}]\n"
-            "  - id: b\n    groups: *g\n",
+            (
+                "images:\n  - id: a\n    groups: &g [{name: g, members: [u]}]\n"
+                "  - id: b\n    groups: *g\n"
+            ),
             ".dindlint.yaml:5: YAML aliases (`*g`) are not allowed",
         ),
         (

@@ -392,7 +392,7 @@ def test_a_chain_of_500_extends_keeps_the_projects_other_findings(tmp_path: Path
     # a chain within the bound is resolved whole: s100 still has s0's socket mount
     assert project.services[f"s{MAX_EXTENDS_DEPTH}"].volumes
     assert not project.services[f"s{MAX_EXTENDS_DEPTH + 1}"].volumes
-    code, output = _check(str(tmp_path))
+    _, output = _check(str(tmp_path))
     assert "DIND001" not in output and "DIND002" in output
     assert f"s{MAX_EXTENDS_DEPTH} bind-mounts the host's Docker socket" in output
 
@@ -413,7 +413,7 @@ def test_a_line_separator_in_a_dockerfile_keeps_the_excerpt_on_the_findings_line
     (tmp_path / "compose.yaml").write_text(
         "services:\n  s:\n    build: .\n    volumes: [/var/run/docker.sock:/x]\n"
     )
-    code, output = _check(str(tmp_path))
+    _, output = _check(str(tmp_path))
     lines = output.splitlines()
     at = next(i for i, line in enumerate(lines) if "Dockerfile:4:" in line)
     assert lines[at + 1] == "  RUN addgroup -g 999 docker"
