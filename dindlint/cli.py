@@ -18,7 +18,7 @@ from dindlint import __version__
 if TYPE_CHECKING:
     from dindlint.config import Config
     from dindlint.discover import Discovered
-    from dindlint.engine import Diagnostic
+    from dindlint.findings import Diagnostic
     from dindlint.report.formats import Output
     from dindlint.source import ReadBoundary
 
@@ -317,7 +317,7 @@ def _check(paths: list[Path], options: CheckOptions) -> int:
 def _check_within(
     paths: list[Path], options: CheckOptions, config: Config, boundary: ReadBoundary
 ) -> int:
-    from dindlint.engine import SEVERITY_RANK
+    from dindlint.findings import SEVERITY_RANK
     from dindlint.pipeline import analyse
     from dindlint.session import Settings
 
@@ -485,8 +485,8 @@ def _graph(
 ) -> int:
     """Analyse as ``check`` does (the same pipeline and configuration), then draw each
     project's topology; 2 when nothing was found."""
+    from dindlint import graph as graph_report
     from dindlint.pipeline import analyse
-    from dindlint.report import graph as graph_report
     from dindlint.session import Settings
     from dindlint.source import reading_within
 

@@ -15,7 +15,8 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dindlint.discover import find_git_root, read_boundary
+from dindlint.discover import read_boundary
+from dindlint.files import find_git_root
 from dindlint.source import (
     MAX_QUOTED,
     ReadBoundary,

@@ -8,12 +8,16 @@ after loading (``dindlint.project``), because only the loaded model knows the bu
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
-from fnmatch import translate
 from pathlib import Path
 from typing import NamedTuple
 
+from dindlint.files import (
+    find_git_root,
+    git_ignored,
+    is_compose_name,
+    is_dockerfile_name,
+)
 from dindlint.source import ReadBoundary, inside_boundary, is_input_file, read_input
 
 # Folders never worth walking into: VCS metadata, dependency trees, virtual environments.
@@ -34,47 +38,6 @@ SKIPPED_DIRS = frozenset(
         "site-packages",
     }
 )
-
-# Compose's own default file names, in the order compose picks them (compose-go@e70e961:
-# cli/options.go:136-185).
-DEFAULT_BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-OVERRIDE_NAMES = (
-    "compose.override.yml",
-    "compose.override.yaml",
-    "docker-compose.override.yml",
-    "docker-compose.override.yaml",
-)
-_COMPOSE_PATTERNS = (
-    "compose*.yml",
-    "compose*.yaml",
-    "*compose*.yml",
-    "*compose*.yaml",
-    "docker-stack*.yml",
-    "docker-stack*.yaml",
-)
-
-
-# The patterns as one expression: fnmatch pattern by pattern was a third of the scan of a large
-# tree (a file name holds no `/`, so fnmatch's normcase would change nothing).
-_COMPOSE_NAME = re.compile("|".join(translate(p) for p in _COMPOSE_PATTERNS))
-
-
-def is_compose_name(name: str) -> bool:
-    """True for file names a directory scan treats as compose files."""
-    return _COMPOSE_NAME.match(name.lower()) is not None
-
-
-def is_override_name(name: str) -> bool:
-    return name.lower() in OVERRIDE_NAMES
-
-
-def is_dockerfile_name(name: str) -> bool:
-    """``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``, ``Containerfile``."""
-    lower = name.lower()
-    for stem in ("dockerfile", "containerfile"):
-        if lower == stem or lower.startswith(stem + ".") or lower.endswith("." + stem):
-            return True
-    return False
 
 
 class Discovered(NamedTuple):
@@ -205,42 +168,6 @@ def _walk(root: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
                 subdirs.append(entry.path)
         yield folder, files
         stack.extend(reversed(subdirs))
-
-
-def git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
-    """The candidates git ignores, when ``root`` is in a git work tree; else nothing.
-
-    Asks ``git check-ignore`` (read-only; nothing from the scanned tree is executed).
-    """
-    if not candidates:
-        return set()
-    import subprocess  # only when a folder is walked: a pre-commit run names its files
-
-    try:
-        proc = subprocess.run(
-            # core.fsmonitor off: a repository's own .git/config could name a command that git
-            # runs when it reads the index; nothing from the scanned tree may be executed
-            ["git", "-C", str(root), "-c", "core.fsmonitor=false", "check-ignore", "-z", "--stdin"],
-            # bytes both ways, as the file system names them: a folder name that is not UTF-8
-            # (kept by Python as surrogates) could not be encoded as text, and stopped the run
-            input=b"".join(os.fsencode(p) + b"\0" for p in candidates),
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return set()
-    if proc.returncode not in (0, 1):
-        return set()  # not a git repository, or git unavailable
-    return {Path(os.fsdecode(p)) for p in proc.stdout.split(b"\0") if p}
-
-
-def find_git_root(start: Path) -> Path | None:
-    """The nearest folder upward from ``start`` that contains ``.git``."""
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
 
 
 def compose_files_upward(dockerfile: Path, limit: int = 8) -> list[Path]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
 
 from dindlint.catalogue import RuleDoc, catalogue, rule_ids
-from dindlint.checks import CHECKS, Check, Context, Finding
+from dindlint.checks import CHECKS
+from dindlint.checks.base import Check, Context
 from dindlint.config import Config
+from dindlint.findings import Diagnostic, Finding
 from dindlint.images.knowledge import compile_extra
 from dindlint.project import Loader, Project
 from dindlint.session import Session, Settings, current
@@ -15,30 +16,9 @@ from dindlint.source import Span, capped
 from dindlint.suppress import FileSuppressions, SuppressionIndex
 from dindlint.topology import Topology, build_topology
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
-
-
 # Rules the engine itself reports, beside the checks of ``dindlint.checks.CHECKS``.
 UNUSED_SUPPRESSION = "DIND004"
 ENGINE_RULES = (UNUSED_SUPPRESSION,)
-
-
-class Diagnostic(NamedTuple):
-    """A finding ready for reporting. Ordered by path, line, column, rule id.
-
-    ``suppressed`` is the justification of the inline suppression that covers it ("" when the
-    directive gives no reason), or None: suppressed diagnostics are kept for SARIF, which reports
-    them as suppressed, and left out of text output and the exit code.
-    """
-
-    span: Span
-    rule_id: str
-    severity: str
-    name: str
-    message: str
-    related: tuple[tuple[Span, str], ...] = ()
-    suppressed: str | None = None
-    hint: str | None = None  # what to change; no part of its identity (fingerprint, baseline)
 
 
 def run_checks(
@@ -212,14 +192,6 @@ def _stamp(
         suppressed,
         None if finding.hint is None else capped(finding.hint),
     )
-
-
-def display_path(path: Path, base: Path) -> str:
-    """Relative to ``base`` with forward slashes; absolute for a file outside it."""
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def new_session(settings: Settings) -> Session:

@@ -25,10 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from dindlint.checks import Finding
 from dindlint.discover import Discovered
 from dindlint.engine import (
-    Diagnostic,
     analysed_files,
     finish,
     instruction_ranges,
@@ -37,6 +35,7 @@ from dindlint.engine import (
     project_files,
     project_findings,
 )
+from dindlint.findings import Diagnostic, Finding
 from dindlint.project import compose_project, dockerfile_projects, referenced_elsewhere
 from dindlint.session import Settings, activate_for_life, current
 from dindlint.suppress import FileSuppressions, SuppressionIndex

@@ -20,7 +20,8 @@ from typing import NamedTuple
 
 from dindlint import parallel
 from dindlint.discover import Discovered
-from dindlint.engine import Diagnostic, loader, new_session, project_files, run_checks
+from dindlint.engine import loader, new_session, project_files, run_checks
+from dindlint.findings import Diagnostic
 from dindlint.project import Project, build_projects, group_compose_files
 from dindlint.session import Settings, active
 from dindlint.source import reading_once

@@ -13,15 +13,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dindlint.compose import load_project
-from dindlint.discover import (
-    DEFAULT_BASE_NAMES,
-    OVERRIDE_NAMES,
-    Discovered,
-    compose_files_upward,
-    find_git_root,
-    is_override_name,
-)
+from dindlint.discover import Discovered, compose_files_upward
 from dindlint.dockerfile import load_dockerfile
+from dindlint.files import DEFAULT_BASE_NAMES, OVERRIDE_NAMES, find_git_root, is_override_name
 from dindlint.model import ComposeProject, Dockerfile
 from dindlint.source import is_input_file, read_input, remembered, run_memo
 

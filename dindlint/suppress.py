@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dindlint.discover import is_dockerfile_name
+from dindlint.files import is_dockerfile_name
 from dindlint.source import Span, file_lines
 
 # Every repetition that can match a blank is possessive (``*+``, Python >= 3.11): once a run of

@@ -13,7 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 from dindlint.discover import discover
-from dindlint.engine import Diagnostic, run_checks
+from dindlint.engine import run_checks
+from dindlint.findings import Diagnostic
 from dindlint.project import Loader, build_projects
 
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+?)\s*$")

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from dindlint.baseline import read_baseline, without_baselined, write_baseline
 from dindlint.cli import main
-from dindlint.engine import Diagnostic
+from dindlint.findings import Diagnostic
 from dindlint.source import Span
 
 BEFORE = """services:

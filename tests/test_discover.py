@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from dindlint.discover import discover, is_compose_name, is_dockerfile_name
+from dindlint.discover import discover
+from dindlint.files import is_compose_name, is_dockerfile_name
 from dindlint.project import Loader, build_projects, group_compose_files
 
 COMPOSE = "services:\n  web:\n    image: nginx:1.27\n"

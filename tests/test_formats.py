@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from dindlint import __version__
 from dindlint.cli import main
-from dindlint.engine import Diagnostic
+from dindlint.findings import Diagnostic
 from dindlint.report import github, gitlab, json_report, junit, sarif, text
 from dindlint.report.common import ReportContext
 from dindlint.report.formats import FORMATS, Output, OutputError, parse_output, plan

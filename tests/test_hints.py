@@ -9,9 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from dindlint import engine
-from dindlint.checks import CHECKS, Context, Found
+from dindlint.checks import CHECKS
+from dindlint.checks.base import Context
 from dindlint.config import Config
 from dindlint.discover import discover
+from dindlint.findings import Found
 from dindlint.project import Loader, build_projects
 from dindlint.source import Span
 from tests.conftest import REPO

@@ -80,7 +80,7 @@ NOT_FOR_A_PRECOMMIT_RUN = (
     "tempfile",
     "multiprocessing",
     "concurrent.futures",
-    "dindlint.report.graph",
+    "dindlint.graph",
     "dindlint.report.sarif",
     "dindlint.report.json_report",
     "dindlint.report.junit",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dindlint.engine import Diagnostic
+from dindlint.findings import Diagnostic
 from dindlint.report.common import ReportContext, json_text, shown_path
 from dindlint.report.formats import render
 from dindlint.source import Span, reading_once, run_memo

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from dindlint.catalogue import RuleDoc, catalogue
 from dindlint.cli import main
-from dindlint.engine import Diagnostic
+from dindlint.findings import Diagnostic
 from dindlint.report import sarif
 from dindlint.report.common import ReportContext
 from dindlint.source import Span

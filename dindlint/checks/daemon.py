@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dindlint.checks import Context, Found
+from dindlint.checks.base import Context
+from dindlint.findings import Found
 from dindlint.model import Mount
 from dindlint.source import Span
 from dindlint.topology import Daemon, network_names, normalise, tcp_address

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from dindlint.checks import Context, Found, dockerfile_events
-from dindlint.checks.access import (
-    GID_MISMATCH,
+from dindlint.access import (
+    Denial,
     describe_user,
     distinct_sockets,
     socket_owner,
     verdict,
 )
+from dindlint.checks.base import Context, dockerfile_events
+from dindlint.findings import Found
 from dindlint.images import identity_for_build, replay_all_stages
 from dindlint.model import Dockerfile, parse_id
 from dindlint.source import Span
@@ -72,7 +73,7 @@ def docker_gid_mismatch(ctx: Context) -> Iterator[Found]:
     for name, client in ctx.topology.clients.items():
         for reach in distinct_sockets(client.reaches):
             result = verdict(client, reach)
-            if result.cause != GID_MISMATCH:
+            if result.cause is not Denial.GID_MISMATCH:
                 continue
             socket = reach.socket
             span = result.wrong_gid_span or reach.carrier

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dindlint.checks import Context, Found
+from dindlint.checks.base import Context
 from dindlint.checks.sockets import is_vm_socket_bind
+from dindlint.findings import Found
 from dindlint.model import parse_id
 from dindlint.source import Span
 from dindlint.topology import HOST_SOCKET_ANCESTORS, HOST_SOCKET_DIRS, HOST_SOCKETS

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dindlint.checks import Context, Found, dockerfile_events
-from dindlint.checks.access import (
-    EXPLICIT_GROUP,
-    NO_PASSWD_ENTRY,
-    NOT_MEMBER,
+from dindlint.access import (
+    Denial,
     describe_user,
     distinct_sockets,
     socket_owner,
     verdict,
 )
+from dindlint.checks.base import Context, dockerfile_events
+from dindlint.findings import Found
 from dindlint.model import IdentityEvent
 from dindlint.source import Span
 from dindlint.topology import Client, Reach
 
 
-def _denials(ctx: Context, cause: str) -> Iterator[tuple[str, Client, Reach]]:
+def _denials(ctx: Context, cause: Denial) -> Iterator[tuple[str, Client, Reach]]:
     for name, client in ctx.topology.clients.items():
         for reach in distinct_sockets(client.reaches):
-            if verdict(client, reach).cause == cause:
+            if verdict(client, reach).cause is cause:
                 yield name, client, reach
                 break  # one finding per cause and client
 
@@ -46,7 +45,7 @@ def _where(client: Client, reach: Reach) -> tuple[Span, tuple[tuple[Span, str], 
 
 def user_cannot_access_socket(ctx: Context) -> Iterator[Found]:
     """DIND301: a non-root client user with none of the socket's groups."""
-    for name, client, reach in _denials(ctx, NOT_MEMBER):
+    for name, client, reach in _denials(ctx, Denial.NOT_MEMBER):
         span, related = _where(client, reach)
         if reach.socket.kind == "host":
             message = (
@@ -68,7 +67,7 @@ def user_cannot_access_socket(ctx: Context) -> Iterator[Found]:
 
 def explicit_group_drops_membership(ctx: Context) -> Iterator[Found]:
     """DIND302: ``user: NAME:GROUP`` keeps only that group."""
-    for name, client, reach in _denials(ctx, EXPLICIT_GROUP):
+    for name, client, reach in _denials(ctx, Denial.EXPLICIT_GROUP):
         span, related = _where(client, reach)
         span = client.identity.spec_span or span
         yield Found(
@@ -83,7 +82,7 @@ def explicit_group_drops_membership(ctx: Context) -> Iterator[Found]:
 
 def numeric_user_without_passwd_entry(ctx: Context) -> Iterator[Found]:
     """DIND303: ``user: "N"`` with no passwd entry gets GID 0 and no supplementary groups."""
-    for name, client, reach in _denials(ctx, NO_PASSWD_ENTRY):
+    for name, client, reach in _denials(ctx, Denial.NO_PASSWD_ENTRY):
         span, related = _where(client, reach)
         image = client.image.description if client.image else "the image"
         yield Found(

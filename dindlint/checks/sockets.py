@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dindlint.checks import Context, Found
+from dindlint.checks.base import Context
+from dindlint.findings import Found
 from dindlint.model import Mount, Service
 from dindlint.source import Span
 from dindlint.topology import (

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dindlint.catalogue import RuleDoc
-from dindlint.discover import is_dockerfile_name
-from dindlint.engine import Diagnostic
+from dindlint.files import is_dockerfile_name
+from dindlint.findings import Diagnostic
 from dindlint.source import file_lines, memoised
 
 DEFAULT_HELP_URI_BASE = "https://github.com/dindlint/dindlint/blob/main/rules/"
@@ -46,7 +46,7 @@ class ReportContext(NamedTuple):
 
 def repository_root(start: Path) -> Path:
     """The git top level above ``start``, else ``start`` itself."""
-    from dindlint.discover import find_git_root
+    from dindlint.files import find_git_root
 
     return find_git_root(start) or start
 
@@ -140,7 +140,7 @@ def identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity]
 
 
 def _identities(diagnostics: list[Diagnostic], root: Path) -> dict[int, Identity]:
-    from dindlint.baseline import fingerprint_keys, fingerprint_of
+    from dindlint.fingerprint import fingerprint_keys, fingerprint_of
 
     ordered = active(diagnostics) + [d for d in diagnostics if d.suppressed is not None]
     keys = fingerprint_keys(ordered, root)

@@ -15,7 +15,7 @@ command of its own.
 
 from __future__ import annotations
 
-from dindlint.engine import Diagnostic
+from dindlint.findings import Diagnostic
 from dindlint.report.common import ReportContext, active, shown_path
 from dindlint.report.text import neutralise
 

@@ -14,7 +14,7 @@ rises with its ``security-severity`` as GitHub bands it: 9.0 or more → ``criti
 from __future__ import annotations
 
 from dindlint.catalogue import catalogue
-from dindlint.engine import Diagnostic
+from dindlint.findings import Diagnostic
 from dindlint.report.common import (
     ReportContext,
     active,

@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 from dindlint import __version__
-from dindlint.engine import Diagnostic
+from dindlint.findings import Diagnostic
 from dindlint.report.common import (
     ReportContext,
     active,

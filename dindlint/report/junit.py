@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
-from dindlint.engine import Diagnostic
+from dindlint.findings import Diagnostic
 from dindlint.report.common import ReportContext, active, shown_path, with_hint
 
 # XML 1.0 forbids most control characters even as references: show them as \xNN.

@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from dindlint import __version__
 from dindlint.catalogue import RuleDoc, catalogue
-from dindlint.engine import SEVERITY_RANK, Diagnostic
+from dindlint.findings import SEVERITY_RANK, Diagnostic
 from dindlint.report.common import (
     Identity,
     ReportContext,

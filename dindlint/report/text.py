@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dindlint.engine import Diagnostic, display_path
+from dindlint.files import display_path
+from dindlint.findings import Diagnostic
 from dindlint.report.common import SourceLines
 
 _MAX_SHOWN = 200  # characters of a source line shown under a finding, around its column

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from dindlint.baseline import fingerprint_keys
-from dindlint.engine import Diagnostic
+from dindlint.findings import Diagnostic
+from dindlint.fingerprint import fingerprint_keys
 from dindlint.source import Span
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,8 +101,8 @@ def test_fingerprints_of_thousands_of_findings_are_linear() -> None:
     result = _timed("""
         import json, sys, tempfile, time
         from pathlib import Path
-        from dindlint.baseline import fingerprint_keys
-        from dindlint.engine import Diagnostic
+        from dindlint.fingerprint import fingerprint_keys
+        from dindlint.findings import Diagnostic
         from dindlint.source import Span
         folder = Path(tempfile.mkdtemp())
         compose = folder / "compose.yaml"
@@ -123,8 +123,8 @@ def test_fingerprint_key_pattern_is_linear_on_blanks() -> None:
     result = _timed("""
         import json, tempfile, time
         from pathlib import Path
-        from dindlint.baseline import fingerprint_keys
-        from dindlint.engine import Diagnostic
+        from dindlint.fingerprint import fingerprint_keys
+        from dindlint.findings import Diagnostic
         from dindlint.source import Span
         folder = Path(tempfile.mkdtemp())
         compose = folder / "compose.yaml"
@@ -332,7 +332,7 @@ def test_a_folder_name_that_is_not_utf8_is_reported_in_every_format(
 
 
 def test_git_ignore_check_takes_names_that_are_not_utf8(tmp_path: Path) -> None:
-    from dindlint.discover import git_ignored
+    from dindlint.files import git_ignored
 
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_bytes(b"i\xff/\n")

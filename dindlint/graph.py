@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from dindlint.checks.access import group_add_gids, user_gids, verdict
-from dindlint.engine import display_path
+from dindlint.access import group_add_gids, user_gids, verdict
+from dindlint.checks import DENIAL_RULES
+from dindlint.files import display_path
 from dindlint.model import ImageIdentity, ResolvedUser, Service, parse_id
 from dindlint.project import Project
 from dindlint.report.text import neutralise
@@ -129,7 +130,9 @@ def access_text(client: Client, reach: Reach) -> str:
         if client.alignment is not None:
             return "✔ can connect (runtime GID alignment)"
         return "✔ can connect"
-    return f"✘ cannot connect ({decided.cause})" if decided.cause else "✘ cannot connect"
+    if decided.cause is None:
+        return "✘ cannot connect"
+    return f"✘ cannot connect ({DENIAL_RULES[decided.cause]})"
 
 
 def via_text(reach: Reach) -> str:

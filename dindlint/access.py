@@ -1,4 +1,5 @@
-"""Can this client's process connect to that socket? The verdict DIND202/301/302/303 share.
+"""Can this client's process connect to that socket? The access model: a verdict and, for a
+denial, its reason (``Denial``); the rules map reasons to rule ids (``checks.DENIAL_RULES``).
 
 connect() on a Unix socket needs write permission on the socket inode
 (torvalds/linux@001a25088c35:net/unix/af_unix.c, ``unix_find_bsd``); the socket is
@@ -13,6 +14,7 @@ passwd entry gets GID 0 and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import Enum
 from typing import NamedTuple
 
 from dindlint.images import resolve_user
@@ -20,17 +22,21 @@ from dindlint.model import ResolvedUser, parse_id
 from dindlint.source import Located, Span
 from dindlint.topology import Client, Reach
 
-# Verdict causes, one per rule, so that one client yields one finding per cause.
-GID_MISMATCH = "DIND202"
-EXPLICIT_GROUP = "DIND302"
-NO_PASSWD_ENTRY = "DIND303"
-NOT_MEMBER = "DIND301"
+
+class Denial(Enum):
+    """Why a client cannot connect: one reason per denial, the first that applies in this
+    order (so that one client yields one finding per reason)."""
+
+    EXPLICIT_GROUP = "an explicit group drops the membership that would grant it"
+    NO_PASSWD_ENTRY = "a numeric user without a passwd entry gets GID 0 and no memberships"
+    GID_MISMATCH = "its groups expect the socket under another GID"
+    NOT_MEMBER = "not in the socket's group"
 
 
 class Verdict(NamedTuple):
     allowed: bool | None  # None: the files do not tell
-    cause: str | None = None  # the rule id that explains a denial
-    wrong_gid: int | None = None  # DIND202: the GID the client expects access through
+    cause: Denial | None = None  # why a denial
+    wrong_gid: int | None = None  # GID_MISMATCH: the GID the client expects access through
     wrong_gid_span: Span | None = None
 
 
@@ -135,13 +141,13 @@ def verdict(client: Client, reach: Reach) -> Verdict:
     if granted:
         return ALLOWED
     if user.explicit_group and _implicit_form_grants(client, reach):
-        return Verdict(False, EXPLICIT_GROUP)
+        return Verdict(False, Denial.EXPLICIT_GROUP)
     if _relies_on_membership_without_entry(client, reach):
-        return Verdict(False, NO_PASSWD_ENTRY)
+        return Verdict(False, Denial.NO_PASSWD_ENTRY)
     mismatch = _expected_gid(client, reach)
     if mismatch is not None:
-        return Verdict(False, GID_MISMATCH, mismatch[0], mismatch[1])
-    return Verdict(False, NOT_MEMBER)
+        return Verdict(False, Denial.GID_MISMATCH, mismatch[0], mismatch[1])
+    return Verdict(False, Denial.NOT_MEMBER)
 
 
 def _implicit_form_grants(client: Client, reach: Reach) -> bool:

@@ -1,0 +1,65 @@
+"""What every check reads and yields: its ``Context`` (a project and its topology), the
+``Check`` signature, and the replay events of the project's Dockerfiles up to where a build
+stops."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from dindlint.findings import Found
+from dindlint.images import replay_all_stages
+from dindlint.model import Dockerfile, IdentityEvent
+from dindlint.project import Project
+from dindlint.topology import Topology
+
+
+class Context(NamedTuple):
+    project: Project
+    topology: Topology
+
+
+Check = Callable[[Context], Iterable[Found]]
+
+
+def dockerfile_events(ctx: Context, kind: str) -> Iterable[tuple[IdentityEvent, Dockerfile]]:
+    """Replay events of ``kind`` from every stage of every Dockerfile of the project (the
+    Dockerfile-only rules run on every stage, built by compose or not)."""
+    for dockerfile in ctx.project.dockerfiles:
+        for event in _until_the_build_stops(dockerfile, replay_all_stages(dockerfile)):
+            if event.kind == kind:
+                yield event, dockerfile
+
+
+def _fatal(event: IdentityEvent) -> bool:
+    """A command that fails the build (``RUN`` exits non-zero), unless it runs conditionally."""
+    if event.detail.get("conditional") == "true" or event.detail.get("command") == "USER":
+        return False
+    return event.kind in ("id-in-use", "unknown-group-or-user")
+
+
+def _until_the_build_stops(
+    dockerfile: Dockerfile, events: tuple[IdentityEvent, ...]
+) -> list[IdentityEvent]:
+    """One finding per cause: the build stops at a stage's first failing command, so what the
+    replay notices after it in that stage, or in stages built FROM it, is a consequence."""
+    by_name = {s.name.lower(): s.index for s in dockerfile.stages if s.name}
+    parent = {s.index: by_name.get(s.base.value.lower()) for s in dockerfile.stages}
+
+    def lineage(index: int) -> set[int]:
+        seen: set[int] = set()
+        current: int | None = index
+        while current is not None and current not in seen:
+            seen.add(current)
+            current = parent.get(current)
+        return seen
+
+    failed: set[int] = set()
+    kept: list[IdentityEvent] = []
+    for event in events:
+        if lineage(event.stage_index) & failed:
+            continue
+        kept.append(event)
+        if _fatal(event):
+            failed.add(event.stage_index)
+    return kept
