@@ -158,14 +158,16 @@ def _unused_suppressions(
             continue
         if entry.rule_id not in known:
             message = f"`# dindlint: disable={entry.rule_id}` names no dindlint rule"
+            hint = "correct the rule id (`dindlint rules` lists them), or remove it"
         elif entry.rule_id not in selected:
             continue  # the rule did not run: its suppressions cannot be judged
         else:
             message = (
                 f"`# dindlint: disable={entry.rule_id}` suppresses nothing here: no "
-                f"{entry.rule_id} finding on the line it covers; remove it"
+                f"{entry.rule_id} finding on the line it covers"
             )
-        unused.append(Finding(UNUSED_SUPPRESSION, message, entry.span))
+            hint = "remove it"
+        unused.append(Finding(UNUSED_SUPPRESSION, message, entry.span, hint=hint))
     return unused
 
 

@@ -251,17 +251,74 @@ class DaemonInfo(NamedTuple):
     source: str = ""  # citation
 
 
-class IdentityEvent(NamedTuple):
-    """A fact the replay noticed on the way, for the Dockerfile-only rules.
+# Identity events: facts the replay notices on the way, for the Dockerfile rules. Each names
+# where it happened (``span``, the stage), the command (``addgroup``, ``USER``, ``COPY --chown``)
+# and whether it runs conditionally (``getent group 999 || addgroup …``: a failure there does not
+# stop the build).
 
-    ``kind`` is one of: ``group-created`` (detail: name, gid or "auto"), ``id-in-use``,
-    ``usermod-replaces``, ``busybox-adduser-ignores-group``, ``unknown-group-or-user``.
-    """
 
-    kind: str
+class GroupCreated(NamedTuple):
+    """A group created by a command, or by a package install (``by_package``)."""
+
     span: Span
-    detail: dict[str, str]
-    stage_index: int = 0
+    stage_index: int
+    command: str
+    conditional: bool
+    name: str
+    gid: int | None  # the GID it gets, when known
+    gid_written: str | None  # the GID as the command gives it; None: none given (auto-assigned)
+    by_package: bool = False
+
+
+class IdInUse(NamedTuple):
+    """A group or user created with a name (``what``: group, user) or an id (gid, uid) that is
+    already taken."""
+
+    span: Span
+    stage_index: int
+    command: str
+    conditional: bool
+    what: str
+    value: str
+    taken_by: str  # the group or user that holds it
+    taken_at: Span | None  # where that one was created; None: in the base image
+
+
+class UsermodReplaces(NamedTuple):
+    """``usermod -G LIST USER`` without ``-a``: the user's supplementary groups are replaced."""
+
+    span: Span
+    stage_index: int
+    command: str
+    conditional: bool
+    user: str
+    groups: tuple[str, ...]  # as given
+    removed: tuple[str, ...]  # memberships it drops
+
+
+class AdduserIgnoresGroup(NamedTuple):
+    """busybox ``adduser [options] USER GROUP``: the group argument is ignored."""
+
+    span: Span
+    stage_index: int
+    command: str
+    conditional: bool
+    user: str
+    group: str
+
+
+class UnknownName(NamedTuple):
+    """A user or group (``what``) referenced before it exists."""
+
+    span: Span
+    stage_index: int
+    command: str
+    conditional: bool
+    what: str
+    name: str
+
+
+IdentityEvent = GroupCreated | IdInUse | UsermodReplaces | AdduserIgnoresGroup | UnknownName
 
 
 class ImageIdentity(NamedTuple):

@@ -5,13 +5,15 @@ stops."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from dindlint.findings import Found
 from dindlint.images import replay_all_stages
-from dindlint.model import Dockerfile, IdentityEvent
+from dindlint.model import Dockerfile, IdentityEvent, IdInUse, UnknownName
 from dindlint.project import Project
 from dindlint.topology import Topology
+
+EventT = TypeVar("EventT", bound=IdentityEvent)
 
 
 class Context(NamedTuple):
@@ -22,20 +24,20 @@ class Context(NamedTuple):
 Check = Callable[[Context], Iterable[Found]]
 
 
-def dockerfile_events(ctx: Context, kind: str) -> Iterable[tuple[IdentityEvent, Dockerfile]]:
+def dockerfile_events(ctx: Context, kind: type[EventT]) -> Iterable[tuple[EventT, Dockerfile]]:
     """Replay events of ``kind`` from every stage of every Dockerfile of the project (the
     Dockerfile-only rules run on every stage, built by compose or not)."""
     for dockerfile in ctx.project.dockerfiles:
         for event in _until_the_build_stops(dockerfile, replay_all_stages(dockerfile)):
-            if event.kind == kind:
+            if isinstance(event, kind):
                 yield event, dockerfile
 
 
 def _fatal(event: IdentityEvent) -> bool:
     """A command that fails the build (``RUN`` exits non-zero), unless it runs conditionally."""
-    if event.detail.get("conditional") == "true" or event.detail.get("command") == "USER":
+    if event.conditional or event.command == "USER":
         return False
-    return event.kind in ("id-in-use", "unknown-group-or-user")
+    return isinstance(event, (IdInUse, UnknownName))
 
 
 def _until_the_build_stops(

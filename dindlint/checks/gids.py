@@ -15,7 +15,7 @@ from dindlint.access import (
 from dindlint.checks.base import Context, dockerfile_events
 from dindlint.findings import Found
 from dindlint.images import identity_for_build, replay_all_stages
-from dindlint.model import Dockerfile, parse_id
+from dindlint.model import Dockerfile, GroupCreated, IdInUse, parse_id
 from dindlint.source import Span
 from dindlint.topology import Client
 
@@ -27,15 +27,11 @@ def auto_assigned_docker_gid(ctx: Context) -> Iterator[Found]:
             continue
         known = _known_socket_gid(ctx, dockerfile.path)
         for event in replay_all_stages(dockerfile):
-            if event.kind != "group-created" or event.detail.get("name") != "docker":
+            if not isinstance(event, GroupCreated) or event.name != "docker":
                 continue
-            if event.detail.get("gid") != "auto":
+            if event.gid_written is not None:
                 continue
-            how = (
-                "a package install creates"
-                if event.detail.get("via") == "package"
-                else "this command creates"
-            )
+            how = "a package install creates" if event.by_package else "this command creates"
             message = (
                 f"{how} group `docker` without a GID, so it gets whatever GID is free at "
                 "build time; it will not reliably match the socket's group"
@@ -91,13 +87,11 @@ def docker_gid_mismatch(ctx: Context) -> Iterator[Found]:
 
 def id_or_name_in_use(ctx: Context) -> Iterator[Found]:
     """DIND203: a group or user created with a name or id that is already taken."""
-    for event, _ in dockerfile_events(ctx, "id-in-use"):
-        if event.detail.get("conditional") == "true":
+    for event, _ in dockerfile_events(ctx, IdInUse):
+        if event.conditional:
             continue  # `getent group 999 || addgroup -g 999 …` guards itself
-        what, value = event.detail.get("what", "id"), event.detail.get("value", "?")
-        holder, where = event.detail.get("taken_by", "?"), event.detail.get("taken_at", "")
-        command = event.detail.get("command", "the command")
-        origin = "the base image" if where == "base image" else _short(where)
+        what, value, holder, command = event.what, event.value, event.taken_by, event.command
+        origin = "the base image" if event.taken_at is None else _short(event.taken_at)
         if what in ("gid", "uid"):
             owner = "group" if what == "gid" else "user"
             taken = f"{what} {value} already belongs to {owner} `{holder}` ({origin})"
@@ -109,10 +103,9 @@ def id_or_name_in_use(ctx: Context) -> Iterator[Found]:
         )
 
 
-def _short(where: str) -> str:
+def _short(where: Span) -> str:
     """``/abs/path/Dockerfile:3`` → ``created at Dockerfile:3``."""
-    path, _, line = where.rpartition(":")
-    return f"created at {Path(path).name}:{line}" if path else where
+    return f"created at {where.path.name}:{where.line}"
 
 
 def group_add_by_name(ctx: Context) -> Iterator[Found]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dindlint.checks.base import Context
 from dindlint.checks.sockets import is_vm_socket_bind
 from dindlint.findings import Found
-from dindlint.model import parse_id
+from dindlint.model import GroupCreated, parse_id
 from dindlint.source import Span
 from dindlint.topology import HOST_SOCKET_ANCESTORS, HOST_SOCKET_DIRS, HOST_SOCKETS
 
@@ -94,10 +94,10 @@ def _unset_build_arg_gid(ctx: Context, service: str) -> Iterator[Found]:
     if image is None:
         return
     for event in image.events:
-        gid = event.detail.get("gid", "")
-        if event.kind != "group-created" or event.detail.get("name") != "docker":
+        if not isinstance(event, GroupCreated) or event.name != "docker":
             continue
-        if gid == "auto" or parse_id(gid) is not None:
+        gid = event.gid_written
+        if gid is None or parse_id(gid) is not None:
             continue
         names = tuple(_ARG_REFERENCE.findall(gid))
         yield from _unset(

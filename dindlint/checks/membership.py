@@ -13,7 +13,7 @@ from dindlint.access import (
 )
 from dindlint.checks.base import Context, dockerfile_events
 from dindlint.findings import Found
-from dindlint.model import IdentityEvent
+from dindlint.model import AdduserIgnoresGroup, UnknownName, UsermodReplaces
 from dindlint.source import Span
 from dindlint.topology import Client, Reach
 
@@ -96,10 +96,9 @@ def numeric_user_without_passwd_entry(ctx: Context) -> Iterator[Found]:
 
 def usermod_replaces_groups(ctx: Context) -> Iterator[Found]:
     """DIND304: ``usermod -G LIST USER`` without ``-a`` replaces every supplementary group."""
-    for event, _ in dockerfile_events(ctx, "usermod-replaces"):
-        user, groups = event.detail.get("user", "?"), event.detail.get("groups", "")
-        removed = event.detail.get("removed", "")
-        lost = f"; here it drops {user} from {_listed(removed)}" if removed else ""
+    for event, _ in dockerfile_events(ctx, UsermodReplaces):
+        user, groups = event.user, ",".join(event.groups)
+        lost = f"; here it drops {user} from {_listed(event.removed)}" if event.removed else ""
         yield Found(
             f"`usermod -G {groups} {user}` without `-a` replaces {user}'s supplementary groups "
             f"with `{groups}` instead of adding to them{lost}",
@@ -108,14 +107,14 @@ def usermod_replaces_groups(ctx: Context) -> Iterator[Found]:
         )
 
 
-def _listed(names: str) -> str:
-    return ", ".join(f"`{n}`" for n in names.split(",") if n)
+def _listed(names: tuple[str, ...]) -> str:
+    return ", ".join(f"`{n}`" for n in names if n)
 
 
 def busybox_adduser_ignores_group(ctx: Context) -> Iterator[Found]:
     """DIND305: busybox ``adduser -D app docker`` silently ignores the group argument."""
-    for event, _ in dockerfile_events(ctx, "busybox-adduser-ignores-group"):
-        user, group = event.detail.get("user", "?"), event.detail.get("group", "?")
+    for event, _ in dockerfile_events(ctx, AdduserIgnoresGroup):
+        user, group = event.user, event.group
         yield Found(
             f"busybox `adduser` ignores the group argument `{group}` when any option is given: "
             f"{user} is created but not added to {group}",
@@ -126,18 +125,16 @@ def busybox_adduser_ignores_group(ctx: Context) -> Iterator[Found]:
 
 def unknown_group_or_user(ctx: Context) -> Iterator[Found]:
     """DIND306: a user or group referenced before it exists (on a known base image)."""
-    by_line: dict[Span, list[IdentityEvent]] = {}
-    for event, _ in dockerfile_events(ctx, "unknown-group-or-user"):
+    by_line: dict[Span, list[UnknownName]] = {}
+    for event, _ in dockerfile_events(ctx, UnknownName):
         by_line.setdefault(event.span, []).append(event)
     for span, events in by_line.items():
         # `COPY --chown=svc:svc` names a user and a group: one command, one finding
-        missing = " and ".join(
-            f"{e.detail.get('what', 'group')} `{e.detail.get('name', '?')}`" for e in events
-        )
+        missing = " and ".join(f"{e.what} `{e.name}`" for e in events)
         verb = "does" if len(events) == 1 else "do"
-        command = events[0].detail.get("command", "")
+        command = events[0].command
         if command == "USER":
-            what = events[0].detail.get("what", "user")
+            what = events[0].what
             effect = f"the container will not start (`unable to find {what}`)"
         elif command.startswith(("COPY", "ADD")) or "chown" in command:
             effect = "the build fails there"

@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from dindlint.images.options import OptSpec, Parsed, number, parse
-from dindlint.images.state import WGroup, WState, WUser, event
-from dindlint.model import IdentityEvent, parse_id
+from dindlint.images.state import WGroup, WState, WUser
+from dindlint.model import (
+    AdduserIgnoresGroup,
+    GroupCreated,
+    IdentityEvent,
+    IdInUse,
+    UnknownName,
+    UsermodReplaces,
+    parse_id,
+)
 from dindlint.source import Span
 
 
@@ -34,14 +42,26 @@ class Ctx:
     raw_text: str = ""  # the physical lines of the command (redirections are not in argv)
     extra: dict[str, str] = field(default_factory=dict)
 
-    def emit(self, kind: str, **detail: str) -> None:
-        detail.setdefault("command", self.tool)
-        detail["conditional"] = "true" if self.conditional else "false"
-        self.events.append(event(kind, self.span, self.stage_index, **detail))
+    def in_use(self, what: str, value: str, taken_by: str, taken_at: Span | None) -> None:
+        """Record that the command fails: ``value`` (a ``what``) is taken."""
+        self.events.append(
+            IdInUse(
+                self.span,
+                self.stage_index,
+                self.tool,
+                self.conditional,
+                what,
+                value,
+                taken_by,
+                taken_at,
+            )
+        )
 
-
-def _where(span: Span | None) -> str:
-    return "base image" if span is None else f"{span.path}:{span.line}"
+    def unknown(self, what: str, name: str) -> None:
+        """Record that the command fails: the ``what`` called ``name`` does not exist."""
+        self.events.append(
+            UnknownName(self.span, self.stage_index, self.tool, self.conditional, what, name)
+        )
 
 
 def _unresolved(text: str) -> bool:
@@ -59,7 +79,7 @@ def _group_name_taken(ctx: Ctx, name: str) -> bool:
     if group is None:
         return False
     if not group.maybe:
-        ctx.emit("id-in-use", what="group", value=name, taken_by=name, taken_at=_where(group.span))
+        ctx.in_use("group", name, name, group.span)
     return True
 
 
@@ -67,7 +87,7 @@ def _user_name_taken(ctx: Ctx, name: str) -> bool:
     user = ctx.state.users.get(name)
     if user is None:
         return False
-    ctx.emit("id-in-use", what="user", value=name, taken_by=name, taken_at=_where(user.span))
+    ctx.in_use("user", name, name, user.span)
     return True
 
 
@@ -75,8 +95,7 @@ def _gid_taken(ctx: Ctx, gid: int | None, exclude: str | None = None) -> bool:
     holder = ctx.state.group_with_gid(gid, exclude=exclude)
     if holder is None or holder.maybe:
         return False
-    where = _where(holder.span)
-    ctx.emit("id-in-use", what="gid", value=str(gid), taken_by=holder.name, taken_at=where)
+    ctx.in_use("gid", str(gid), holder.name, holder.span)
     return True
 
 
@@ -84,8 +103,7 @@ def _uid_taken(ctx: Ctx, uid: int | None, exclude: str | None = None) -> bool:
     holder = ctx.state.user_with_uid(uid, exclude=exclude)
     if holder is None:
         return False
-    where = _where(holder.span)
-    ctx.emit("id-in-use", what="uid", value=str(uid), taken_by=holder.name, taken_at=where)
+    ctx.in_use("uid", str(uid), holder.name, holder.span)
     return True
 
 
@@ -101,7 +119,7 @@ def lookup_group(ctx: Ctx, ref: str) -> tuple[bool, WGroup | None]:
     if _unresolved(ref) or not ref:
         return True, None
     if ctx.state.known:
-        ctx.emit("unknown-group-or-user", what="group", name=ref)
+        ctx.unknown("group", ref)
         return False, None
     if parse_id(ref) is not None:
         return True, None
@@ -122,23 +140,29 @@ def lookup_user(ctx: Ctx, name: str) -> tuple[bool, WUser | None]:
     if user is not None:
         return True, user
     if ctx.state.known and not _unresolved(name) and name:
-        ctx.emit("unknown-group-or-user", what="user", name=name)
+        ctx.unknown("user", name)
         return False, None
     return True, None
 
 
 def create_group(
-    ctx: Ctx, name: str, gid: int | None, gid_text: str, via: str = "command"
+    ctx: Ctx, name: str, gid: int | None, gid_written: str | None, by_package: bool = False
 ) -> WGroup:
+    """Add group ``name`` with ``gid`` (None: chosen by the tool, or unknown); ``gid_written`` is
+    the GID as the command gives it (None: none given)."""
     group = WGroup(name, gid, set(), ctx.span, ctx.conditional, True)
     ctx.state.groups[name] = group
-    ctx.emit("group-created", name=name, gid=gid_text, via=via)
+    ctx.events.append(
+        GroupCreated(
+            ctx.span, ctx.stage_index, ctx.tool, ctx.conditional, name, gid, gid_written, by_package
+        )
+    )
     return group
 
 
-def _gid_text(given: str | None, gid: int | None) -> str:
+def _gid_text(given: str | None, gid: int | None) -> str | None:
     if given is None:
-        return "auto"
+        return None
     return str(gid) if gid is not None else given
 
 
@@ -252,7 +276,11 @@ def bb_adduser(ctx: Ctx, p: Parsed) -> None:
             add_membership(ctx, name, pos[1])
             return
         if ctx.state.family == "busybox":
-            ctx.emit("busybox-adduser-ignores-group", user=name, group=pos[1])
+            ctx.events.append(
+                AdduserIgnoresGroup(
+                    ctx.span, ctx.stage_index, ctx.tool, ctx.conditional, name, pos[1]
+                )
+            )
     given_uid = p.value("u")
     uid = number(given_uid)
     if _user_name_taken(ctx, name) or _uid_taken(ctx, uid):
@@ -270,7 +298,7 @@ def bb_adduser(ctx: Ctx, p: Parsed) -> None:
         return
     if _group_name_taken(ctx, name) or _gid_taken(ctx, uid):
         return
-    create_group(ctx, name, uid, str(uid) if uid is not None else "auto")
+    create_group(ctx, name, uid, str(uid) if uid is not None else None)
     create_user(ctx, name, uid, uid, name)
 
 
@@ -356,7 +384,7 @@ def deb_adduser(ctx: Ctx, p: Parsed) -> None:
         return
     if _group_name_taken(ctx, name):
         return
-    create_group(ctx, name, None, "auto")  # USERGROUPS: a same-named group, GID chosen by adduser
+    create_group(ctx, name, None, None)  # USERGROUPS: a same-named group, GID chosen by adduser
     create_user(ctx, name, uid, None, name)
 
 
@@ -475,7 +503,7 @@ def useradd(ctx: Ctx, p: Parsed) -> None:
         else:
             if _group_name_taken(ctx, name):  # "group NAME exists - ... use -g"
                 return
-            primary = create_group(ctx, name, None, "auto")
+            primary = create_group(ctx, name, None, None)
     create_user(ctx, name, uid, primary_gid, primary.name if primary else None)
     for group in supplementary:
         group.members.add(name)
@@ -508,8 +536,16 @@ def usermod(ctx: Ctx, p: Parsed) -> None:
         else:
             current = [g.name for g in state.groups.values() if name in g.members]
             removed = [g for g in current if g not in {w.name for w in wanted}]
-            ctx.emit(
-                "usermod-replaces", user=name, groups=",".join(refs), removed=",".join(removed)
+            ctx.events.append(
+                UsermodReplaces(
+                    ctx.span,
+                    ctx.stage_index,
+                    ctx.tool,
+                    ctx.conditional,
+                    name,
+                    tuple(refs),
+                    tuple(removed),
+                )
             )
             for group in state.groups.values():
                 group.members.discard(name)
@@ -633,7 +669,7 @@ def package_group(ctx: Ctx) -> None:
     ``addgroup -S docker 2>/dev/null``)."""
     if "docker" in ctx.state.groups:
         return
-    create_group(ctx, "docker", None, "auto", via="package")
+    create_group(ctx, "docker", None, None, by_package=True)
 
 
 def _strip_version(name: str, pattern: str) -> str:
@@ -684,7 +720,7 @@ def _append_line(ctx: Ctx, path: str, line: str) -> None:
         if found is None:
             return
         name, gid = found.group(1), number(found.group(2) or None)
-        group = create_group(ctx, name, gid, str(gid) if gid is not None else "auto")
+        group = create_group(ctx, name, gid, str(gid) if gid is not None else None)
         group.members.update(_split_list(found.group(3)))
         return
     found = _PASSWD_LINE.match(line)

@@ -15,8 +15,16 @@ from typing import NamedTuple
 
 from dindlint.images.commands import HANDLERS, Ctx, normalize, package_group
 from dindlint.images.knowledge import lookup
-from dindlint.images.state import WCopy, WState, event, state_from_known, unknown_state
-from dindlint.model import Dockerfile, IdentityEvent, Instruction, ShellCommand, Stage, parse_id
+from dindlint.images.state import WCopy, WState, state_from_known, unknown_state
+from dindlint.model import (
+    Dockerfile,
+    IdentityEvent,
+    Instruction,
+    ShellCommand,
+    Stage,
+    UnknownName,
+    parse_id,
+)
 from dindlint.source import Located, Span
 
 _BUSYBOX_HINTS = frozenset({"apk"})
@@ -144,9 +152,6 @@ class StageReplay:
         self.events = events
         self.reported_user_spans: set[Span] = set()
         self.cmd_set_here = False
-
-    def emit(self, kind: str, span: Span, **detail: str) -> None:
-        self.events.append(event(kind, span, self.stage.index, **detail))
 
     def run(self) -> None:
         for instruction in self.stage.instructions:
@@ -285,11 +290,11 @@ class StageReplay:
         if not spec or not self.state.known or "$" in spec:
             return
         user, _, group = spec.partition(":")
-        span, kind, command = instruction.span, "unknown-group-or-user", "COPY --chown"
+        span, command = instruction.span, "COPY --chown"
         if user and parse_id(user) is None and user not in self.state.users:
-            self.emit(kind, span, what="user", name=user, command=command)
+            self.events.append(UnknownName(span, self.stage.index, command, False, "user", user))
         if group and parse_id(group) is None and group not in self.state.groups:
-            self.emit(kind, span, what="group", name=group, command=command)
+            self.events.append(UnknownName(span, self.stage.index, command, False, "group", group))
 
     def check_user(self) -> None:
         """The stage's last USER names a user/group that never exists: the container (or a later
@@ -315,4 +320,6 @@ class StageReplay:
             return
         self.reported_user_spans.add(located.span)
         for what, name in missing:
-            self.emit("unknown-group-or-user", located.span, what=what, name=name, command="USER")
+            self.events.append(
+                UnknownName(located.span, self.stage.index, "USER", False, what, name)
+            )

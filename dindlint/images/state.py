@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 
 from dindlint.images.knowledge import KnownImage
-from dindlint.model import DaemonInfo, GroupEntry, IdentityEvent, UserEntry, parse_id
+from dindlint.model import DaemonInfo, GroupEntry, UserEntry, parse_id
 from dindlint.source import Located, Span
 
 
@@ -140,7 +140,3 @@ def state_from_known(image: KnownImage, ref: str) -> WState:
 def unknown_state(ref: str) -> WState:
     """The starting state of a stage whose base image is unknown."""
     return WState(known=False, family=None, root_ref=ref)
-
-
-def event(kind: str, span: Span, stage_index: int, **detail: str) -> IdentityEvent:
-    return IdentityEvent(kind=kind, span=span, detail=dict(detail), stage_index=stage_index)
