@@ -241,11 +241,11 @@ class UserEntry(NamedTuple):
 
 
 class DaemonInfo(NamedTuple):
-    """What a daemon image provides when run with its default entrypoint (knowledge base)."""
+    """What a daemon image provides when run with its default entrypoint (knowledge base). The
+    socket's group is the image's ``docker`` group (dockerd's default ``--group docker``), read
+    from the image's groups like any other: ``root:root`` when the image has none."""
 
     socket_path: str  # e.g. /var/run/docker.sock
-    socket_group: str | None  # group name dockerd's default ``--group docker`` resolves, or None
-    socket_gid: int | None  # GID of that group in the image; None: socket is root:root (no group)
     tls_default: bool  # DOCKER_TLS_CERTDIR defaults to /certs (TLS on 2376)
     rootless: bool = False
     source: str = ""  # citation

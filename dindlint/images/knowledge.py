@@ -197,8 +197,6 @@ def _resolve(entry_id: str, raw: dict[str, dict[str, Any]], seen: tuple[str, ...
         d = entry["daemon"]
         daemon = DaemonInfo(
             socket_path=str(d["socket_path"]),
-            socket_group=d.get("socket_group"),
-            socket_gid=_gid(d.get("socket_gid")),
             tls_default=bool(d.get("tls_default", False)),
             rootless=bool(d.get("rootless", False)),
             source=source,

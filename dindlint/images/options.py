@@ -23,8 +23,6 @@ class Parsed:
 
     opts: dict[str, list[str]]
     positional: list[str]
-    short_used: bool = False  # any ``-x`` style option was given
-    long_used: bool = False
 
     def has(self, key: str) -> bool:
         return key in self.opts
@@ -50,7 +48,6 @@ def parse(args: list[str] | tuple[str, ...], spec: OptSpec) -> Parsed:
             out.positional.extend(items[i:])
             break
         if arg.startswith("--") and len(arg) > 2:
-            out.long_used = True
             name, eq, val = arg[2:].partition("=")
             if name in spec.long_arg:
                 if not eq and i < len(items):
@@ -61,7 +58,6 @@ def parse(args: list[str] | tuple[str, ...], spec: OptSpec) -> Parsed:
                 out.opts.setdefault(spec.long_flag.get(name, "--" + name), []).append("")
             continue
         if arg.startswith("-") and len(arg) > 1:
-            out.short_used = True
             j = 1
             while j < len(arg):
                 letter = arg[j]

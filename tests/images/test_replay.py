@@ -117,7 +117,7 @@ def test_addgroup_docker_on_dind_name_in_use() -> None:
     found = events("dind-addgroup", IdInUse)
     assert [(e.what, e.value) for e in found] == [("group", "docker")]
     identity = build("dind-addgroup")
-    assert identity.daemon is not None and identity.daemon.socket_gid == 2375
+    assert identity.daemon is not None and identity.groups["docker"].gid == 2375
 
 
 def test_unknown_base_user_created_here() -> None:
