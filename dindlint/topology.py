@@ -12,8 +12,22 @@ import posixpath
 import re
 from typing import NamedTuple
 
-from dindlint.images import detect_alignment, identity_for_build, identity_for_image, resolve_user
-from dindlint.model import ImageIdentity, Mount, ResolvedUser, Service, parse_id
+from dindlint.images import (
+    detect_alignment,
+    identity_for_build,
+    identity_for_image,
+    replay_all_stages,
+    resolve_user,
+)
+from dindlint.model import (
+    Dockerfile,
+    IdentityEvent,
+    ImageIdentity,
+    Mount,
+    ResolvedUser,
+    Service,
+    parse_id,
+)
 from dindlint.project import Project
 from dindlint.source import Located, Span, remembered
 
@@ -174,6 +188,16 @@ class Topology(NamedTuple):
     images: dict[str, ImageIdentity | None]
     daemons: dict[str, Daemon]
     clients: dict[str, Client]
+
+    def dockerfile_events(self, dockerfile: Dockerfile) -> tuple[IdentityEvent, ...]:
+        """What the replay of every stage of ``dockerfile`` noticed (built by compose or not:
+        the Dockerfile rules run on every stage)."""
+        return replay_all_stages(dockerfile)
+
+    def dockerfile_identity(self, dockerfile: Dockerfile) -> ImageIdentity:
+        """The identity of ``dockerfile``'s last stage built from its own folder, for a
+        Dockerfile no service of the project builds."""
+        return identity_for_build(dockerfile, None, dockerfile.path.parent)
 
 
 # --------------------------------------------------------------------------------------------

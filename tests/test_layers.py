@@ -128,3 +128,31 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     known = {"dindlint.source", "dindlint.report", "dindlint.report.text", "dindlint.config"}
     assert imports(sample, known) == {"dindlint.source", "dindlint.report.text"}
     assert layers()["dindlint.source"] < layers()["dindlint.report"]
+
+
+# Beyond the order: modules that must not reach past the stage before them.
+NARROWER = {
+    # rules read the project and its topology, never the loaders or the image replay directly
+    "dindlint.checks": {"dindlint.compose", "dindlint.dockerfile", "dindlint.images"},
+    # report formats write diagnostics: no stage of the analysis
+    "dindlint.report": {
+        "dindlint.compose",
+        "dindlint.dockerfile",
+        "dindlint.images",
+        "dindlint.project",
+        "dindlint.topology",
+        "dindlint.checks",
+        "dindlint.engine",
+        "dindlint.pipeline",
+    },
+}
+
+
+def test_rules_and_reports_do_not_reach_past_their_inputs() -> None:
+    against = sorted(
+        f"{module} imports {target}"
+        for module, targets in import_graph().items()
+        for target in targets
+        if unit(target) in NARROWER.get(unit(module), set())
+    )
+    assert not against, "\n".join(against)

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple, TypeVar
 
 from dindlint.findings import Found
-from dindlint.images import replay_all_stages
 from dindlint.model import Dockerfile, IdentityEvent, IdInUse, UnknownName
 from dindlint.project import Project
 from dindlint.topology import Topology
@@ -28,7 +27,7 @@ def dockerfile_events(ctx: Context, kind: type[EventT]) -> Iterable[tuple[EventT
     """Replay events of ``kind`` from every stage of every Dockerfile of the project (the
     Dockerfile-only rules run on every stage, built by compose or not)."""
     for dockerfile in ctx.project.dockerfiles:
-        for event in _until_the_build_stops(dockerfile, replay_all_stages(dockerfile)):
+        for event in _until_the_build_stops(dockerfile, ctx.topology.dockerfile_events(dockerfile)):
             if isinstance(event, kind):
                 yield event, dockerfile
 

@@ -14,7 +14,6 @@ from dindlint.access import (
 )
 from dindlint.checks.base import Context, dockerfile_events
 from dindlint.findings import Found
-from dindlint.images import identity_for_build, replay_all_stages
 from dindlint.model import Dockerfile, GroupCreated, IdInUse, parse_id
 from dindlint.source import Span
 from dindlint.topology import Client
@@ -26,7 +25,7 @@ def auto_assigned_docker_gid(ctx: Context) -> Iterator[Found]:
         if _realigns_at_runtime(ctx, dockerfile):
             continue
         known = _known_socket_gid(ctx, dockerfile.path)
-        for event in replay_all_stages(dockerfile):
+        for event in ctx.topology.dockerfile_events(dockerfile):
             if not isinstance(event, GroupCreated) or event.name != "docker":
                 continue
             if event.gid_written is not None:
@@ -50,7 +49,7 @@ def _realigns_at_runtime(ctx: Context, dockerfile: Dockerfile) -> bool:
     ]
     if clients:
         return any(c.alignment is not None for c in clients)
-    return identity_for_build(dockerfile, None, dockerfile.path.parent).alignment is not None
+    return ctx.topology.dockerfile_identity(dockerfile).alignment is not None
 
 
 def _known_socket_gid(ctx: Context, path: Path) -> tuple[int, str] | None:
