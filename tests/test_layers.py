@@ -9,6 +9,7 @@ inside a function, except those under ``if TYPE_CHECKING:`` (annotations only).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def imports(path: Path, known: set[str]) -> set[str]:
     return found
 
 
+@functools.cache
 def import_graph() -> dict[str, set[str]]:
     paths = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     known = set(paths)
