@@ -132,6 +132,11 @@ def distinct_sockets(reaches: tuple[Reach, ...]) -> Iterator[Reach]:
 def verdict(client: Client, reach: Reach) -> Verdict:
     """Decide access of ``client`` to the socket carried by ``reach``."""
     identity = client.identity
+    changed = {tool for path, tool in client.changed_sockets if path == reach.path}
+    if changed:
+        # a start command run as root changed the socket file itself (DIND107 reports it):
+        # `chmod 666` lets anyone connect; a new owner or group is not modelled
+        return ALLOWED if changed == {"chmod"} else UNKNOWN
     if client.alignment is not None or identity.unresolved or identity.resolved is None:
         return ALLOWED if client.alignment is not None else UNKNOWN
     user = identity.resolved

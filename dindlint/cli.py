@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from dindlint.config import Config
     from dindlint.discover import Discovered
     from dindlint.findings import Diagnostic
+    from dindlint.project import Project
     from dindlint.report.formats import Output
-    from dindlint.source import ReadBoundary
+    from dindlint.source import ReadBoundary, Span
+    from dindlint.topology import Topology
 
 FORMATS = ("text", "sarif", "json", "github", "gitlab", "junit")  # dindlint.report.formats
 GRAPH_FORMATS = ("text", "mermaid", "dot")
@@ -46,12 +48,12 @@ def _internal_error(error: Exception, debug: bool) -> int:
     return 2
 
 
-def _discover(paths: list[Path]) -> Discovered | None:
+def _discover(paths: list[Path], force_exclude: bool = False) -> Discovered | None:
     """Discovery with its notes on standard error; None when no given path exists."""
     from dindlint.discover import discover
     from dindlint.report.text import neutralise
 
-    found = discover(paths)
+    found = discover(paths, force_exclude)
     for missing in found.missing:
         click.echo(f"dindlint: {neutralise(str(missing))}: no such file or directory", err=True)
     for skipped in found.skipped:
@@ -64,6 +66,8 @@ def _discover(paths: list[Path]) -> Discovered | None:
             f"dindlint: {neutralise(str(outside))}: points outside the repository; not read",
             err=True,
         )
+    for denied in found.denied:
+        click.echo(f"dindlint: {neutralise(str(denied))}: permission denied; not read", err=True)
     if (found.missing or found.outside) and not (found.compose_files or found.dockerfiles):
         return None
     return found
@@ -93,13 +97,16 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     """``--select DIND1,DIND301 --select DIND4`` → ("DIND1", "DIND301", "DIND4")."""
     if not values:
         return None
-    return tuple(
+    from dindlint.config import every_rule
+
+    return every_rule(
         part.strip().upper() for value in values for part in value.split(",") if part.strip()
     )
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# readable=False: an unreadable input is the run's to report (DIND001/DIND003), not a usage error
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--format",
     "output_format",
@@ -128,6 +135,12 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     metavar="NAME",
     default=None,
     help="SARIF runAutomationDetails category, to upload several analyses of one commit.",
+)
+@click.option(
+    "--sarif-omit-suppressed",
+    is_flag=True,
+    help="Leave findings suppressed inline out of SARIF (GitHub code scanning does not read "
+    "SARIF suppressions and would open an alert for each).",
 )
 @click.option(
     "--config",
@@ -196,6 +209,17 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     "process, for debugging].",
 )
 @click.option(
+    "--statistics",
+    is_flag=True,
+    help="Show how many findings each rule has instead of each finding (text output).",
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Skip the paths git ignores even when they are named on the command line "
+    "(for pre-commit and editors, which name files).",
+)
+@click.option(
     "--debug",
     is_flag=True,
     help="Show tracebacks of internal errors, and which YAML parser is used.",
@@ -209,14 +233,16 @@ def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
         from dindlint.compose.yamlnodes import parser_description
 
         click.echo(f"dindlint: YAML parser: {parser_description()}", err=True)
+    given = _as_folders(list(paths)) or [Path(".")]
     try:
-        code = _check(list(paths) or [Path(".")], CheckOptions(**options))  # type: ignore[arg-type]
+        code = _check(given, CheckOptions(**options))  # type: ignore[arg-type]
     except (ConfigError, BaselineError) as error:
         from dindlint.report.text import neutralise
         from dindlint.source import capped
 
         # a configuration's keys and values are the repository's text: one line, capped
         click.echo(f"dindlint: {neutralise(capped(str(error)))}", err=True)
+        _sarif_of_failure(given, CheckOptions(**options), capped(str(error)))  # type: ignore[arg-type]
         code = 2
     except Exception as error:  # noqa: BLE001 - never a traceback for the user (unless --debug)
         code = _internal_error(error, debug)
@@ -241,6 +267,9 @@ class CheckOptions(NamedTuple):
     colour: str
     no_inline_suppressions: bool
     jobs: int | None = None  # None: the CPU count; 0 counts as 1
+    force_exclude: bool = False
+    statistics: bool = False
+    sarif_omit_suppressed: bool = False
 
 
 class ConfigOptions(NamedTuple):
@@ -321,7 +350,7 @@ def _check_within(
     from dindlint.pipeline import analyse
     from dindlint.session import Settings
 
-    discovered = _discover(paths)
+    discovered = _discover(paths, options.force_exclude)
     if discovered is None:
         return 2
     found = discovered.without(config.excluded)
@@ -334,7 +363,11 @@ def _check_within(
         inline_suppressions=not options.no_inline_suppressions,
         boundary=boundary,
     )
-    analysis = analyse(found, settings, options.jobs or (1 if options.jobs == 0 else None))
+    # files given (a pre-commit run) are reported with the services that build them and the files
+    # their compose projects read: the models
+    keep = any(not os.path.isdir(p) for p in paths)
+    jobs = options.jobs or (1 if options.jobs == 0 else None)
+    analysis = analyse(found, settings, jobs, keep_models=keep)
     diagnostics = analysis.diagnostics
     if options.write_baseline is not None:
         from dindlint.baseline import repository_root, write_baseline
@@ -355,6 +388,11 @@ def _check_within(
         known = read_baseline(options.baseline_file)
         diagnostics, matched = without_baselined(diagnostics, known, repository_root(Path.cwd()))
         click.echo(f"dindlint: {matched} finding(s) matched the baseline", err=True)
+    diagnostics = in_scope(
+        diagnostics,
+        [*paths, *_read_by(analysis.models, paths)],
+        _built_by(analysis.models, paths),
+    )
     if not _emit(diagnostics, options, len(analysis.files)):
         return 2
     threshold = SEVERITY_RANK[config.fail_on or "warning"]
@@ -362,6 +400,119 @@ def _check_within(
         SEVERITY_RANK[d.severity] >= threshold for d in diagnostics if d.suppressed is None
     )
     return 1 if failed and not options.exit_zero else 0
+
+
+def _sarif_of_failure(paths: list[Path], options: CheckOptions, error: str) -> None:
+    """The SARIF files asked for, written for a run that stopped before analysing (exit code 2):
+    no results, ``executionSuccessful: false``, the error as a notification; an upload step that
+    runs after a failure (``if: always()``) then shows the error, not a missing file."""
+    from dindlint.discover import read_boundary
+    from dindlint.report import sarif
+    from dindlint.report.common import ReportContext, repository_root
+    from dindlint.report.formats import OutputError, plan
+    from dindlint.report.write import write_output
+    from dindlint.source import reading_within
+
+    try:
+        outputs = [o for o in plan(options.output_format, options.output) if o.format == "sarif"]
+    except OutputError:
+        return
+    root = repository_root(Path.cwd())
+    for prefix in {os.path.join(str(root), ""), os.path.join(os.path.realpath(root), "")}:
+        error = error.replace(prefix, "")  # no path of the machine in the report
+    context = ReportContext(root=root, sarif_category=options.sarif_category, failure=error)
+    with reading_within(read_boundary(paths)):
+        for output in outputs:
+            if output.path is None:
+                continue  # standard output is not a file an upload step looks for
+            try:
+                write_output(output.path, sarif.render([], context))
+            except OSError as failure:
+                click.echo(f"dindlint: cannot write {output.path}: {failure.strerror}", err=True)
+
+
+SETTINGS_FILES = (".env", ".dindlint.yaml", ".dindlint.yml")
+
+
+def _as_folders(paths: list[Path]) -> list[Path]:
+    """``.env`` and ``.dindlint.y[a]ml`` given as files (pre-commit passes the files a commit
+    changed) stand for their folder: the compose files there read the one, the other configures
+    the folder."""
+    return [p.parent if p.name in SETTINGS_FILES and not os.path.isdir(p) else p for p in paths]
+
+
+def _read_by(models: tuple[tuple[Project, Topology], ...], paths: list[Path]) -> list[Path]:
+    """The files the compose projects of the compose files in ``paths`` read besides them
+    (included and extended files, ``.env``): a compose file given stands for its project."""
+    given = {os.path.realpath(p) for p in paths if not os.path.isdir(p)}
+    read: list[Path] = []
+    for project, _ in models:
+        files = project.compose.files if project.compose is not None else ()
+        if any(os.path.realpath(f) in given for f in files):
+            read.extend(files)
+    return read
+
+
+def _built_by(models: tuple[tuple[Project, Topology], ...], paths: list[Path]) -> set[Span]:
+    """Every span of the compose services that build a Dockerfile of ``paths``."""
+    given = {os.path.realpath(p) for p in paths if not os.path.isdir(p)}
+    spans: set[Span] = set()
+    for project, _ in models:
+        if project.compose is None:
+            continue
+        for name, dockerfile in project.builds.items():
+            service = project.compose.services.get(name)
+            if service is not None and os.path.realpath(dockerfile.path) in given:
+                _collect_spans(service, spans)
+    return spans
+
+
+def _collect_spans(value: object, into: set[Span]) -> None:
+    from dindlint.source import Span
+
+    if isinstance(value, Span):
+        into.add(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_spans(item, into)
+    elif isinstance(value, tuple):  # records (NamedTuples) and tuples of them
+        for item in value:
+            _collect_spans(item, into)
+
+
+def in_scope(
+    diagnostics: list[Diagnostic], paths: list[Path], services: set[Span] | None = None
+) -> list[Diagnostic]:
+    """The diagnostics to report for ``paths``: when files are given (a pre-commit run), those
+    located in a given file or folder, or with a related location there (a compose file's finding
+    about the Dockerfile given), or on a line of a service that builds a given Dockerfile
+    (``services``: the spans of those services); with folders only, all of them."""
+    files = {os.path.realpath(p) for p in paths if not os.path.isdir(p)}
+    if not files:
+        return diagnostics
+    service_lines = {(os.path.realpath(s.path), s.line) for s in services or ()}
+    folders = tuple(os.path.join(os.path.realpath(p), "") for p in paths if os.path.isdir(p))
+    known: dict[Path, bool] = {}
+    reals: dict[Path, str] = {}
+
+    def real(path: Path) -> str:
+        if path not in reals:
+            reals[path] = os.path.realpath(path)
+        return reals[path]
+
+    def inside(path: Path) -> bool:
+        if path not in known:
+            known[path] = real(path) in files or real(path).startswith(folders)
+        return known[path]
+
+    def of_a_service(span: Span) -> bool:
+        return (real(span.path), span.line) in service_lines
+
+    return [
+        d
+        for d in diagnostics
+        if inside(d.span.path) or of_a_service(d.span) or any(inside(s.path) for s, _ in d.related)
+    ]
 
 
 def _outputs(values: tuple[str, ...]) -> tuple[Output, ...]:
@@ -393,6 +544,7 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
         files_checked=files,
         help_uri_base=options.help_uri_base or DEFAULT_HELP_URI_BASE,
         sarif_category=options.sarif_category,
+        sarif_omit_suppressed=options.sarif_omit_suppressed,
     )
     written = True
     with reading_once():  # files, paths and fingerprints worked out once for all the formats
@@ -406,13 +558,25 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
                     and "NO_COLOR" not in os.environ
                 )
             )
-            report = render(output.format, diagnostics, context._replace(colour=colour))
+            if options.statistics and output.format == "text":
+                from dindlint.report.text import statistics
+
+                report = statistics(diagnostics, files)
+            else:
+                report = render(output.format, diagnostics, context._replace(colour=colour))
             written = _write(report, output.path, colour) and written
+    if all(output.path is not None for output in outputs):
+        # every report went to a file: the terminal still says what was found (the exit code
+        # alone would not)
+        from dindlint.report.text import summary
+
+        click.echo(f"dindlint: {summary(diagnostics, files)}", err=True)
     return written
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# readable=False: an unreadable input is the run's to report (DIND001/DIND003), not a usage error
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--format",
     "output_format",
@@ -503,8 +667,28 @@ def _graph(
             boundary=boundary,
         )
         analysis = analyse(found.without(config.excluded), settings, jobs=1, keep_models=True)
-        text = graph_report.render(analysis.models, Path.cwd(), output_format)
-        return 0 if _write(text, output) else 2
+        # a file that does not parse has no topology to draw: its errors, as `check` shows them
+        broken = [
+            d
+            for d in analysis.diagnostics
+            if d.rule_id in ("DIND001", "DIND002") and d.suppressed is None
+        ]
+        unreadable = {d.span.path for d in broken if d.rule_id == "DIND001"}
+        models = tuple(
+            (project, topology)
+            for project, topology in analysis.models
+            if project.compose is None or not unreadable.intersection(project.compose.files)
+        )
+        if broken:
+            from dindlint.report.text import render as render_text
+
+            report = render_text(broken, Path.cwd(), False, len(analysis.files))
+            click.echo(report, nl=False, err=True)
+        if broken and not models:
+            return 1
+        text = graph_report.render(models, Path.cwd(), output_format)
+        written = _write(text, output)
+        return 2 if not written else 1 if broken else 0
 
 
 @main.command("rules")
@@ -563,19 +747,31 @@ def explain(rule: str, colour: str) -> None:
     by_name = {d.name: d for d in docs.values()}
     doc = docs.get(rule.upper()) or by_name.get(rule.lower())
     if doc is None:
-        close = difflib.get_close_matches(rule.upper(), list(docs), n=3, cutoff=0.5)
-        close += difflib.get_close_matches(rule.lower(), list(by_name), n=3, cutoff=0.5)
-        hint = (
-            f"; did you mean {', '.join(close)}?"
-            if close
-            else f"; known rules: {', '.join(sorted(docs))}"
-        )
-        click.echo(f"dindlint: unknown rule `{rule}`{hint}", err=True)
+        wanted = rule.upper()
+        if wanted.startswith("DIND"):
+            # an id: those one keystroke away (DIND3O2, DIND3021), or the ids of a prefix (DIND30)
+            close = [i for i in docs if i.startswith(wanted) or _one_edit_apart(wanted, i)][:5]
+        else:
+            close = difflib.get_close_matches(rule.lower(), list(by_name), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `dindlint rules` lists them"
+        from dindlint.report.text import neutralise
+
+        click.echo(f"dindlint: unknown rule `{neutralise(rule)}`{hint}", err=True)
         sys.exit(2)
     styled = colour == "always" or (
         colour == "auto" and _stdout_is_terminal() and "NO_COLOR" not in os.environ
     )
     click.echo(_render_markdown(doc.body, styled), color=styled)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether one character changed, added or removed turns ``a`` into ``b``."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    if len(long) - len(short) != 1:
+        return False
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _render_markdown(body: str, styled: bool) -> str:

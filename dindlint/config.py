@@ -30,6 +30,14 @@ from dindlint.source import (
 CONFIG_NAMES = (".dindlint.yaml", ".dindlint.yml")
 
 
+ALL = "ALL"  # a selector for every rule, as in ruff (`--select ALL`)
+
+
+def every_rule(selectors: Any) -> tuple[str, ...]:
+    """Selectors with ``ALL`` as the prefix every rule id starts with."""
+    return tuple("DIND" if s == ALL else s for s in selectors)
+
+
 class ConfigError(Exception):
     """A configuration problem, already phrased as ``file:line: key: what is wrong``."""
 
@@ -270,6 +278,12 @@ def _validate(path: Path, data: Any, locate: Any) -> None:
             extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             keys = keys + extra[:1]
             message = f"unknown key `{extra[0]}`" if extra else error.message
+            if extra:
+                import difflib
+
+                known = [str(k) for k in error.schema.get("properties", {})]
+                close = difflib.get_close_matches(str(extra[0]), known, n=1, cutoff=0.6)
+                message += f"; did you mean `{close[0]}`?" if close else ""
         else:
             message = _without_the_value(error.message, error.instance)
         key = ".".join(str(k) for k in keys) or "(top level)"
@@ -294,6 +308,8 @@ def _check_rule_ids(path: Path, data: dict[str, Any], locate: Any) -> None:
     for glob, selectors in data.get("per-file-ignores", {}).items():
         places += [(["per-file-ignores", glob, i], s) for i, s in enumerate(selectors)]
     for keys, selector in places:
+        if selector == ALL and keys[0] != "severity":
+            continue
         if not names_a_rule(selector):
             key = ".".join(str(k) for k in keys)
             raise ConfigError(f"{path}:{locate(keys)}: {key}: unknown rule id `{selector}`")
@@ -306,12 +322,12 @@ def _build(path: Path, data: dict[str, Any], locate: Any) -> Config:
     images = tuple(data.get("images", ()))
     _check_images(path, images, locate)
     return Config(
-        select=tuple(data["select"]) if "select" in data else None,
-        ignore=tuple(data.get("ignore", ())),
+        select=every_rule(data["select"]) if "select" in data else None,
+        ignore=every_rule(data.get("ignore", ())),
         severity=dict(data.get("severity", {})),
         fail_on=data.get("fail-on"),
         exclude=tuple(data.get("exclude", ())),
-        per_file_ignores={k: tuple(v) for k, v in data.get("per-file-ignores", {}).items()},
+        per_file_ignores={k: every_rule(v) for k, v in data.get("per-file-ignores", {}).items()},
         host_docker_gid=data.get("host-docker-gid"),
         images=images,
         env_files=env_files,

@@ -17,6 +17,7 @@ from dindlint.files import (
     git_ignored,
     is_compose_name,
     is_dockerfile_name,
+    is_template_name,
 )
 from dindlint.source import ReadBoundary, inside_boundary, is_input_file, read_input
 
@@ -48,6 +49,7 @@ class Discovered(NamedTuple):
     missing: tuple[Path, ...]  # paths given on the command line that do not exist
     skipped: tuple[Path, ...] = ()  # given files that are neither compose files nor Dockerfiles
     outside: tuple[Path, ...] = ()  # given folders that lead out of their repository (links)
+    denied: tuple[Path, ...] = ()  # given paths behind a folder without permission
 
     def without(self, excluded: Callable[[Path], bool]) -> Discovered:
         """The same result less the files ``excluded`` matches (configuration ``exclude``)."""
@@ -57,35 +59,55 @@ class Discovered(NamedTuple):
         )
 
 
-def discover(paths: list[Path]) -> Discovered:
-    """Walk the given files and directories; files passed explicitly are always considered."""
+def discover(paths: list[Path], force_exclude: bool = False) -> Discovered:
+    """Walk the given files and directories. A path given explicitly is checked even when git
+    ignores it (a folder given is walked, as ruff does); ``force_exclude`` (``--force-exclude``)
+    skips those too."""
     compose: set[Path] = set()
     dockerfiles: set[Path] = set()
     missing: list[Path] = []
     skipped: list[Path] = []
     outside: list[Path] = []
+    denied: list[Path] = []
     for given in paths:
         path = Path(os.path.abspath(given))
-        if path.is_dir():
+        if os.path.isdir(path):  # (os.path: a folder above without permission is no crash)
             if not inside_boundary(path):
                 outside.append(given)  # a folder linked out of the repository is not walked
                 continue
-            found_c, found_d = _scan_directory(path)
+            found_c, found_d = _scan_directory(path, named=not force_exclude)
             compose.update(found_c)
             dockerfiles.update(found_d)
         elif is_input_file(path):  # (a link out counts, to be refused alike, target or not)
             if not _classify_explicit(path, compose, dockerfiles):
                 skipped.append(given)
-        elif path.exists() or path.is_symlink():
+        elif _denied(path):
+            # it may exist behind a folder without permission: a note, and a Dockerfile by name
+            # still finds the compose files that build it (DIND003 at their `build:`)
+            denied.append(given)
+            if is_dockerfile_name(path.name):
+                dockerfiles.add(path)
+        elif os.path.lexists(path):
             skipped.append(given)  # a FIFO, a device, a broken link: nothing to read
         else:
             missing.append(given)
+    if force_exclude:  # files named on the command line, less those git ignores
+        by_root: dict[Path, list[Path]] = {}
+        for file in sorted(compose | dockerfiles):
+            repository = find_git_root(file.parent)
+            if repository is not None:
+                by_root.setdefault(repository, []).append(file)
+        for repository, files in by_root.items():
+            ignored = git_ignored(repository, files)
+            compose -= ignored
+            dockerfiles -= ignored
     return Discovered(
         tuple(sorted(compose)),
         tuple(sorted(dockerfiles)),
         tuple(missing),
         tuple(skipped),
         tuple(outside),
+        tuple(denied),
     )
 
 
@@ -109,6 +131,17 @@ def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -
     return False
 
 
+def _denied(path: Path) -> bool:
+    """Whether looking ``path`` up is refused (a folder of its path without search permission)."""
+    try:
+        os.stat(path)
+    except PermissionError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
+
+
 def _mentions_services(path: Path) -> bool:
     try:
         data = read_input(path)  # inside the run's boundary, as every input
@@ -117,7 +150,9 @@ def _mentions_services(path: Path) -> bool:
     return b"\nservices:" in b"\n" + data
 
 
-def _scan_directory(root: Path) -> tuple[list[Path], list[Path]]:
+def _scan_directory(root: Path, named: bool = False) -> tuple[list[Path], list[Path]]:
+    """Compose files and Dockerfiles under ``root``, less what git ignores; when the folder was
+    ``named`` on the command line and git ignores it, what is in it is checked all the same."""
     compose: list[Path] = []
     dockerfiles: list[Path] = []
     for folder, files in _walk(str(root)):
@@ -125,8 +160,14 @@ def _scan_directory(root: Path) -> tuple[list[Path], list[Path]]:
             name = entry.name
             if not (is_compose_name(name) or is_dockerfile_name(name)) or not _is_file(entry):
                 continue  # only regular files: reading a FIFO named compose.yaml would block
+            if is_template_name(name):
+                continue  # `Dockerfile.j2` renders to a Dockerfile; it is not one yet
             (compose if is_compose_name(name) else dockerfiles).append(Path(folder, name))
     ignored = git_ignored(root, compose + dockerfiles)
+    if ignored and named and root in git_ignored(root, [root]):
+        # the folder named is what git ignores: its files are checked (a pattern that ignores
+        # only some of them is not told apart from the folder's own)
+        ignored = set()
     return ([p for p in compose if p not in ignored], [p for p in dockerfiles if p not in ignored])
 
 
@@ -190,7 +231,11 @@ def compose_files_upward(dockerfile: Path, limit: int = 8) -> list[Path]:
             names = sorted(os.listdir(folder))
         except OSError:
             names = []
-        found.extend(folder / n for n in names if is_compose_name(n) and (folder / n).is_file())
+        found.extend(
+            folder / n
+            for n in names
+            if is_compose_name(n) and not is_template_name(n) and (folder / n).is_file()
+        )
         if folder.parent == folder:
             break
         folder = folder.parent
@@ -207,10 +252,11 @@ def read_boundary(paths: list[Path], named: Iterable[Path] = ()) -> ReadBoundary
     roots: dict[str, None] = {}
     for given in paths:
         path = Path(os.path.abspath(given))
-        git_root = find_git_root(path if path.is_dir() else path.parent)
+        is_dir = os.path.isdir(path)  # never raises (a folder above without permission)
+        git_root = find_git_root(path if is_dir else path.parent)
         if git_root is not None:
             root = git_root
-        elif path.is_dir():
+        elif is_dir:
             root = path
         else:
             root = cwd if path.is_relative_to(cwd) else path.parent

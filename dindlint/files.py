@@ -34,8 +34,30 @@ _COMPOSE_PATTERNS = (
 _COMPOSE_NAME = re.compile("|".join(translate(p) for p in _COMPOSE_PATTERNS))
 
 
+# Suffixes of templates that render to a compose file or a Dockerfile (Jinja, Go templates,
+# autoconf, ERB, Mustache): `Dockerfile.j2` is not yet a Dockerfile. A folder scan leaves them
+# out; a template passed explicitly is still linted.
+TEMPLATE_SUFFIXES = (
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tmpl",
+    ".tpl",
+    ".template",
+    ".in",
+    ".erb",
+    ".mustache",
+)
+
+
+def is_template_name(name: str) -> bool:
+    """True for a template of a compose file or Dockerfile (``Dockerfile.j2``)."""
+    return name.lower().endswith(TEMPLATE_SUFFIXES)
+
+
 def is_compose_name(name: str) -> bool:
-    """True for file names a directory scan treats as compose files."""
+    """True for file names a directory scan treats as compose files (a template included: the
+    scan leaves those out, see ``is_template_name``)."""
     return _COMPOSE_NAME.match(name.lower()) is not None
 
 
@@ -44,8 +66,13 @@ def is_override_name(name: str) -> bool:
 
 
 def is_dockerfile_name(name: str) -> bool:
-    """``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``, ``Containerfile``."""
+    """``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``*.dockerfile``, ``Containerfile``.
+
+    Never ``*.dockerignore``: BuildKit reads ``Dockerfile.dockerignore`` as the ignore file of
+    ``Dockerfile`` (https://docs.docker.com/build/concepts/context/#filename-and-location)."""
     lower = name.lower()
+    if lower.endswith(".dockerignore"):
+        return False
     for stem in ("dockerfile", "containerfile"):
         if lower == stem or lower.startswith(stem + ".") or lower.endswith("." + stem):
             return True
@@ -83,14 +110,20 @@ def git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
 def find_git_root(start: Path) -> Path | None:
     """The nearest folder upward from ``start`` that contains ``.git``."""
     for folder in (start, *start.parents):
-        if (folder / ".git").exists():
+        if os.path.lexists(folder / ".git"):  # (never raises: a folder may refuse the lookup)
             return folder
     return None
 
 
 def display_path(path: Path, base: Path) -> str:
-    """Relative to ``base`` with forward slashes; absolute for a file outside it."""
+    """Relative to ``base`` with forward slashes, ``../`` for a file outside it (as a path
+    typed in that folder would be); absolute only where no relative path exists (another
+    drive)."""
     try:
         return path.relative_to(base).as_posix()
     except ValueError:
+        pass
+    try:
+        return Path(os.path.relpath(path, base)).as_posix()
+    except ValueError:  # another drive, or a relative path beside an absolute one
         return path.as_posix()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dindlint.access import group_add_gids, user_gids, verdict
-from dindlint.checks import DENIAL_RULES
+from dindlint.checks import DENIAL_RULES, SWITCHED_DENIAL_RULES
 from dindlint.files import display_path
 from dindlint.model import ImageIdentity, ResolvedUser, Service, parse_id
 from dindlint.project import Project
@@ -79,6 +79,25 @@ def _group_add_parts(client: Client, names: dict[int, str]) -> list[tuple[int | 
 
 
 def identity_text(client: Client) -> str:
+    """The client's effective identity as ``id`` prints it; when the entrypoint switches from
+    root to another user, the switch first: ``root → gosu dev: uid=1000(dev) …``."""
+    switch = client.identity.switch
+    if switch is None:
+        return _id_text(client)
+    if client.identity.resolved is not None:
+        return f"root → {switch.text}: {_id_text(client)}"
+    if not switch.modelled:
+        why = f"{switch.tool.split()[0]}'s groups are not modelled"
+    elif not switch.certain:
+        why = "the switch may not run, or switches differ"
+    elif switch.spec is None:
+        why = "the user is a variable"
+    else:
+        why = _id_text(client).removeprefix("identity unknown (").removesuffix(")")
+    return f"root → {switch.text} (identity unknown: {why})"
+
+
+def _id_text(client: Client) -> str:
     """The client's effective identity, formatted exactly as ``id`` prints it.
 
     Primary group first, then the ``/etc/group`` memberships by GID, then ``group_add`` GIDs;
@@ -124,6 +143,11 @@ def _unknown_identity(client: Client) -> str:
 def access_text(client: Client, reach: Reach) -> str:
     """``✔ can connect``, ``✘ cannot connect (DIND301)`` or ``? unknown``, from :func:`verdict`."""
     decided = verdict(client, reach)
+    changed = sorted({tool for path, tool in client.changed_sockets if path == reach.path})
+    if changed:
+        done = "made world-writable" if changed == ["chmod"] else f"changed by `{changed[-1]}`"
+        access = "✔ can connect" if decided.allowed else "? unknown"
+        return f"{access} (the socket is {done} at start, DIND107)"
     if decided.allowed is None:
         return "? unknown"
     if decided.allowed:
@@ -132,7 +156,8 @@ def access_text(client: Client, reach: Reach) -> str:
         return "✔ can connect"
     if decided.cause is None:
         return "✘ cannot connect"
-    return f"✘ cannot connect ({DENIAL_RULES[decided.cause]})"
+    rules = DENIAL_RULES if client.identity.switch is None else SWITCHED_DENIAL_RULES
+    return f"✘ cannot connect ({rules[decided.cause]})"
 
 
 def via_text(reach: Reach) -> str:
@@ -172,12 +197,16 @@ def carriers_of(daemon: Daemon) -> list[tuple[str, str]]:
 
 def listener_texts(daemon: Daemon) -> list[str]:
     """``tcp 2376 TLS`` / ``tcp 2375 plain``; unknown when TLS depends on an unset variable."""
+    unix = [] if daemon.serves_unix else ["no unix socket (its `--host` flags name only TCP)"]
     if daemon.tcp is None:
-        return ["tcp unknown (DOCKER_TLS_CERTDIR is not resolved)"]
-    return sorted(
-        {f"tcp {t.port} {'TLS' if t.tls else 'plain'}" for t in daemon.tcp},
-        key=lambda text: (int(text.split()[1]), text),
-    )
+        return ["tcp unknown (DOCKER_TLS_CERTDIR is not resolved)", *unix]
+    return [
+        *sorted(
+            {f"tcp {t.port} {'TLS' if t.tls else 'plain'}" for t in daemon.tcp},
+            key=lambda text: (int(text.split()[1]), text),
+        ),
+        *unix,
+    ]
 
 
 # --------------------------------------------------------------------------------------------

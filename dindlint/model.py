@@ -144,6 +144,12 @@ class Service(NamedTuple):
     network_aliases: tuple[str, ...] = ()
     hostname: Located[str] | None = None
     use_api_socket: Located[bool] | None = None
+    network_mode: Located[str] | None = None  # ``host``, ``service:NAME``, ``container:NAME``
+    networks: tuple[str, ...] | None = None  # the networks it joins; None: not listed (default)
+    links: tuple[tuple[str, str], ...] = ()  # (service, alias) of each ``links`` entry
+    extra_hosts: tuple[str, ...] = ()  # the names ``extra_hosts`` adds to /etc/hosts
+    external_links: bool = False  # ``external_links``: containers outside the project answer
+    missing_env_files: tuple[Located[str], ...] = ()  # required ``env_file`` entries not found
 
 
 class ComposeProject(NamedTuple):
@@ -155,6 +161,7 @@ class ComposeProject(NamedTuple):
     services: dict[str, Service]
     volumes: dict[str, Span]  # top-level named volumes
     problems: tuple[Problem, ...] = ()
+    networks: dict[str, bool] = {}  # noqa: RUF012 - top-level networks: name → ``external``
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,6 +328,26 @@ class UnknownName(NamedTuple):
 IdentityEvent = GroupCreated | IdInUse | UsermodReplaces | AdduserIgnoresGroup | UnknownName
 
 
+class ScriptCommand(NamedTuple):
+    """A simple command the container runs at start (its ENTRYPOINT or CMD, inline or in a
+    script the image copies from the build context), as words; read, never run."""
+
+    words: tuple[str, ...]
+    span: Span
+    part: str  # "entrypoint" or "cmd": the part of the container's command it comes from
+    # False inside a function body, a loop, a `case`, an `if` branch other than the one a root
+    # process takes, or after `&&`/`||`: whether it runs is not certain
+    certain: bool = True
+
+
+class SkippedScript(NamedTuple):
+    """An entrypoint script that was not read (over the size limit): what it does is unknown."""
+
+    path: str  # the script, relative to the build context
+    span: Span  # the ENTRYPOINT or CMD that runs it
+    part: str  # "entrypoint" or "cmd"
+
+
 class ImageIdentity(NamedTuple):
     """Users, groups and effective user an image will have, as far as the files show them.
 
@@ -342,6 +369,9 @@ class ImageIdentity(NamedTuple):
     cmd: tuple[str, ...] | None = None
     events: tuple[IdentityEvent, ...] = ()
     source: str = ""  # citation of the knowledge-base entry used, if any
+    # the commands of its ENTRYPOINT and CMD, and of the scripts they run (``images.entrypoint``)
+    start_commands: tuple[ScriptCommand, ...] = ()
+    skipped_scripts: tuple[SkippedScript, ...] = ()
 
 
 class ResolvedUser(NamedTuple):

@@ -7,6 +7,7 @@ even when several projects share it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,14 +186,19 @@ def _attach_builds(compose: ComposeProject, loader: Loader) -> Project:
     builds: dict[str, Dockerfile] = {}
     for name, service in sorted(compose.services.items()):
         build = service.build
-        if build is None or build.dockerfile is None or not build.dockerfile.is_file():
-            continue
+        if build is None or build.dockerfile is None or not _readable_file(build.dockerfile):
+            continue  # (not found or not readable: DIND003 at the `build:` entry)
         args = {k: v.value for k, v in build.args.items() if v.value is not None and v.known}
         builds[name] = loader.dockerfile(build.dockerfile, args)
     unique: dict[Path, Dockerfile] = {}
     for dockerfile in builds.values():
         unique.setdefault(dockerfile.path, dockerfile)
     return Project(compose=compose, builds=builds, dockerfiles=tuple(unique.values()))
+
+
+def _readable_file(path: Path) -> bool:
+    """A regular file this process may read; never raises (a folder above may refuse)."""
+    return os.path.isfile(path) and os.access(path, os.R_OK)
 
 
 def _compose_projects_building(

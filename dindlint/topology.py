@@ -8,23 +8,35 @@ with the sockets that land in it, its ``DOCKER_HOST`` and its effective identity
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from typing import NamedTuple
 
 from dindlint.images import (
+    SocketChange,
+    SocketExport,
+    UserSwitch,
     detect_alignment,
+    file_change,
+    find_switch,
     identity_for_build,
     identity_for_image,
     replay_all_stages,
     resolve_user,
+    socket_export,
+    start_commands_of,
+    switch_of,
+    without_sudo,
 )
 from dindlint.model import (
+    ComposeProject,
     Dockerfile,
     IdentityEvent,
     ImageIdentity,
     Mount,
     ResolvedUser,
+    ScriptCommand,
     Service,
     parse_id,
 )
@@ -90,13 +102,45 @@ def _relative(path: str, folder: str) -> str | None:
 
 
 def network_names(service: Service) -> set[str]:
-    """The names other containers reach ``service`` by: its name, network aliases,
-    ``container_name`` and ``hostname``."""
+    """The names other containers reach ``service`` by: its name, network aliases and
+    ``container_name`` (``hostname:`` names the container to itself only; compose-spec
+    05-services.md ``networks.aliases``, ``container_name``, ``links``)."""
     names = {service.name, *service.network_aliases}
-    for value in (service.container_name, service.hostname):
-        if value is not None:
-            names.add(value.value)
+    if service.container_name is not None:
+        names.add(service.container_name.value)
     return names
+
+
+def unserved_name(compose: ComposeProject, client: Service, name: str) -> tuple[str, ...] | None:
+    """Whether no container of the project answers to ``name`` on a network ``client`` shares
+    with it: None when one does, or when that cannot be told (``network_mode``,
+    ``extra_hosts``, ``external_links``, a network of another project); else the services named
+    ``name`` that share no network with ``client`` (empty when none is named so)."""
+    if client.network_mode is not None or client.external_links or name in client.extra_hosts:
+        return None
+    joined = set(client.networks or ("default",))
+    for network in joined:
+        if compose.networks.get(network, network != "default"):
+            return None  # external, or declared elsewhere (an included file): unknown
+    if client.hostname is not None and name == client.hostname.value:
+        return None  # the container's own /etc/hosts
+    unshared: list[str] = []
+    for other in compose.services.values():
+        if other.container_name is not None and not other.container_name.known:
+            return None
+        names = network_names(other) | {a for s, a in client.links if s == other.name}
+        if other.hostname is not None and any(s == other.name for s, _ in client.links):
+            # a legacy link may put the linked container's hostname into /etc/hosts: whether
+            # it does on a compose network is not established, so the name counts as served
+            names.add(other.hostname.value)
+        if name not in names:
+            continue
+        if other.network_mode is not None:
+            return None  # not on the project's networks by name: dindlint cannot tell
+        if other is client or joined & set(other.networks or ("default",)):
+            return None
+        unshared.append(other.name)
+    return tuple(unshared)
 
 
 def tcp_address(docker_host: str) -> tuple[str, int | None]:
@@ -148,6 +192,7 @@ class TcpListener(NamedTuple):
     port: int
     tls: bool
     host: str
+    verify: bool = False  # ``--tlsverify``: the daemon asks clients for their certificates
 
 
 class Daemon(NamedTuple):
@@ -157,10 +202,17 @@ class Daemon(NamedTuple):
     socket_mounts: tuple[Mount, ...]  # the daemon's mounts that hold its socket
     tcp: tuple[TcpListener, ...] | None  # None: unknown (unresolved TLS setting)
     uses_entrypoint_defaults: bool  # docker:dind's entrypoint builds dockerd's flags
+    serves_unix: bool = True  # False: its ``--host`` flags name only TCP listeners
 
 
 class Identity(NamedTuple):
-    """A client's effective process identity."""
+    """A client's effective process identity.
+
+    When the container starts as root and its entrypoint switches user (``switch``), this is
+    the identity switched to: ``spec`` is the switch's user, ``spec_span`` the switching
+    command, ``resolved`` None unless the tool's group semantics are modelled, and
+    ``group_add`` empty (the switch sets the supplementary groups anew).
+    """
 
     spec: str | None  # the user spec in force (compose ``user:`` or image ``USER``), None: default
     spec_span: Span | None
@@ -168,6 +220,7 @@ class Identity(NamedTuple):
     resolved: ResolvedUser | None  # None: unknown
     group_add: tuple[Located[str], ...]
     unresolved: tuple[str, ...] = ()  # variables with no value in ``user:``
+    switch: UserSwitch | None = None  # the entrypoint's switch from root to another user
 
     @property
     def is_root(self) -> bool:
@@ -181,6 +234,10 @@ class Client(NamedTuple):
     reaches: tuple[Reach, ...]
     docker_host: Located[str | None] | None
     alignment: Span | None  # recognised runtime GID alignment
+    # what the container runs at start: compose entrypoint/command, else the image's
+    start_commands: tuple[ScriptCommand, ...] = ()
+    # the landed socket paths a start command run as root changes, with the tool (DIND107)
+    changed_sockets: tuple[tuple[str, str], ...] = ()
 
 
 class Topology(NamedTuple):
@@ -231,14 +288,21 @@ def build_topology(project: Project, host_docker_gid: int | None = None) -> Topo
         reaches = _reaches(service, compose.services, held_by, set(), host_docker_gid)
         docker_host = service.environment.get("DOCKER_HOST")
         if reaches or docker_host is not None:
+            started = start_commands(service, images[name])
             clients[name] = Client(
                 service=service,
                 image=images[name],
-                identity=_identity(service, images[name]),
+                identity=_identity(service, images[name], started),
                 reaches=reaches,
                 docker_host=docker_host,
                 alignment=_alignment(service, images[name]),
+                start_commands=started,
             )
+            changed = socket_file_changes(clients[name]) if started else []
+            if changed:
+                clients[name] = clients[name]._replace(
+                    changed_sockets=tuple((reach.path, c.tool) for _, c, reach in changed)
+                )
     return Topology(project, images, daemons, clients)
 
 
@@ -296,8 +360,10 @@ def _as_daemon(service: Service, image: ImageIdentity | None) -> Daemon | None:
     )
     entry_defaults = False
     if dind and (entrypoint is None or _runs_dockerd(entrypoint)):
-        if command is None or not command or command[0].startswith("-"):
-            entry_defaults = entrypoint is None or _runs_dockerd(entrypoint[:1])
+        if entrypoint is not None and not _is_entrypoint_script(entrypoint):
+            args = _after_dockerd(entrypoint + (command or ()))  # dockerd itself: no defaults
+        elif command is None or not command or command[0].startswith("-"):
+            entry_defaults = True
             args = command or ()
         elif _runs_dockerd(command):
             args = _after_dockerd(command)
@@ -307,17 +373,49 @@ def _as_daemon(service: Service, image: ImageIdentity | None) -> Daemon | None:
         args = _after_dockerd((entrypoint or ()) + (command or ()))
     else:
         return None
-    socket_path = _socket_path(service, image, args)
+    socket_path = _socket_path(service, image, args, entry_defaults)
     socket = _daemon_socket(service, image, args, socket_path)
+    hosts = _flag_values(args, "-H", "--host")
+    # dockerd listens only where its --host flags say; the unix socket is its default when
+    # they name nothing (docker-library/docker#396: `dockerd -H tcp://0.0.0.0:2375` lost it)
+    serves_unix = entry_defaults or not hosts or not all(h.startswith("tcp://") for h in hosts)
     mounts = tuple(
         m
         for m in service.volumes
-        if m.type in ("volume", "bind")
+        if serves_unix
+        and m.type in ("volume", "bind")
         and m.source
         and _relative(socket_path, m.target) is not None
     )
     tcp = _tcp_listeners(service, image, args, entry_defaults)
-    return Daemon(service, image, socket, mounts, tcp, entry_defaults)
+    return Daemon(service, image, socket, mounts, tcp, entry_defaults, serves_unix)
+
+
+def socketless_landings(
+    service: Service, daemons: dict[str, Daemon]
+) -> list[tuple[str, Daemon, Mount]]:
+    """Where ``service`` would find the socket of a daemon that serves none (its ``--host``
+    flags name only TCP listeners): (path in the client, daemon, the client's mount)."""
+    found: list[tuple[str, Daemon, Mount]] = []
+    for daemon in daemons.values():
+        if daemon.serves_unix:
+            continue
+        for held in daemon.service.volumes:
+            rel = _relative(daemon.socket.path, held.target)
+            if held.type not in ("volume", "bind") or not held.source or rel is None:
+                continue
+            for mount in service.volumes:
+                if (mount.type, mount.source) == (held.type, held.source):
+                    path = normalise(mount.target.rstrip("/") + ("/" + rel if rel else ""))
+                    found.append((path, daemon, mount))
+    return found
+
+
+def _is_entrypoint_script(words: tuple[str, ...]) -> bool:
+    """The entrypoint is dind's ``dockerd-entrypoint.sh`` (which adds the defaults), not
+    ``dockerd`` itself."""
+    first = words[0].split()[0] if words and words[0].split() else ""
+    return first.rsplit("/", 1)[-1] == "dockerd-entrypoint.sh"
 
 
 def _after_dockerd(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -342,13 +440,22 @@ def _flag_values(args: tuple[str, ...], *names: str) -> list[str]:
     return values
 
 
-def _socket_path(service: Service, image: ImageIdentity | None, args: tuple[str, ...]) -> str:
+def _socket_path(
+    service: Service, image: ImageIdentity | None, args: tuple[str, ...], entry_defaults: bool
+) -> str:
     for host in _flag_values(args, "-H", "--host"):
         if host.startswith("unix://"):
             return normalise(host[len("unix://") :])
     env_host = service.environment.get("DOCKER_HOST")
-    if env_host is not None and env_host.value and env_host.value.startswith("unix://"):
-        return normalise(env_host.value[len("unix://") :])  # dockerd-entrypoint.sh honours it
+    if (
+        entry_defaults
+        and env_host is not None
+        and env_host.value
+        and env_host.value.startswith("unix://")
+    ):
+        # dockerd-entrypoint.sh's defaults take it (a tcp:// one is ignored):
+        # docker-library/docker@3289af8:dockerd-entrypoint.sh:102-141
+        return normalise(env_host.value[len("unix://") :])
     if image is not None and image.daemon is not None:
         return image.daemon.socket_path
     return DEFAULT_SOCKET
@@ -418,27 +525,52 @@ def _daemon_socket(
 def _tcp_listeners(
     service: Service, image: ImageIdentity | None, args: tuple[str, ...], entry_defaults: bool
 ) -> tuple[TcpListener, ...] | None:
-    """What the daemon listens on over TCP (docker:dind entrypoint: docker-library/docker@3289af8:
-    29/dind/dockerd-entrypoint.sh:102-141)."""
+    """What the daemon listens on over TCP. The dind entrypoint adds its defaults only to an
+    empty command or one starting with ``-``: the unix socket and ``tcp://0.0.0.0:2376
+    --tlsverify`` with the certificates it generates when ``DOCKER_TLS_CERTDIR`` is non-empty,
+    else plain ``tcp://0.0.0.0:2375`` (docker-library/docker@3289af8:dockerd-entrypoint.sh:
+    102-141); otherwise only the ``--host`` flags given listen."""
     listeners: list[TcpListener] = []
-    tls_flag = any(
-        a.split("=")[0] in ("--tlsverify", "--tls") and not a.endswith("=false") for a in args
-    )
+    tls = tls_switches(service, args)
+    if tls is None:
+        return None
+    on, verify = tls
     if entry_defaults:
         certdir = service.environment.get("DOCKER_TLS_CERTDIR")
         if certdir is not None and not certdir.known:
             return None
         if certdir is None:
-            tls = image.daemon.tls_default if image is not None and image.daemon else True
+            generated = image.daemon.tls_default if image is not None and image.daemon else True
         else:
-            tls = bool(certdir.value)
-        listeners.append(TcpListener(2376 if tls else 2375, tls, "0.0.0.0"))
-        tls_flag = tls_flag or tls
+            generated = bool(certdir.value)  # a YAML-null entry unsets the variable: plain
+        if generated:
+            on = verify = True  # the entrypoint passes --tlsverify
+        listeners.append(TcpListener(2376 if generated else 2375, generated, "0.0.0.0", generated))
     for host in _flag_values(args, "-H", "--host"):
         if host.startswith("tcp://"):
             hostname, port = tcp_address(host)
-            listeners.append(TcpListener(port or (2376 if tls_flag else 2375), tls_flag, hostname))
+            listeners.append(TcpListener(port or (2376 if on else 2375), on, hostname, verify))
     return tuple(listeners)
+
+
+_OFF = frozenset({"false", "0", "f", "FALSE", "False", "F"})
+
+
+def tls_switches(service: Service, args: tuple[str, ...]) -> tuple[bool, bool] | None:
+    """(TLS on, clients verified) by dockerd's own flags, None when an unresolved variable
+    decides. ``--tlsverify`` in any form, ``--tlsverify=false`` included, or a non-empty
+    ``DOCKER_TLS_VERIFY`` in dockerd's environment, forces TLS on whatever ``--tls`` says
+    (moby/moby@0e90002:daemon/command/options.go, ``installFlags`` and ``setDefaultOptions``)."""
+    verify_flags = [a for a in args if a.split("=", 1)[0] == "--tlsverify"]
+    env_verify = service.environment.get("DOCKER_TLS_VERIFY")
+    if env_verify is not None and not env_verify.known:
+        return None
+    if verify_flags or (env_verify is not None and env_verify.value):
+        last = verify_flags[-1] if verify_flags else "--tlsverify"
+        return True, last.partition("=")[2] not in _OFF
+    tls_flags = [a for a in args if a.split("=", 1)[0] == "--tls"]
+    on = bool(tls_flags) and tls_flags[-1].partition("=")[2] not in _OFF
+    return on, False
 
 
 # (mount type, source) → the daemons holding their socket there, with that mount, in order.
@@ -538,7 +670,98 @@ def host_socket_reach(mount: Mount, host_docker_gid: int | None = None) -> Reach
     )
 
 
-def _identity(service: Service, image: ImageIdentity | None) -> Identity:
+def start_commands(service: Service, image: ImageIdentity | None) -> tuple[ScriptCommand, ...]:
+    """What the container runs at start: compose's ``entrypoint:`` (which also clears the
+    image's CMD) or the image's ENTRYPOINT, then compose's ``command:`` or the image's CMD."""
+    inherited = image.start_commands if image is not None else ()
+    out: list[ScriptCommand] = []
+    if service.entrypoint is not None:
+        out.extend(start_commands_of(service.entrypoint, "entrypoint"))
+    else:
+        out.extend(c for c in inherited if c.part == "entrypoint")
+    if service.command is not None:
+        out.extend(start_commands_of(service.command, "cmd"))
+    elif service.entrypoint is None:
+        out.extend(c for c in inherited if c.part == "cmd")
+    return tuple(out)
+
+
+def _identity(
+    service: Service, image: ImageIdentity | None, started: tuple[ScriptCommand, ...] = ()
+) -> Identity:
+    declared = _declared_identity(service, image)
+    if not declared.is_root:
+        return declared
+    switch = find_switch(started)
+    if switch is None:
+        return declared
+    resolved = None
+    # gosu's defaults are the current uid and gid: with `user: "0:GID"` a uid without a passwd
+    # entry would keep GID, which the model does not follow (left unknown)
+    explicit_start = ":" in (declared.spec or "")
+    if switch.decides and switch.spec is not None and image is not None and not explicit_start:
+        resolved = resolve_user(image, switch.spec)
+    return Identity(switch.spec, switch.span, False, resolved, (), (), switch)
+
+
+def _as_root(client: Client) -> list[tuple[ScriptCommand, tuple[str, ...]]]:
+    """The start commands that run as root, with their words (a ``sudo`` in front dropped): all
+    of them up to the first user switch when the container starts as root, else those run
+    through ``sudo``."""
+    starts_as_root = client.identity.switch is not None or client.identity.is_root
+    out: list[tuple[ScriptCommand, tuple[str, ...]]] = []
+    switched = False
+    for command in client.start_commands:
+        switched = switched or switch_of(command) is not None
+        plain = without_sudo(command.words)
+        if plain is not None and (plain.by_sudo or (starts_as_root and not switched)):
+            out.append((command, plain.words))
+    return out
+
+
+def _landing(client: Client, path: str) -> Reach | None:
+    """The socket that lands at ``path`` (or that a glob such as ``/var/run/*.sock`` names)."""
+    if not path.startswith("/"):
+        return None
+    wanted = same_run_dir(normalise(path))
+    for reach in client.reaches:
+        landed = same_run_dir(reach.path)
+        if landed == wanted or (set("*?[") & set(wanted) and fnmatch.fnmatchcase(landed, wanted)):
+            return reach
+    return None
+
+
+def socket_file_changes(client: Client) -> list[tuple[ScriptCommand, SocketChange, Reach]]:
+    """``chmod`` to world-writable, ``chown`` and ``chgrp`` of a socket that lands in the
+    client, run as root at start."""
+    out: list[tuple[ScriptCommand, SocketChange, Reach]] = []
+    for command, words in _as_root(client):
+        change = file_change(words)
+        if change is None:
+            continue
+        for path in change.paths:
+            reach = _landing(client, path)
+            if reach is not None:
+                out.append((command, change, reach))
+                break
+    return out
+
+
+def socket_exports(client: Client) -> list[tuple[ScriptCommand, SocketExport, Reach]]:
+    """socat re-exports over plain TCP of a socket that lands in the client."""
+    out: list[tuple[ScriptCommand, SocketExport, Reach]] = []
+    for command in client.start_commands:
+        export = socket_export(command.words)
+        if export is None:
+            continue
+        reach = _landing(client, export.path)
+        if reach is not None:
+            out.append((command, export, reach))
+    return out
+
+
+def _declared_identity(service: Service, image: ImageIdentity | None) -> Identity:
+    """The identity compose or the image declares: ``user:``, else ``USER``, else default."""
     if service.user is not None:
         spec: str | None = service.user.value
         span: Span | None = service.user.span

@@ -281,12 +281,14 @@ def test_json_and_sarif_carry_the_hint(tmp_path: Path) -> None:
     for diag in (hinted, plain):
         jsonschema.validate(json.loads(json_report.render([diag], context)), json_report.schema())
     # SARIF: the message stays the first sentence of message.text (what GitHub shows where space
-    # is short), the hint follows as a second one; no `fixes` (they are for real edits)
+    # is short), the hint follows as a second one, then the links to the related locations
+    # (brackets escaped, SARIF 2.1.0 §3.11.6); no `fixes` (they are for real edits)
+    link = "See: [the socket lands at /var/run/docker.sock](0)."
     result = json.loads(sarif.render([hinted], context))["runs"][0]["results"][0]
-    assert result["message"] == {"text": f"{MESSAGE}. Help: {HINT}."}
+    assert result["message"] == {"text": f"{MESSAGE}. Help: {sarif.escape_links(HINT)}. {link}"}
     assert "fixes" not in result
     plain_result = json.loads(sarif.render([plain], context))["runs"][0]["results"][0]
-    assert plain_result["message"] == {"text": MESSAGE}
+    assert plain_result["message"] == {"text": f"{MESSAGE}. {link}"}
     assert plain_result["partialFingerprints"] == result["partialFingerprints"]
 
 

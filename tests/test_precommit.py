@@ -59,14 +59,16 @@ def _stack(root: Path, mode: str, gid: int) -> Path:
     return root
 
 
-def _try_repo(stack: Path, home: Path, *files: str) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    stack: Path, home: Path, *files: str, hook: str = "dindlint"
+) -> subprocess.CompletedProcess[str]:
     pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
     if pre_commit is None:
         pytest.skip("pre-commit is not installed (pip install '.[test]')")
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     selection = ["--files", *files] if files else ["--all-files"]
     return subprocess.run(
-        [pre_commit, "try-repo", str(REPO), "dindlint", "--verbose", *selection],
+        [pre_commit, "try-repo", str(REPO), hook, "--verbose", *selection],
         cwd=stack,
         env=env,
         capture_output=True,
@@ -94,3 +96,49 @@ def test_only_the_dockerfile_changed_still_finds_the_cross_file_problem(
     result = _try_repo(_stack(tmp_path, "", 998), hook_home, "worker/Dockerfile")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "DIND202" in result.stdout
+
+
+PORTAINER = """  portainer:
+    image: portainer/portainer-ce:2.21.0
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock
+"""
+
+
+def _with_portainer(root: Path, gid: int) -> Path:
+    stack = _stack(root, "", gid)
+    compose = (stack / "compose.yaml").read_text().replace("volumes:\n  dind-run:", "")
+    (stack / "compose.yaml").write_text(compose + PORTAINER + "volumes:\n  dind-run:\n")
+    _git(stack, "add", "-A")
+    return stack
+
+
+def test_a_staged_dockerfile_reports_only_what_concerns_it(tmp_path: Path, hook_home: Path) -> None:
+    """Only the worker's Dockerfile changed: its GID mismatch (whose related places are in the
+    compose file) is reported, portainer's host socket mount in the compose file is not."""
+    stack = _with_portainer(tmp_path, 998)
+    result = _try_repo(stack, hook_home, "worker/Dockerfile")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "DIND202" in result.stdout and "DIND102" not in result.stdout
+    everything = _try_repo(stack, hook_home)
+    assert "DIND102" in everything.stdout and "DIND202" in everything.stdout
+
+
+def test_a_changed_env_file_runs_the_hook(tmp_path: Path, hook_home: Path) -> None:
+    stack = _with_portainer(tmp_path, 2375)
+    (stack / ".env").write_text("COMPOSE_PROJECT_NAME=stack\n")
+    _git(stack, "add", "-A")
+    result = _try_repo(stack, hook_home, ".env")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "DIND102" in result.stdout
+
+
+def test_the_project_hook_runs_whatever_changed(tmp_path: Path, hook_home: Path) -> None:
+    stack = _with_portainer(tmp_path, 2375)
+    (stack / "README.md").write_text("notes\n")
+    _git(stack, "add", "-A")
+    skipped = _try_repo(stack, hook_home, "README.md")
+    assert skipped.returncode == 0 and "DIND102" not in skipped.stdout
+    result = _try_repo(stack, hook_home, "README.md", hook="dindlint-project")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "DIND102" in result.stdout

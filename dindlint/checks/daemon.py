@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dindlint.checks.base import Context
 from dindlint.findings import Found
-from dindlint.model import Mount
+from dindlint.model import Mount, Service, Stage
 from dindlint.source import Span
-from dindlint.topology import Daemon, network_names, normalise, tcp_address
+from dindlint.topology import (
+    Client,
+    Daemon,
+    is_dind_image,
+    network_names,
+    normalise,
+    tcp_address,
+    unserved_name,
+)
 
 
 def dind_not_privileged(ctx: Context) -> Iterator[Found]:
@@ -55,6 +64,8 @@ def docker_host_port_mismatch(ctx: Context) -> Iterator[Found]:
         hostname, port = tcp_address(host.value)
         if port is None:
             continue  # no port: an invalid DOCKER_HOST (DIND108)
+        if _name_not_served(ctx, client) is not None:
+            continue  # DIND407 reports this client
         for daemon_name, daemon in ctx.topology.daemons.items():
             if hostname not in _names(daemon) or daemon.tcp is None:
                 continue
@@ -77,6 +88,8 @@ def _why(daemon: Daemon) -> str:
         return " (TLS is on by default: `DOCKER_TLS_CERTDIR=/certs`)"
     if certdir.value:
         return f" (`DOCKER_TLS_CERTDIR={certdir.value}` turns TLS on)"
+    if certdir.value is None:
+        return " (`DOCKER_TLS_CERTDIR:` without a value unsets it: TLS off)"
     return " (`DOCKER_TLS_CERTDIR` is empty: TLS off)"
 
 
@@ -91,6 +104,26 @@ def dind_plaintext_tcp_published(ctx: Context) -> Iterator[Found]:
     """DIND402: a plain-TCP Docker API port published on a non-loopback address."""
     for name, daemon in ctx.topology.daemons.items():
         plain = {t.port for t in daemon.tcp or () if not t.tls}
+        mode = daemon.service.network_mode
+        if mode is not None and mode.known and mode.value == "host":
+            # no `ports:` needed: the listener is on the host's own interfaces
+            open_ports = sorted(
+                {(t.port, t.host) for t in daemon.tcp or () if not t.tls and not _loopback(t.host)}
+            )
+            for number, address in open_ports:
+                where = (
+                    "every interface of the host"
+                    if address in ("0.0.0.0", "", "::")
+                    else f"the host's address {address}"
+                )
+                yield Found(
+                    f"{name} serves the Docker API without TLS on {number} with "
+                    f"`network_mode: host`: the port is open on {where}, and anyone who reaches "
+                    "it gets unauthenticated root on the daemon (and its privileged containers)",
+                    mode.span,
+                    hint="bind the listener to `127.0.0.1` or turn TLS on",
+                )
+            continue
         for port in daemon.service.ports:
             if port.target not in plain or _loopback(port.host_ip):
                 continue
@@ -134,27 +167,45 @@ def _mounted(path: str, mounts: tuple[Mount, ...]) -> bool:
 def dind_client_certs_missing(ctx: Context) -> Iterator[Found]:
     """DIND404: a TLS client of a DinD service without the daemon's client certificates."""
     for name, client in ctx.topology.clients.items():
-        host = client.docker_host
-        if host is None or not host.known or not (host.value or "").startswith("tcp://"):
-            continue
-        hostname, port = tcp_address(host.value or "")
-        for daemon_name, daemon in ctx.topology.daemons.items():
-            if hostname not in _names(daemon) or daemon.tcp is None:
-                continue
-            if not any(t.port == port and t.tls for t in daemon.tcp):
-                continue
-            if any(not m.known for m in client.service.volumes):
-                continue
-            cert_path = client.service.environment.get("DOCKER_CERT_PATH")
-            if cert_path is not None and cert_path.value:
-                if not cert_path.known or _mounted(cert_path.value, client.service.volumes):
-                    continue
-                yield _certs_finding(name, daemon_name, cert_path.span, cert_path.value)
-                continue
-            shared = {(m.type, m.source) for m in _cert_mounts(daemon)}
-            if any((m.type, m.source) in shared for m in client.service.volumes):
-                continue
-            yield _certs_finding(name, daemon_name, host.span, None)
+        for daemon_name, daemon, _ in _dialled(ctx, client):
+            found = _missing_certs(name, client, daemon_name, daemon)
+            if found is not None:
+                yield found
+
+
+def _dialled(ctx: Context, client: Client) -> list[tuple[str, Daemon, int | None]]:
+    """The daemon services the client's ``DOCKER_HOST=tcp://HOST:PORT`` names, with PORT."""
+    host = client.docker_host
+    if host is None or not host.known or not (host.value or "").startswith("tcp://"):
+        return []
+    hostname, port = tcp_address(host.value or "")
+    return [
+        (daemon_name, daemon, port)
+        for daemon_name, daemon in ctx.topology.daemons.items()
+        if hostname in _names(daemon) and daemon.tcp is not None
+    ]
+
+
+def _missing_certs(name: str, client: Client, daemon_name: str, daemon: Daemon) -> Found | None:
+    """DIND404's finding for this client of this daemon, if it has one."""
+    host = client.docker_host
+    assert host is not None and daemon.tcp is not None
+    port = tcp_address(host.value or "")[1]
+    if not any(t.port == port and t.tls and t.verify for t in daemon.tcp):
+        return None
+    if any(not m.known for m in client.service.volumes):
+        return None
+    cert_path = client.service.environment.get("DOCKER_CERT_PATH")
+    if cert_path is not None and not cert_path.known:
+        return None
+    if cert_path is not None and cert_path.value:
+        if not cert_path.known or _mounted(cert_path.value, client.service.volumes):
+            return None
+        return _certs_finding(name, daemon_name, cert_path.span, cert_path.value)
+    shared = {(m.type, m.source) for m in _cert_mounts(daemon)}
+    if any((m.type, m.source) in shared for m in client.service.volumes):
+        return None
+    return _certs_finding(name, daemon_name, host.span, None)
 
 
 def _certs_finding(name: str, daemon_name: str, span: Span, cert_path: str | None) -> Found:
@@ -175,3 +226,392 @@ def _certs_finding(name: str, daemon_name: str, span: Span, cert_path: str | Non
         hint="mount the daemon's `/certs/client` (a shared volume) there, or set "
         "`DOCKER_CERT_PATH` to a mounted path",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# TLS: what the client turns on, what the daemon's flags do
+# --------------------------------------------------------------------------------------------
+
+_TLS_OFF_WORDS = frozenset({"0", "false", "no", "off"})
+_CLIENT_TLS = ("DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH")
+
+
+def _repository(ref: str) -> tuple[str, str]:
+    """(namespace path, basename) of an image reference: ``docker.io/library/docker:27`` gives
+    (``docker.io/library``, ``docker``)."""
+    name = ref.split("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    folder, _, base = name.rpartition("/")
+    return folder, base
+
+
+def _official(ref: str) -> bool:
+    """An official Docker Hub image: no namespace (``python``, ``docker.io/library/python``)."""
+    folder, _ = _repository(ref)
+    return folder in ("", "library", "docker.io/library", "index.docker.io/library")
+
+
+def _is_docker_cli(service: Service) -> bool:
+    """A ``docker:*`` image (the docker CLI), not built here."""
+    return (
+        service.build is None
+        and service.image is not None
+        and service.image.known
+        and _official(service.image.value)
+        and _repository(service.image.value)[1] == "docker"
+    )
+
+
+def _base_chain(ctx: Context, service: Service) -> list[Stage] | None:
+    """The stages compose builds for ``service``, the built one first, down to the first
+    ``FROM`` of an image; None when it is not built from a Dockerfile that was read."""
+    dockerfile = ctx.project.builds.get(service.name)
+    if dockerfile is None or service.build is None:
+        return None
+    target = service.build.target.value if service.build.target else None
+    stage = dockerfile.stage(target)
+    chain: list[Stage] = []
+    while stage is not None and stage not in chain:
+        chain.append(stage)
+        base = stage.base.value.lower()
+        stage = next(
+            (s for s in dockerfile.stages[: stage.index] if s.name and s.name.lower() == base),
+            None,
+        )
+    return chain
+
+
+def _built_from_python(ctx: Context, service: Service) -> bool:
+    """Built ``FROM python*``: the client is docker-py, most likely."""
+    chain = _base_chain(ctx, service)
+    if not chain:
+        return False
+    return _repository(chain[-1].base.value)[1].startswith("python")
+
+
+def _serves_plain(ctx: Context, client: Client) -> bool:
+    """The client's ``DOCKER_HOST`` names a daemon port served without TLS."""
+    return any(
+        port is not None and any(t.port == port and not t.tls for t in daemon.tcp or ())
+        for _, daemon, port in _dialled(ctx, client)
+    )
+
+
+def tls_verify_value_means_on(ctx: Context) -> Iterator[Found]:
+    """DIND405: ``DOCKER_TLS_VERIFY=0`` (``false``, ``no``, ``off``) turns verification on."""
+    compose = ctx.project.compose
+    if compose is None:
+        return
+    for name, service in sorted(compose.services.items()):
+        value = service.environment.get("DOCKER_TLS_VERIFY")
+        if value is None or not value.known or value.value is None:
+            continue
+        if value.value.strip().lower() not in _TLS_OFF_WORDS:
+            continue
+        client = ctx.topology.clients.get(name)
+        severity = None
+        if (
+            client is not None
+            and (_is_docker_cli(service) or _built_from_python(ctx, service))
+            and _serves_plain(ctx, client)
+        ):
+            severity = "error"
+        consequence = (
+            ": against the plain port it dials, the client fails with `http: server gave HTTP "
+            "response to HTTPS client`"
+            if severity
+            else ""
+        )
+        yield Found(
+            f"{name} sets `DOCKER_TLS_VERIFY={value.value}`, which does not mean off: the docker "
+            f"CLI and docker-py turn TLS verification on for any non-empty value{consequence}",
+            value.span,
+            severity=severity,
+            hint="remove `DOCKER_TLS_VERIFY` to turn verification off",
+        )
+
+
+def _env_sets(ctx: Context, service: Service, names: tuple[str, ...]) -> bool | None:
+    """The client's environment sets one of ``names`` to a non-empty value: compose
+    ``environment`` or ``ENV`` in the Dockerfile it is built from. None: unknown."""
+    for key in names:
+        value = service.environment.get(key)
+        if value is not None and not value.known:
+            return None
+        if value is not None and value.value:
+            return True
+    for stage in _base_chain(ctx, service) or ():
+        for instruction in stage.instructions:
+            if instruction.keyword == "ENV" and any(
+                re.search(rf"(^|\s){key}(=|\s|$)", instruction.value) for key in names
+            ):
+                return True
+    return False
+
+
+def tls_client_not_enabled(ctx: Context) -> Iterator[Found]:
+    """DIND408: a client dials a TLS port, and nothing turns TLS on in the client."""
+    for name, client in ctx.topology.clients.items():
+        service = client.service
+        host = client.docker_host
+        if host is None:
+            continue
+        docker_cli = _is_docker_cli(service)
+        if docker_cli:
+            if service.entrypoint is None:
+                continue  # docker-entrypoint.sh sets DOCKER_TLS_VERIFY up itself
+            names: tuple[str, ...] = ("DOCKER_TLS_VERIFY", "DOCKER_TLS")
+        elif service.build is not None:
+            if client.image is None or not client.image.base_known:
+                continue
+            names = _CLIENT_TLS
+        elif service.image is not None and service.image.known and _official(service.image.value):
+            names = _CLIENT_TLS
+        else:
+            continue  # an image dindlint does not know may set them up
+        if _env_sets(ctx, service, names) is not False:
+            continue
+        for daemon_name, daemon, port in _dialled(ctx, client):
+            if not any(t.port == port and t.tls for t in daemon.tcp or ()):
+                continue
+            if _missing_certs(name, client, daemon_name, daemon) is not None:
+                continue  # DIND404 reports this client
+            span = daemon.service.image.span if daemon.service.image else daemon.service.span
+            turns = (
+                "`DOCKER_TLS_VERIFY` or `DOCKER_TLS`"
+                if docker_cli
+                else ("`DOCKER_TLS_VERIFY`, `DOCKER_TLS` or `DOCKER_CERT_PATH`")
+            )
+            yield Found(
+                f"{name} dials `{host.value}`, which {daemon_name} serves with TLS, but nothing "
+                f"turns TLS on in {name} (no {turns}): it sends plain HTTP and gets `Client sent "
+                "an HTTP request to an HTTPS server.`",
+                host.span,
+                ((span, f"{daemon_name} is defined here"),),
+                hint="set `DOCKER_TLS_VERIFY=1` and `DOCKER_CERT_PATH` to the mounted client "
+                "certificates",
+            )
+            break
+
+
+def _tls_off_flag(args: tuple[str, ...]) -> str | None:
+    """``--tls=false``, ``--tls=0`` or ``--tls false`` among ``args``, as written."""
+    for index, arg in enumerate(args):
+        if arg.startswith("--tls=") and arg.partition("=")[2].lower() in ("false", "0", "f"):
+            return arg
+        if arg == "--tls" and index + 1 < len(args) and args[index + 1].lower() in ("false", "0"):
+            return f"--tls {args[index + 1]}"
+    return None
+
+
+def tls_off_flag_ignored(ctx: Context) -> Iterator[Found]:
+    """DIND409: ``--tls=false`` next to the entrypoint's ``--tlsverify`` does nothing."""
+    for name, daemon in ctx.topology.daemons.items():
+        command = daemon.service.command
+        if not daemon.uses_entrypoint_defaults or command is None:
+            continue
+        if not any(t.tls and t.port == 2376 and t.host == "0.0.0.0" for t in daemon.tcp or ()):
+            continue  # DOCKER_TLS_CERTDIR empty (or unresolved): no --tlsverify added
+        flag = _tls_off_flag(_flat(command.value))
+        if flag is None:
+            continue
+        yield Found(
+            f"{name} passes `{flag}`, but the dind entrypoint adds `--tlsverify` (its "
+            "`DOCKER_TLS_CERTDIR` is set), and `--tlsverify` turns TLS on whatever `--tls` says: "
+            "TLS stays on at 2376",
+            command.span,
+            hint='set `DOCKER_TLS_CERTDIR: ""` to serve plain TCP on 2375',
+        )
+
+
+def _flat(value: tuple[str, ...] | str) -> tuple[str, ...]:
+    words = value.split() if isinstance(value, str) else value
+    return tuple(part for word in words for part in word.split())
+
+
+_CERT_HOME = "/root/.docker"
+
+
+def daemon_tls_without_certificates(ctx: Context) -> Iterator[Found]:
+    """DIND410: dockerd run directly with TLS on, a tcp listener, and no certificates."""
+    for name, daemon in ctx.topology.daemons.items():
+        service = daemon.service
+        if daemon.uses_entrypoint_defaults or not any(t.tls for t in daemon.tcp or ()):
+            continue
+        if (
+            service.build is not None
+            or service.image is None
+            or not (service.image.known and is_dind_image(service.image.value))
+        ):
+            continue  # another image may ship its certificates in ~/.docker
+        words = _flat(service.entrypoint.value if service.entrypoint else ()) + _flat(
+            service.command.value if service.command else ()
+        )
+        given = {w.split("=", 1)[0] for w in words}
+        if {"--tlscert", "--tlskey"} <= given:
+            continue
+        if any(
+            service.environment.get(key) is not None
+            for key in ("DOCKER_CERT_PATH", "DOCKER_CONFIG")
+        ):
+            continue  # the default certificate folder moves: dindlint cannot see it
+        if any(
+            not m.known
+            or (m.target != "/" and (_CERT_HOME + "/").startswith(m.target.rstrip("/") + "/"))
+            or m.target.rstrip("/").endswith("/.docker")
+            for m in service.volumes
+        ):
+            continue  # something is mounted where dockerd looks for them
+        flag = next((w for w in words if w.split("=", 1)[0] in ("--tlsverify", "--tls")), None)
+        if flag is not None:
+            located = service.command or service.entrypoint
+            where = located.span if located is not None else service.span
+            cause = f"`{flag}` turns TLS on"
+        else:
+            verify = service.environment["DOCKER_TLS_VERIFY"]
+            where = verify.span
+            cause = f"`DOCKER_TLS_VERIFY={verify.value}` in its environment turns TLS on"
+        lacking = [f"`{f}`" for f in ("--tlscert", "--tlskey") if f not in given]
+        missing = (
+            f"neither {lacking[0]} nor {lacking[1]}" if len(lacking) == 2 else f"no {lacking[0]}"
+        )
+        yield Found(
+            f"{name} runs dockerd itself (the dind entrypoint adds nothing): {cause} for its TCP "
+            f"listener, but {missing} is given, so dockerd looks for `~/.docker/cert.pem` and "
+            "`key.pem`, does not find them, and exits",
+            where,
+            hint="give `--tlscacert`, `--tlscert` and `--tlskey`, or let the entrypoint add its "
+            "defaults (a command that starts with `-`)",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Names: which name reaches a daemon, which names its certificate carries
+# --------------------------------------------------------------------------------------------
+
+_NOT_A_LABEL = re.compile(r"[.:]|^$|^localhost$")
+
+
+def _name_not_served(ctx: Context, client: Client) -> Found | None:
+    """DIND407's finding for this client, if it has one."""
+    compose = ctx.project.compose
+    host = client.docker_host
+    if compose is None or not ctx.topology.daemons or host is None or not host.known:
+        return None
+    if not (host.value or "").startswith("tcp://"):
+        return None
+    name = tcp_address(host.value or "")[0]
+    if _NOT_A_LABEL.search(name) or "$" in name:
+        return None
+    unshared = unserved_name(compose, client.service, name)
+    if unshared is None:
+        return None
+    who = client.service.name
+    related = tuple(
+        (
+            compose.services[s].span,
+            f"{s} is defined here",
+        )
+        for s in unshared
+    )
+    if unshared:
+        cause = (
+            f"`{name}` is the service {unshared[0]}, which shares no network with {who}"
+            if name == unshared[0]
+            else f"`{name}` names {unshared[0]}, which shares no network with {who}"
+        )
+        hint = f"put {who} and {unshared[0]} on a common network"
+    else:
+        cause = (
+            f"no container of the project answers to `{name}` (service names, "
+            "`container_name`, network aliases and `links` aliases do; `hostname:` does not)"
+        )
+        hint = "dial a daemon service by its service name, or add `" + name + "` as its alias"
+    return Found(
+        f"{who} dials `{host.value}`, but {cause}: the lookup fails with `dial tcp: lookup "
+        f"{name}: no such host`",
+        host.span,
+        related,
+        hint=hint,
+    )
+
+
+def docker_host_name_not_served(ctx: Context) -> Iterator[Found]:
+    """DIND407: ``DOCKER_HOST=tcp://NAME:PORT`` where no container answers to NAME."""
+    for client in ctx.topology.clients.values():
+        found = _name_not_served(ctx, client)
+        if found is not None:
+            yield found
+
+
+def _verifies(name: str, client: Client, daemon_name: str, daemon: Daemon) -> bool:
+    """The client verifies the daemon's certificate: a non-empty ``DOCKER_TLS_VERIFY``, or a
+    ``docker:*`` image whose entrypoint exports it (it does when it finds the certificates)."""
+    verify = client.service.environment.get("DOCKER_TLS_VERIFY")
+    if verify is not None:
+        return verify.known and bool(verify.value)
+    return (
+        _is_docker_cli(client.service)
+        and client.service.entrypoint is None
+        and _missing_certs(name, client, daemon_name, daemon) is None
+    )
+
+
+def _certificate_names(daemon: Daemon) -> set[str] | None:
+    """The DNS names of the server certificate dind's entrypoint generates, None when they
+    cannot be told (docker-library/docker@3289af8:dockerd-entrypoint.sh:8-20)."""
+    service = daemon.service
+    names = {"docker", "localhost"}
+    if service.hostname is not None:
+        if not service.hostname.known:
+            return None
+        names.add(service.hostname.value)
+        names.add(service.hostname.value.split(".", 1)[0])
+    san = service.environment.get("DOCKER_TLS_SAN")
+    if san is not None:
+        if not san.known:
+            return None
+        for entry in (san.value or "").split(","):
+            kind, _, value = entry.strip().partition(":")
+            if kind.strip().upper() == "DNS":
+                names.add(value.strip())
+    return names
+
+
+def tls_name_not_in_certificate(ctx: Context) -> Iterator[Found]:
+    """DIND406: a verifying client dials a dind daemon by a name its certificate lacks."""
+    for name, client in ctx.topology.clients.items():
+        if _name_not_served(ctx, client) is not None:
+            continue  # DIND407 reports this client
+        host = client.docker_host
+        if host is None:
+            continue
+        hostname = tcp_address(host.value or "")[0]
+        if ":" in hostname or re.fullmatch(r"[0-9.]+", hostname):
+            continue  # an IP literal: the certificate carries the container's addresses
+        for daemon_name, daemon, port in _dialled(ctx, client):
+            if not daemon.uses_entrypoint_defaults or _certs_dir(daemon) is None:
+                continue  # no certificate generated by the entrypoint
+            words = _flat(daemon.service.command.value if daemon.service.command else ())
+            if {w.split("=", 1)[0] for w in words} & {"--tlscert", "--tlskey"}:
+                continue  # its own certificate: dindlint does not know its names
+            if not any(t.port == port and t.tls for t in daemon.tcp or ()):
+                continue  # a port not served with TLS is DIND403's
+            names = _certificate_names(daemon)
+            if names is None or hostname in names:
+                continue
+            if not _verifies(name, client, daemon_name, daemon):
+                continue
+            span = daemon.service.image.span if daemon.service.image else daemon.service.span
+            listed = ", ".join(sorted(names))
+            yield Found(
+                f"{name} verifies the TLS certificate of {daemon_name} but dials it as "
+                f"`{hostname}`, a name the certificate the dind entrypoint generates does not "
+                f"carry (it names the container's id and addresses, {listed}): `x509: "
+                f"certificate is valid for …, not {hostname}`",
+                host.span,
+                ((span, f"{daemon_name} is defined here"),),
+                hint=f"add `DOCKER_TLS_SAN: DNS:{hostname}` to {daemon_name}, or give it "
+                "`docker` as a network alias and dial that",
+            )

@@ -57,9 +57,18 @@ def unresolved_reference(ctx: Context) -> Iterator[Found]:
         docker_host = service.environment.get("DOCKER_HOST")
         if docker_host is not None and docker_host.unresolved:
             yield from _unset(docker_host.unresolved, docker_host.span, "the `DOCKER_HOST` checks")
+        if _env_file_decides(ctx, name):
+            for env_file in service.missing_env_files:
+                yield Found(
+                    f"`env_file` `{env_file.value}` of {name} does not exist here (compose "
+                    "refuses the project without it); skipped: the checks that read the "
+                    "`DOCKER_*` variables it may set",
+                    env_file.span,
+                )
         if name not in clients:
             continue
         yield from _unset_build_arg_gid(ctx, name)
+        yield from _skipped_scripts(ctx, name)
         if service.user is not None and service.user.unresolved:
             yield from _unset(
                 service.user.unresolved, service.user.span, f"the socket access check of {name}"
@@ -69,6 +78,21 @@ def unresolved_reference(ctx: Context) -> Iterator[Found]:
                 yield from _unset(
                     entry.unresolved, entry.span, f"the socket access check of {name}"
                 )
+
+
+def _env_file_decides(ctx: Context, name: str) -> bool:
+    """A missing ``env_file`` of ``name`` hides a variable a rule reads: a daemon's TLS settings,
+    the TLS variables of a client that dials TCP, or the ``DOCKER_HOST`` of a client that a
+    daemon's socket reaches."""
+    if name in ctx.topology.daemons:
+        return True
+    client = ctx.topology.clients.get(name)
+    if client is None:
+        return False
+    host = client.docker_host
+    if host is None:
+        return any(r.socket.kind == "daemon" for r in client.reaches)
+    return (host.value or "").startswith("tcp://")
 
 
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -83,6 +107,24 @@ def _unset(names: tuple[str, ...], span: Span, skipped: str) -> Iterator[Found]:
     listed = ", ".join(f"`{n}`" for n in variables)
     subject = f"Variable {listed} has" if len(variables) == 1 else f"Variables {listed} have"
     yield Found(f"{subject} no value and no default here; skipped: {skipped}", span)
+
+
+def _skipped_scripts(ctx: Context, service: str) -> Iterator[Found]:
+    """An entrypoint script of a socket client over the size limit: it is not read, so the
+    user it may switch to and the alignment it may do are unknown."""
+    client = ctx.topology.clients[service]
+    image = client.image
+    if image is None or client.service.entrypoint is not None:
+        return  # an overridden entrypoint does not run the image's script
+    for skipped in image.skipped_scripts:
+        if skipped.part == "cmd" and client.service.command is not None:
+            continue  # compose's `command:` replaces the image's CMD
+        yield Found(
+            f"the script `{skipped.path}` that {service} runs at start is over the size limit "
+            "and was not read; skipped: the user its entrypoint may switch to, and any GID "
+            "alignment in it",
+            skipped.span,
+        )
 
 
 _ARG_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")

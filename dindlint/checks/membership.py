@@ -20,6 +20,8 @@ from dindlint.topology import Client, Reach
 
 def _denials(ctx: Context, cause: Denial) -> Iterator[tuple[str, Client, Reach]]:
     for name, client in ctx.topology.clients.items():
+        if client.identity.switch is not None:
+            continue  # the user an entrypoint switches to: DIND307
         for reach in distinct_sockets(client.reaches):
             if verdict(client, reach).cause is cause:
                 yield name, client, reach

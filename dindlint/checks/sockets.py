@@ -11,10 +11,13 @@ from dindlint.model import Mount, Service
 from dindlint.source import Span
 from dindlint.topology import (
     DEFAULT_SOCKET,
+    HOST_SOCKET_DIRS,
+    HOST_SOCKETS,
     Reach,
     host_socket_reach,
     normalise,
     same_run_dir,
+    socketless_landings,
     tcp_address,
 )
 
@@ -107,6 +110,8 @@ def docker_host_unreachable(ctx: Context) -> Iterator[Found]:
         if any(not m.known for m in service.volumes):
             continue
         if host is None or host.value is None:
+            if service.missing_env_files:
+                continue  # a missing env_file may set DOCKER_HOST (DIND003)
             yield from _default_path_missed(name, client.reaches)
             continue
         if not host.known or not host.value.startswith("unix://"):
@@ -115,6 +120,10 @@ def docker_host_unreachable(ctx: Context) -> Iterator[Found]:
         if not path.startswith("/"):
             continue  # a relative path is an invalid DOCKER_HOST (DIND108), not this rule
         if any(same_run_dir(r.path) == same_run_dir(path) for r in client.reaches):
+            continue
+        missing = _no_socket_there(ctx, name, path, host.span, client.reaches)
+        if missing is not None:
+            yield missing
             continue
         daemon_reaches = [r for r in client.reaches if r.socket.kind == "daemon"]
         if daemon_reaches:
@@ -131,6 +140,32 @@ def docker_host_unreachable(ctx: Context) -> Iterator[Found]:
                 f"provides a socket at {path}: the client will find nothing to connect to",
                 host.span,
             )
+
+
+def _no_socket_there(
+    ctx: Context, name: str, path: str, span: Span, reaches: tuple[Reach, ...]
+) -> Found | None:
+    """The client looks at ``path`` through a daemon's mount, but that daemon serves no unix
+    socket: a command starting with ``dockerd`` listens only where its ``--host`` flags say
+    (docker-library/docker#396)."""
+    if any(same_run_dir(r.path) == same_run_dir(path) for r in reaches):
+        return None
+    client = ctx.topology.clients[name].service
+    for landing, daemon, mount in socketless_landings(client, ctx.topology.daemons):
+        if same_run_dir(landing) != same_run_dir(path):
+            continue
+        daemon_name = daemon.service.name
+        where = daemon.service.command.span if daemon.service.command else daemon.service.span
+        return Found(
+            f"{name} sets `DOCKER_HOST=unix://{path}` to the socket of {daemon_name} "
+            f"({mount.type} {mount.source}), but {daemon_name} serves no unix socket: its "
+            "command starts with `dockerd` and its `--host` flags name only TCP listeners",
+            span,
+            ((where, f"{daemon_name}'s listeners are set here"),),
+            hint="add `--host=unix:///var/run/docker.sock` to the daemon's command, or connect "
+            "over TCP",
+        )
+    return None
 
 
 def _covered_by_mount(service: Service, path: str) -> bool:
@@ -261,4 +296,42 @@ def invalid_docker_host(ctx: Context) -> Iterator[Found]:
             what, hint = problem
             yield Found(
                 f"{name} sets `DOCKER_HOST={host.value}`, which {what}", host.span, hint=hint
+            )
+
+
+_DRIVE = re.compile(r"^([A-Za-z]):(/.*)$")
+
+
+def single_letter_volume_is_a_drive(ctx: Context) -> Iterator[Found]:
+    """DIND109: ``s:/var/run`` is a Windows drive path, not the named volume ``s``
+    (compose-go ``format/volume.go``, ``isWindowsDrive``)."""
+    compose = ctx.project.compose
+    if compose is None:
+        return
+    for name, service in sorted(compose.services.items()):
+        for mount in service.volumes:
+            if not mount.short_syntax or mount.type != "volume" or mount.source is not None:
+                continue
+            match = _DRIVE.match(mount.target)
+            if match is None:
+                continue
+            letter, path = match.groups()
+            wanted = normalise(path)
+            socket_path = (
+                wanted in HOST_SOCKETS or wanted in HOST_SOCKET_DIRS or wanted.endswith(".sock")
+            )
+            if letter not in compose.volumes and not socket_path:
+                continue
+            lost = (
+                f"the named volume `{letter}` is never mounted"
+                if letter in compose.volumes
+                else f"nothing is mounted at {wanted}"
+            )
+            yield Found(
+                f"{name} mounts `{mount.target}`: compose reads a one-letter source followed by "
+                f"`:` as a Windows drive, so this is an anonymous volume at `{mount.target}` and "
+                f"{lost}",
+                mount.span,
+                hint=f"give the volume a name of two or more letters (`{letter}{letter}:{path}`), "
+                "or use the long syntax",
             )

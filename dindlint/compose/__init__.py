@@ -8,6 +8,7 @@ raises on bad input: problems become DIND001/002/003 ``Problem`` objects.
 
 from __future__ import annotations
 
+import difflib
 import os.path
 import re
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ from dindlint.compose.yamlnodes import (
     parse_file,
     read_text,
 )
+from dindlint.files import DEFAULT_BASE_NAMES, OVERRIDE_NAMES
 from dindlint.model import ComposeProject, Service
 from dindlint.source import Problem, Span, inside_boundary, is_input_file, run_memo
 
@@ -124,13 +126,19 @@ class _ProjectLoader:
             self.base_dirs.setdefault(path, directory)
         merged: YNode | None = None
         includes: list[tuple[YNode, Path]] = []
+        keys: set[str] = set()
         for path in files:
-            for layer in self._layers(path):
+            layers = self._layers(path)
+            self._check_top_level(path, layers)
+            for layer in layers:
+                keys.update(layer.entries)
                 include = layer.get("include")
                 if include is not None:
                     includes.append((include, path))
                 layer = self._apply_extends(layer, path, ())
                 merged = self.merger.merge(merged, layer)
+        if files and not self.include_stack:
+            self._check_not_empty(files, keys)
         top = merged if isinstance(merged, YMap) else YMap({}, Span(directory, 1))
         services = self._services(top)
         volumes = self._volumes(top)
@@ -143,6 +151,7 @@ class _ProjectLoader:
             services=services,
             volumes=volumes,
             problems=tuple(self.problems),
+            networks=self._networks(top),
         )
 
     def _load_env(self, directory: Path, env_files: Sequence[Path] | None) -> None:
@@ -182,15 +191,61 @@ class _ProjectLoader:
         self.parsed[path] = layers
         return layers
 
+    def _check_top_level(self, path: Path, layers: list[YMap]) -> None:
+        """DIND002 for top-level keys that compose's schema refuses (`service:` for `services:`,
+        a CI workflow saved as compose.yaml): docker compose stops with "additional properties
+        ... not allowed" (https://github.com/compose-spec/compose-go/blob/main/schema/
+        compose-spec.json: `additionalProperties: false`, `x-` extensions allowed). A file with
+        no compose key at all under a name that is not one of compose's own is left alone: a
+        scan's `*compose*.yml` may be a workflow about compose, not a compose file."""
+        unknown = [
+            (key, layer.key_span(key))
+            for layer in layers
+            for key in layer.entries
+            if key not in TOP_LEVEL_KEYS and not key.lower().startswith("x-")
+        ]
+        if not unknown:
+            return
+        compose_keys = any(key in TOP_LEVEL_KEYS for layer in layers for key in layer.entries)
+        if not compose_keys and path.name.lower() not in (*DEFAULT_BASE_NAMES, *OVERRIDE_NAMES):
+            return
+        for key, span in unknown:
+            close = difflib.get_close_matches(key.lower(), TOP_LEVEL_KEYS, n=1, cutoff=0.6)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            shown = key if len(key) <= 40 else key[:40] + "…"
+            self.problems.append(
+                Problem(
+                    "DIND002",
+                    f"`{shown}` is not a top-level key of a compose file{hint}: docker "
+                    "compose rejects the file",
+                    span,
+                )
+            )
+
+    def _check_not_empty(self, files: list[Path], keys: set[str]) -> None:
+        """DIND002 when the project defines nothing: docker compose stops with "empty compose
+        file" (compose-go loader/loader.go `load`: `len(dict) == 0` once `version` is dropped).
+        Only under compose's own file names: an empty `docker-compose.ci.yml` may be an override
+        that is only ever merged into another file."""
+        if keys - {"version"} or files[0].name.lower() not in DEFAULT_BASE_NAMES:
+            return
+        if any(p.span.path in files for p in self.problems):
+            return  # the file did not parse, or is not a mapping: said already
+        self.problems.append(
+            Problem(
+                "DIND002",
+                "The compose file defines nothing (no `services`): docker compose rejects it as "
+                "an empty compose file",
+                Span(files[0], 1),
+            )
+        )
+
     def _check_services(self, doc: YMap) -> YMap:
         """Drop a ``services`` value that is not a mapping (DIND002), keep the rest."""
         services = doc.get("services")
-        if (
-            services is None
-            or isinstance(services, YMap)
-            or (isinstance(services, YScalar) and services.is_null)
-        ):
+        if services is None or isinstance(services, YMap):
             return doc
+        # `services:` with nothing under it too: docker compose says "services must be a mapping"
         self.problems.append(Problem("DIND002", "`services` must be a mapping", services.span))
         entries = {k: v for k, v in doc.entries.items() if k != "services"}
         return YMap(entries, doc.span, doc.mark)
@@ -443,11 +498,39 @@ class _ProjectLoader:
         return {name: key_span for name, (key_span, _) in node.entries.items()}
 
     @staticmethod
+    def _networks(top: YMap) -> dict[str, bool]:
+        """Top-level networks, each with whether it is ``external`` (another project's)."""
+        node = top.get("networks")
+        if not isinstance(node, YMap):
+            return {}
+        declared = {}
+        for name, (_, value) in node.entries.items():
+            external = value.get("external") if isinstance(value, YMap) else None
+            declared[name] = external is not None and not (
+                isinstance(external, YScalar) and external.value.strip().lower() in ("false", "no")
+            )
+        return declared
+
+    @staticmethod
     def _name(top: YMap, directory: Path) -> str:
         node = top.get("name")
         if isinstance(node, YScalar) and not node.is_null and node.value:
             return node.value
         return directory.name.lower()
+
+
+# The top-level keys of compose's schema (compose-spec.json `properties`).
+TOP_LEVEL_KEYS = (
+    "version",
+    "name",
+    "include",
+    "services",
+    "models",
+    "networks",
+    "volumes",
+    "secrets",
+    "configs",
+)
 
 
 def default_project_name(directory: Path) -> str:

@@ -6,10 +6,12 @@ reject; the value is then left unknown (None / skipped) and the rest of the serv
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from dindlint.compose.envfile import load_env_file
 from dindlint.compose.interpolate import UNKNOWN
 from dindlint.compose.merge import env_list_to_map
 from dindlint.compose.volumes import (
@@ -79,6 +81,7 @@ class ModelBuilder:
             self._bad(node.span, f"Service `{name}` must be a mapping")
             return None
         get = node.get
+        from_files, missing = self.env_files(get("env_file"))
         return Service(
             name=name,
             span=key_span,
@@ -89,7 +92,7 @@ class ModelBuilder:
             volumes_from=self.volumes_from(get("volumes_from")),
             user=self.user(get("user")),
             group_add=self.group_add(get("group_add")),
-            environment=self.environment(get("environment")),
+            environment={**from_files, **self.environment(get("environment"))},
             command=self.command(get("command"), "command"),
             entrypoint=self.command(get("entrypoint"), "entrypoint"),
             privileged=self._bool(get("privileged"), "privileged"),
@@ -98,6 +101,12 @@ class ModelBuilder:
             network_aliases=self.network_aliases(get("networks")),
             hostname=self._string(get("hostname"), "hostname"),
             use_api_socket=self._bool(get("use_api_socket"), "use_api_socket"),
+            network_mode=self._string(get("network_mode"), "network_mode"),
+            networks=self.networks(get("networks")),
+            links=self.links(get("links")),
+            extra_hosts=self.extra_hosts(get("extra_hosts")),
+            external_links=get("external_links") is not None,
+            missing_env_files=missing,
         )
 
     def user(self, node: YNode | None) -> Located[str] | None:
@@ -165,6 +174,78 @@ class ModelBuilder:
             return Located(tuple(words), node.span, tuple(dict.fromkeys(unresolved)))
         self._bad(node.span, f"`{field}` must be a string or a list")
         return None
+
+    def env_files(
+        self, node: YNode | None
+    ) -> tuple[dict[str, Located[str | None]], tuple[Located[str], ...]]:
+        """The variables of the service's ``env_file`` entries, in order (``environment``
+        overrides them), and the required ones that are not there. A value carries the span of
+        its ``env_file`` entry. Where a required file is missing, the variables the rules read
+        are unknown: compose would refuse the project, and the file may set any of them."""
+        if node is None or (isinstance(node, YScalar) and node.is_null):
+            return {}, ()
+        entries = node.items if isinstance(node, YSeq) else [node]
+        values: dict[str, Located[str | None]] = {}
+        missing: list[Located[str]] = []
+        for entry in entries:
+            path_node: YNode | None = entry
+            required = True
+            if isinstance(entry, YMap):
+                path_node = entry.get("path")
+                flag = entry.get("required")
+                if isinstance(flag, YScalar) and flag.value.strip().lower() in _FALSE:
+                    required = False
+            if not isinstance(path_node, YScalar) or path_node.is_null or path_node.unresolved:
+                continue
+            base = self.base_dir_of(path_node.span.path)
+            path = Path(os.path.normpath(base / path_node.value))
+            located = Located(path_node.value, entry.span)
+            if not inside_boundary(path) or not os.path.isfile(path):
+                if required:
+                    missing.append(located)
+                continue
+            loaded = load_env_file(path, {**self.env, **_plain(values)}, self.problems)
+            for key, value in (loaded or {}).items():
+                values[key] = Located(value, entry.span, (), True)
+        if missing:
+            unknown = tuple(f"env_file:{m.value}" for m in missing)
+            for key in _DOCKER_VARIABLES:
+                values.setdefault(key, Located("", missing[0].span, unknown))
+        return values, tuple(missing)
+
+    @staticmethod
+    def networks(node: YNode | None) -> tuple[str, ...] | None:
+        """The networks a service joins (list or mapping form); None when not listed."""
+        if isinstance(node, YMap):
+            return tuple(node.entries)
+        if isinstance(node, YSeq):
+            return tuple(i.value for i in node.items if isinstance(i, YScalar))
+        return None
+
+    @staticmethod
+    def links(node: YNode | None) -> tuple[tuple[str, str], ...]:
+        """``links: [dind, "dind:docker"]``: (service, the alias it gets; its name if none)."""
+        if not isinstance(node, YSeq):
+            return ()
+        pairs = []
+        for item in node.items:
+            if isinstance(item, YScalar) and not item.is_null:
+                service, _, alias = item.value.partition(":")
+                pairs.append((service, alias or service))
+        return tuple(pairs)
+
+    @staticmethod
+    def extra_hosts(node: YNode | None) -> tuple[str, ...]:
+        """The host names of ``extra_hosts`` (``name:ip``, ``name=ip`` or a mapping)."""
+        if isinstance(node, YMap):
+            return tuple(node.entries)
+        if not isinstance(node, YSeq):
+            return ()
+        names = []
+        for item in node.items:
+            if isinstance(item, YScalar) and not item.is_null:
+                names.append(re.split(r"[=:]", item.value, maxsplit=1)[0])
+        return tuple(names)
 
     def network_aliases(self, node: YNode | None) -> tuple[str, ...]:
         if not isinstance(node, YMap):
@@ -383,7 +464,18 @@ class ModelBuilder:
                 )
             )
             return None
-        if not context.is_dir():
+        if _unreadable_folder(context):
+            # kept (a Dockerfile passed alone still finds this project), but not read
+            self.problems.append(
+                Problem(
+                    "DIND003",
+                    f"Build context `{raw}` of service `{service}` cannot be read "
+                    "(permission denied): Dockerfile analysis skipped",
+                    (ctx or node).span,
+                )
+            )
+            return context
+        if not os.path.isdir(context):
             self.problems.append(
                 Problem(
                     "DIND003",
@@ -414,7 +506,21 @@ class ModelBuilder:
                 )
             )
             return None
-        if context.is_dir() and not dockerfile.is_file():
+        if _unreadable_folder(context):
+            return dockerfile  # reported at the build context
+        if _denied(dockerfile) or (
+            os.path.isfile(dockerfile) and not os.access(dockerfile, os.R_OK)
+        ):
+            self.problems.append(
+                Problem(
+                    "DIND003",
+                    f"Dockerfile `{raw}` of service `{service}` cannot be read "
+                    "(permission denied): Dockerfile analysis skipped",
+                    (df_node or node).span,
+                )
+            )
+            return dockerfile  # not read: the project skips a Dockerfile it cannot read
+        if os.path.isdir(context) and not os.path.isfile(dockerfile):
             self.problems.append(
                 Problem(
                     "DIND003",
@@ -424,6 +530,23 @@ class ModelBuilder:
                 )
             )
         return dockerfile
+
+
+def _denied(path: Path) -> bool:
+    """Whether looking ``path`` up is refused (a folder of its path without search permission):
+    it may exist, but it cannot be read. Never raises."""
+    try:
+        os.stat(path)
+    except PermissionError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+def _unreadable_folder(path: Path) -> bool:
+    """A folder that cannot be listed or entered, or whose lookup a folder above refuses."""
+    return _denied(path) or (os.path.isdir(path) and not os.access(path, os.R_OK | os.X_OK))
 
 
 def _parse_volumes_from(item: YScalar) -> VolumesFrom:
@@ -471,3 +594,19 @@ def parse_port(spec: str, span: Span) -> Port | None:
         protocol=protocol,
         span=span,
     )
+
+
+# The variables of a service's environment that the rules read (besides DOCKER_HOST, which
+# makes a service a client): unknown where a required env_file is missing.
+_DOCKER_VARIABLES = (
+    "DOCKER_TLS_CERTDIR",
+    "DOCKER_TLS_VERIFY",
+    "DOCKER_TLS",
+    "DOCKER_CERT_PATH",
+    "DOCKER_CONFIG",
+    "DOCKER_TLS_SAN",
+)
+
+
+def _plain(values: Mapping[str, Located[str | None]]) -> dict[str, str]:
+    return {k: v.value for k, v in values.items() if v.value is not None}

@@ -18,6 +18,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
 from dindlint.source import Problem, Span, read_input, remembered, unreadable
@@ -168,8 +169,13 @@ def parse_text(path: Path, text: str, problems: list[Problem], *, pure: bool = F
         problems.append(Problem("DIND001", _TOO_DEEP, Span(path, 1)))
         result.ok = False
         return result
+    except ReaderError as exc:
+        problems.append(_reader_problem(path, text, exc))
+        result.ok = False
+        return result
     except (YAMLError, ValueError) as exc:
-        problems.append(Problem("DIND001", f"YAML syntax error: {exc}", Span(path, 1)))
+        first = str(exc).strip().splitlines()[:1] or [type(exc).__name__]
+        problems.append(Problem("DIND001", f"YAML syntax error: {first[0]}", Span(path, 1)))
         result.ok = False
         return result
     converter = _Converter(path, problems, placeholder)
@@ -310,6 +316,28 @@ _BEGINS_AT_CONTEXT = frozenset(
         "while scanning a quoted scalar",
     }
 )
+
+
+def _reader_problem(path: Path, text: str, exc: ReaderError) -> Problem:
+    """A character YAML does not accept (a control character): one line, at that character
+    (the reader's own position counts from a buffer, not from the file)."""
+    character = exc.character
+    if isinstance(character, int):
+        where = text.find(chr(character))
+        shown = f"U+{character:04X}"
+    else:
+        where = -1
+        shown = repr(character)
+    if where < 0:
+        where = min(max(int(exc.position or 0), 0), len(text))
+    line = text.count("\n", 0, where) + 1
+    col = where - (text.rfind("\n", 0, where) + 1) + 1
+    reason = exc.reason or "not allowed"
+    return Problem(
+        "DIND001",
+        f"YAML syntax error: unacceptable character {shown}: {reason}",
+        Span(path, line, col),
+    )
 
 
 def _syntax_problem(path: Path, text: str, exc: MarkedYAMLError) -> Problem:

@@ -13,6 +13,7 @@ the values the Dockerfile declares (substitute.py), never with the process envir
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -123,7 +124,7 @@ def load_dockerfile(path: Path, *, build_args: Mapping[str, str] | None = None) 
 
 def _read_lines(path: Path) -> tuple[tuple[str, ...], Problem | None]:
     """The file's physical lines (no newline, no BOM), or a DIND001 problem."""
-    if path.is_dir():
+    if os.path.isdir(path):  # (os.path: a folder above without permission is no crash)
         return (), Problem(RULE, f"{path.name} is a directory, not a Dockerfile", Span(path, 1))
     try:
         data = read_input(path)

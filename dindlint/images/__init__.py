@@ -7,28 +7,54 @@ Public API:
 * :func:`replay_all_stages` — events of every stage, for the Dockerfile-only rules.
 * :func:`resolve_user` — GetExecUser for a user spec (moby/sys/user, as dockerd calls it).
 * :func:`detect_alignment` — a runtime docker-GID alignment script (:mod:`.alignment`).
+* :func:`start_commands_of` — the commands of a compose ``entrypoint:``/``command:`` value;
+  :func:`find_switch` — the user they switch to; :func:`file_change`, :func:`socket_export` —
+  a ``chmod``/``chown``/``chgrp``, a socat re-export over TCP (:mod:`.entrypoint`).
 """
 
 from __future__ import annotations
 
+import shlex
 from itertools import takewhile
 from pathlib import Path, PurePosixPath
 
 from dindlint.images.alignment import DEVCONTAINER_INIT, detect_alignment
+from dindlint.images.entrypoint import (
+    SocketChange,
+    SocketExport,
+    UserSwitch,
+    commands_of_text,
+    commands_of_words,
+    file_change,
+    find_switch,
+    is_shell_script,
+    socket_export,
+    switch_of,
+    without_sudo,
+)
 from dindlint.images.knowledge import lookup
 from dindlint.images.replay import Replayer
 from dindlint.images.state import WCopy, WState, state_from_known, unknown_state
 from dindlint.images.users import resolve_user
-from dindlint.model import Dockerfile, IdentityEvent, ImageIdentity
+from dindlint.model import Dockerfile, IdentityEvent, ImageIdentity, ScriptCommand, SkippedScript
 from dindlint.session import current
-from dindlint.source import Span, inside_boundary, read_input
+from dindlint.source import FileTooLarge, Located, Span, inside_boundary, read_input
 
 __all__ = [
+    "SocketChange",
+    "SocketExport",
+    "UserSwitch",
     "detect_alignment",
+    "file_change",
+    "find_switch",
     "identity_for_build",
     "identity_for_image",
     "replay_all_stages",
     "resolve_user",
+    "socket_export",
+    "start_commands_of",
+    "switch_of",
+    "without_sudo",
 ]
 
 _MAX_SCRIPT_BYTES = 1_000_000
@@ -41,6 +67,7 @@ def _freeze(
     description: str,
     events: tuple[IdentityEvent, ...] = (),
     alignment: Span | None = None,
+    started: tuple[tuple[ScriptCommand, ...], tuple[SkippedScript, ...]] = ((), ()),
 ) -> ImageIdentity:
     return ImageIdentity(
         description=description,
@@ -56,6 +83,8 @@ def _freeze(
         cmd=state.cmd,
         events=events,
         source=state.source,
+        start_commands=started[0],
+        skipped_scripts=started[1],
     )
 
 
@@ -124,7 +153,10 @@ def identity_for_build(
     # folder/Dockerfile, not the absolute path: messages must not depend on the checkout's place
     description = f"{root_ref} + {dockerfile.path.parent.name}/{dockerfile.path.name}"
     alignment = find_alignment(result.state, context)
-    identity = _freeze(result.state, description, replayer.chain_events(stage.index), alignment)
+    started = start_commands(result.state, context)
+    identity = _freeze(
+        result.state, description, replayer.chain_events(stage.index), alignment, started
+    )
     identities[(stage.index, context)] = identity
     return identity
 
@@ -223,3 +255,85 @@ def _read_inside(candidate: Path, context: Path) -> str | None:
         return read_input(candidate, _MAX_SCRIPT_BYTES - 1).decode("utf-8", errors="replace")
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python < 3.13
         return None
+
+
+# ------------------------------------------------------------------------------------------------
+# What the container runs at start: the ENTRYPOINT and CMD, and the shell scripts they name
+# ------------------------------------------------------------------------------------------------
+
+
+def start_commands(
+    state: WState, context: Path | None
+) -> tuple[tuple[ScriptCommand, ...], tuple[SkippedScript, ...]]:
+    """The simple commands of the image's ENTRYPOINT then CMD: an inline (shell-form) value,
+    the exec-form words, and each shell script they name that a COPY/ADD took from the build
+    context (read as text, below 1 MB, inside the context; a larger one is skipped)."""
+    commands: list[ScriptCommand] = []
+    skipped: list[SkippedScript] = []
+    parts = (
+        ("entrypoint", state.entrypoint, state.entrypoint_span, state.entrypoint_text),
+        ("cmd", state.cmd, state.cmd_span, state.cmd_text),
+    )
+    readable = context is not None and inside_boundary(context)
+    for part, words, span, inline in parts:
+        if span is None or words is None:
+            continue
+        if inline is not None:
+            # the shell form runs `/bin/sh -c TEXT`: its commands, all at the instruction
+            found = commands_of_text(inline, span.path, span.line, part)
+            commands.extend(c._replace(span=span) for c in found)
+        else:
+            commands.extend(commands_of_words(words, span, part))
+        if not readable or context is None:
+            continue
+        for word in words:
+            for image_path in _image_paths(word, state.workdir):
+                found_script = _script_file(state.copies, image_path, context)
+                if found_script is None:
+                    continue
+                path, text = found_script
+                if text is None:
+                    skipped.append(SkippedScript(_relative_name(path, context), span, part))
+                elif is_shell_script(text, path.name):
+                    commands.extend(commands_of_text(text, path, 1, part))
+                break
+    return tuple(commands), tuple(skipped)
+
+
+def start_commands_of(value: Located[tuple[str, ...] | str], part: str) -> list[ScriptCommand]:
+    """The commands of a compose ``entrypoint:`` or ``command:``: a list is the argv; a string
+    is split into words as compose splits it (no shell runs it, unless it names one)."""
+    if isinstance(value.value, str):
+        try:
+            words = tuple(shlex.split(value.value))
+        except ValueError:
+            return []
+    else:
+        words = value.value
+    return commands_of_words(words, value.span, part)
+
+
+def _relative_name(path: Path, context: Path) -> str:
+    try:
+        return path.relative_to(context).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _script_file(
+    copies: list[WCopy], image_path: str, context: Path
+) -> tuple[Path, str | None] | None:
+    """The context file the latest matching COPY/ADD put at ``image_path``, with its text
+    (None: over the size limit, not read)."""
+    for copy in reversed(copies):
+        for candidate in _candidates(copy, image_path, context):
+            try:
+                if not candidate.resolve().is_relative_to(context.resolve()):
+                    continue
+                data = read_input(candidate, _MAX_SCRIPT_BYTES - 1)
+            except FileTooLarge:
+                return candidate, None
+            except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python < 3.13
+                continue
+            return candidate, data.decode("utf-8", errors="replace")
+    return None

@@ -37,6 +37,8 @@ class ReportContext(NamedTuple):
     help_uri_base: str = DEFAULT_HELP_URI_BASE
     sarif_category: str | None = None
     executed: bool = True
+    sarif_omit_suppressed: bool = False  # leave suppressed findings out of SARIF too
+    failure: str | None = None  # why the run stopped before analysing (SARIF says so)
 
     @property
     def cwd(self) -> Path:

@@ -8,7 +8,9 @@ and ignores. Suppressed findings are left out.
 
 Severity: ``error`` → ``major``, ``warning`` → ``minor``, ``info`` → ``info``. A security rule
 rises with its ``security-severity`` as GitHub bands it: 9.0 or more → ``critical``, 7.0 or more
-→ at least ``major``. ``blocker`` is not used: no finding blocks every other one.
+→ at least ``major`` (DIND102, a warning scored 8.8, is ``major``; DIND101, scored 4.0, stays
+``minor``). ``blocker`` is not used: no finding blocks every other one. The README's "GitLab
+CI" section says the same (``tests/test_gitlab_severity.py``).
 """
 
 from __future__ import annotations

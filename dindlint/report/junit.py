@@ -1,6 +1,7 @@
 """``--format junit``: JUnit XML for CI test views.
 
-One ``testsuite`` per file with findings, one failing ``testcase`` per finding (the failure's
+One ``testsuite`` per file with findings, one failing ``testcase`` per finding, named by rule,
+context and fingerprint so that its name survives lines moving (the failure's
 ``type`` is the rule id, its ``message`` the message then the hint as a second sentence, its
 text the finding as text output prints it, related places and hint included). A run without
 findings gives one passing test case, so the report is never empty. Suppressed findings are
@@ -14,7 +15,14 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from dindlint.findings import Diagnostic
-from dindlint.report.common import ReportContext, active, shown_path, with_hint
+from dindlint.report.common import (
+    Identity,
+    ReportContext,
+    active,
+    identities,
+    shown_path,
+    with_hint,
+)
 
 # XML 1.0 forbids most control characters even as references: show them as \xNN.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -24,14 +32,25 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def _testcase(suite: ET.Element, diag: Diagnostic, path: str, context: ReportContext) -> None:
+def _case_name(diag: Diagnostic, identity: Identity) -> str:
+    """A name that stays the same while lines move (CI test history follows a test by name):
+    the rule, the YAML keys or Dockerfile stage around the finding, and the start of its
+    line-independent fingerprint (docs/adr/005-fingerprints.md); line:col are in the failure."""
+    where = identity.key.split("\0")[2] if identity.key.count("\0") >= 3 else ""
+    place = f" in {where}" if where else ""
+    return f"{diag.rule_id} {diag.name}{place} [{identity.fingerprint[:12]}]"
+
+
+def _testcase(
+    suite: ET.Element, diag: Diagnostic, path: str, context: ReportContext, identity: Identity
+) -> None:
     """A failing test case for one finding."""
     span = diag.span
     case = ET.SubElement(
         suite,
         "testcase",
         {
-            "name": _clean(f"{diag.rule_id} {diag.name} at {span.line}:{span.col}"),
+            "name": _clean(_case_name(diag, identity)),
             "classname": _clean(path),
             "file": _clean(path),
             "line": str(span.line),
@@ -55,6 +74,7 @@ def _testcase(suite: ET.Element, diag: Diagnostic, path: str, context: ReportCon
 def render(diagnostics: list[Diagnostic], context: ReportContext) -> str:
     """The JUnit XML document."""
     shown = active(diagnostics)
+    known = identities(diagnostics, context.root)
     root = ET.Element(
         "testsuites",
         {
@@ -81,7 +101,7 @@ def render(diagnostics: list[Diagnostic], context: ReportContext) -> str:
             },
         )
         for diag in found:
-            _testcase(suite, diag, path, context)
+            _testcase(suite, diag, path, context, known[id(diag)])
     if not shown:
         suite = ET.SubElement(
             root,

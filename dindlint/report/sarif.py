@@ -14,7 +14,17 @@ What GitHub documents, and where this module meets it (docs: "SARIF support for 
   message, where space is short) and renders no other text of a result (not
   ``message.markdown``, not ``properties``); ``fixes`` are for edits a tool can apply;
 - ``relatedLocations`` at most :data:`MAX_RELATED` per result (GitHub: 1,000 locations per
-  result), each with its message;
+  result), each with its message and an ``id``; GitHub shows a related location only where the
+  result's message links to it, so the message ends with an embedded link to each
+  (``[note](id)``, SARIF 2.1.0 §3.11.6; in such a message literal ``[``, ``]`` and ``\\``
+  are escaped with a backslash, so that no text of a scanned file can forge a link);
+- ``suppressions`` on every result or on none (SARIF 2.1.0 §3.27.23): ``[]`` on the results no
+  inline suppression covers. GitHub does not read ``suppressions`` (a suppressed result opens an
+  alert like any other), so ``--sarif-omit-suppressed`` leaves suppressed results out;
+- ``region.snippet``: the text of the region, and ``contextRegion`` the whole lines with theirs,
+  read as the text report reads its excerpts (inside the read boundary, the files' lines read
+  once) and only for files inside the repository root; a region longer than
+  :data:`MAX_SNIPPET` characters gets none, nor a file that could not be parsed (DIND001);
 - URIs relative to the repository root with ``uriBaseId: %SRCROOT%`` and
   ``originalUriBaseIds`` naming that root; a file outside it keeps an absolute ``file://`` URI;
 - each rule: ``id``, ``name`` (≤ 255 characters), ``shortDescription``/``fullDescription``
@@ -25,7 +35,10 @@ What GitHub documents, and where this module meets it (docs: "SARIF support for 
 - ``automationDetails.id`` from ``--sarif-category`` (GitHub's ``runAutomationDetails``), made to
   end with ``/`` so GitHub reads the whole name as the category;
 - ``invocations[0]`` with ``executionSuccessful`` and a ``toolExecutionNotification`` (level
-  error, with the file's location) for each file that could not be read or parsed (DIND001).
+  error, with the file's location) for each file that could not be read or parsed (DIND001);
+  a run stopped by a configuration error (exit code 2) still writes its SARIF: no results,
+  ``executionSuccessful: false`` and the error as a notification, so that an upload step after
+  it reports the error, not a missing file.
 """
 
 from __future__ import annotations
@@ -67,6 +80,7 @@ MAX_RELATED = 1_000
 MAX_TAGS = 20
 MAX_NAME = 255
 MAX_DESCRIPTION = 1_024
+MAX_SNIPPET = 200  # characters of source quoted in a snippet, as the text report's excerpts
 
 # --------------------------------------------------------------------------------------------
 # Rules
@@ -171,13 +185,38 @@ class Locator:
         region["endColumn"] = end_col
         return region
 
-    def location(self, span: Span, message: str | None = None) -> dict[str, Any]:
-        location: dict[str, Any] = {
-            "physicalLocation": {
-                "artifactLocation": self.artifact(span.path),
-                "region": self.region(span),
-            },
+    def snippets(self, span: Span, region: dict[str, int]) -> dict[str, Any] | None:
+        """The region's text as ``region.snippet`` and the ``contextRegion`` of its whole lines,
+        or None: for a file outside the root, a line the file does not have, or a text longer
+        than :data:`MAX_SNIPPET` (a snippet is the region's content, never cut)."""
+        if relative_to_root(span.path, self.root) is None:
+            return None  # nothing of a file outside the repository is quoted
+        first, last = region["startLine"], region["endLine"]
+        if last - first > 10:
+            return None
+        lines = [self.sources.line(span.path, n) for n in range(first, last + 1)]
+        if any(line is None for line in lines):
+            return None
+        whole = "\n".join(line or "" for line in lines)
+        if len(whole) > MAX_SNIPPET:
+            return None
+        start = region["startColumn"] - 1
+        end = len(whole) - len(lines[-1] or "") + region["endColumn"] - 1
+        return {
+            "snippet": whole[start:end],
+            "context": {"startLine": first, "endLine": last, "snippet": {"text": whole}},
         }
+
+    def location(
+        self, span: Span, message: str | None = None, snippet: bool = False
+    ) -> dict[str, Any]:
+        region: dict[str, Any] = self.region(span)
+        physical: dict[str, Any] = {"artifactLocation": self.artifact(span.path), "region": region}
+        quoted = self.snippets(span, region) if snippet else None
+        if quoted is not None:
+            region["snippet"] = {"text": quoted["snippet"]}
+            physical["contextRegion"] = quoted["context"]
+        location: dict[str, Any] = {"physicalLocation": physical}
         if message:
             location["message"] = {"text": message}
         return location
@@ -205,6 +244,31 @@ def cap(diagnostics: list[Diagnostic], limit: int) -> tuple[list[Diagnostic], in
     return [diagnostics[i] for i in kept], len(diagnostics) - len(kept)
 
 
+_LINK_SYNTAX = re.compile(r"[\\\[\]]")
+
+
+def escape_links(text: str) -> str:
+    """``text`` with ``\\``, ``[`` and ``]`` escaped by a backslash: in a SARIF message they
+    would otherwise start (or forge) an embedded link (SARIF 2.1.0 §3.11.6)."""
+    return _LINK_SYNTAX.sub(lambda m: "\\" + m.group(), text)
+
+
+def message_text(diag: Diagnostic, related: int) -> str:
+    """The result's ``message.text``: the message, the hint (``Help: …``), then an embedded
+    link to each of the first ``related`` related locations (``See: [note](0), [note](1).``),
+    the only way GitHub code scanning shows them."""
+    text = with_hint(diag.message.strip() or diag.name or diag.rule_id, diag.hint)
+    links = [
+        f"[{escape_links(note.strip() or 'related location')}]({i})"
+        for i, (_, note) in enumerate(diag.related[:related])
+    ]
+    if not links:
+        return text  # no link to read: brackets stay as they are
+    text = escape_links(text)
+    stop = "" if text.endswith((".", "!", "?")) else "."
+    return f"{text}{stop} See: {', '.join(links)}."
+
+
 def _result(
     diag: Diagnostic, identity: Identity, rule_index: int | None, locator: Locator
 ) -> dict[str, Any]:
@@ -214,10 +278,9 @@ def _result(
     result.update(
         {
             "level": LEVELS.get(diag.severity, "warning"),
-            "message": {
-                "text": with_hint(diag.message.strip() or diag.name or diag.rule_id, diag.hint)
-            },
-            "locations": [locator.location(diag.span)],
+            "message": {"text": message_text(diag, MAX_RELATED)},
+            # no snippet of a file that could not be parsed (it may not be what it is named)
+            "locations": [locator.location(diag.span, snippet=diag.rule_id != INPUT_ERROR)],
             "partialFingerprints": {
                 "primaryLocationLineHash": identity.line_hash,
                 "dindlint/v1": identity.fingerprint,
@@ -229,6 +292,8 @@ def _result(
             {"id": i, **locator.location(span, note or "related location")}
             for i, (span, note) in enumerate(diag.related[:MAX_RELATED])
         ]
+    # on every result or none (§3.27.23): `[]` says that no suppression covers this one
+    result["suppressions"] = []
     if diag.suppressed is not None:
         suppression: dict[str, Any] = {"kind": "inSource", "status": "accepted"}
         if diag.suppressed:
@@ -243,8 +308,10 @@ def _notifications(
     total: int,
     locator: Locator,
     rule_index: dict[str, int],
+    failure: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Files that could not be read or parsed (DIND001), and results left out by the cap."""
+    """Files that could not be read or parsed (DIND001), the error that stopped the run before
+    it analysed anything (a configuration error), and results left out by the cap."""
     notes: list[dict[str, Any]] = []
     for diag in diagnostics:
         if diag.rule_id != INPUT_ERROR:
@@ -261,6 +328,14 @@ def _notifications(
                 },
                 "locations": [locator.location(diag.span)],
                 "associatedRule": rule,
+            }
+        )
+    if failure is not None:
+        notes.append(
+            {
+                "level": "error",
+                "message": {"text": f"dindlint did not run: {failure}"},
+                "descriptor": {"id": "run-error"},
             }
         )
     if dropped:
@@ -286,14 +361,17 @@ def category_id(category: str) -> str:
 
 def render(diagnostics: list[Diagnostic], context: ReportContext | Path) -> str:
     """The SARIF log of one run: every rule of the catalogue, every diagnostic (suppressed ones
-    with ``suppressions``), within GitHub's limits."""
+    with ``suppressions``, or left out with ``sarif_omit_suppressed``), within GitHub's
+    limits."""
     if isinstance(context, Path):
         context = ReportContext(root=context)
     docs = catalogue()
     ids = sorted(docs)[:MAX_RULES]
     rule_index = {rule_id: i for i, rule_id in enumerate(ids)}
     locator = Locator(context.root)
-    known = identities(diagnostics, context.root)
+    known = identities(diagnostics, context.root)  # (of every finding: as the baseline counts)
+    if context.sarif_omit_suppressed:
+        diagnostics = [d for d in diagnostics if d.suppressed is None]
     kept, dropped = cap(diagnostics, MAX_RESULTS)
     results = [_result(d, known[id(d)], rule_index.get(d.rule_id), locator) for d in kept]
     run: dict[str, Any] = {
@@ -308,9 +386,9 @@ def render(diagnostics: list[Diagnostic], context: ReportContext | Path) -> str:
         },
         "invocations": [
             {
-                "executionSuccessful": context.executed,
+                "executionSuccessful": context.executed and context.failure is None,
                 "toolExecutionNotifications": _notifications(
-                    diagnostics, dropped, len(diagnostics), locator, rule_index
+                    diagnostics, dropped, len(diagnostics), locator, rule_index, context.failure
                 ),
             }
         ],

@@ -84,19 +84,45 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool, files_checke
             )
         if diag.hint:
             out.append(f"  help: {neutralise(diag.hint)}")
+    out.append(summary(diagnostics, files_checked, suppressed))
+    return "\n".join(out) + "\n"
+
+
+def statistics(diagnostics: list[Diagnostic], files_checked: int) -> str:
+    """``--statistics``: a line per rule, most findings first (count, id, name), then the
+    summary line."""
+    from collections import Counter
+
+    shown = [d for d in diagnostics if d.suppressed is None]
+    counts = Counter((d.rule_id, d.name) for d in shown)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    lines = [f"{count:>5}  {rule_id:<7}  {name}" for (rule_id, name), count in ranked]
+    return "\n".join([*lines, summary(diagnostics, files_checked)]) + "\n"
+
+
+def summary(
+    diagnostics: list[Diagnostic], files_checked: int, suppressed: int | None = None
+) -> str:
+    """The last line: ``Found 4 problems (3 errors, 1 warning) in 2 of 3 files checked.``"""
+    if suppressed is None:
+        suppressed = sum(1 for d in diagnostics if d.suppressed is not None)
+    diagnostics = [d for d in diagnostics if d.suppressed is None]
     counts = {
         s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")
     }
     files = f"{files_checked} file{'s' if files_checked != 1 else ''}"
     quiet = f" ({suppressed} suppressed inline)" if suppressed else ""
-    if diagnostics:
-        summary = ", ".join(
-            f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items() if n
-        )
-        out.append(
-            f"Found {len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''} "
-            f"({summary}) in {files}{quiet}."
-        )
-    else:
-        out.append(f"No problems found in {files}{quiet}.")
-    return "\n".join(out) + "\n"
+    if not diagnostics:
+        return f"No problems found in {files}{quiet}."
+    listed = ", ".join(
+        f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items() if n
+    )
+    with_problems = len({d.span.path for d in diagnostics})
+    # a finding may lie in a file the run read without counting it (an `.env`): never "3 of 2"
+    checked = f"{with_problems} of {max(files_checked, with_problems)} files checked"
+    if max(files_checked, with_problems) == 1:
+        checked = "1 file checked"
+    return (
+        f"Found {len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''} "
+        f"({listed}) in {checked}{quiet}."
+    )

@@ -252,10 +252,6 @@ def intended(key: str, ours: Any, theirs: Any, directory: Path) -> str | None:
             return "Windows container paths (C:\\…) not modelled"
     if key == "ports" and any(p[2] is None and "-" in str(p[1]) for p in ours):
         return "port range targets not modelled"
-    if key == "environment" and isinstance(ours, dict) and isinstance(theirs, dict):
-        extra = {k for k in theirs if k not in ours}
-        if extra and all(ours.get(k) == theirs.get(k) for k in ours if k not in extra):
-            return "env_file not read"
     if "oracle-pwd-" in repr(theirs) and "oracle-pwd-" not in repr(ours):
         return "$PWD is process environment"
     return None
