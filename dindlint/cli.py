@@ -104,6 +104,30 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     )
 
 
+# Options that choose the configuration and the variables: `check` and `graph` analyse alike.
+CONFIG_FILE_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this configuration file instead of searching for one.",
+)
+NO_CONFIG_OPTION = click.option(
+    "--no-config", is_flag=True, help="Ignore every configuration file."
+)
+ENV_FILE_OPTION = click.option(
+    "--env-file",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read variables from this file instead of the project's .env.",
+)
+USE_ENV_OPTION = click.option(
+    "--use-env",
+    is_flag=True,
+    help="Also interpolate from the process environment (off: results must not "
+    "depend on the machine, and secrets must not reach the report).",
+)
+
+
 @main.command()
 # readable=False: an unreadable input is the run's to report (DIND001/DIND003), not a usage error
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
@@ -142,13 +166,8 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     help="Leave findings suppressed inline out of SARIF (GitHub code scanning does not read "
     "SARIF suppressions and would open an alert for each).",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this configuration file instead of searching for one.",
-)
-@click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
+@CONFIG_FILE_OPTION
+@NO_CONFIG_OPTION
 @click.option(
     "--select",
     multiple=True,
@@ -163,18 +182,8 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...] | None:
     help="Lowest severity that makes the exit code 1 [default: warning].",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on.")
-@click.option(
-    "--env-file",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read variables from this file instead of the project's .env.",
-)
-@click.option(
-    "--use-env",
-    is_flag=True,
-    help="Also interpolate from the process environment (off: results must not "
-    "depend on the machine, and secrets must not reach the report).",
-)
+@ENV_FILE_OPTION
+@USE_ENV_OPTION
 @click.option(
     "--baseline",
     "baseline_file",
@@ -591,24 +600,10 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the drawing to FILE instead of standard output.",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Use this configuration file instead of searching for one.",
-)
-@click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
-@click.option(
-    "--env-file",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read variables from this file instead of the project's .env.",
-)
-@click.option(
-    "--use-env",
-    is_flag=True,
-    help="Also interpolate from the process environment.",
-)
+@CONFIG_FILE_OPTION
+@NO_CONFIG_OPTION
+@ENV_FILE_OPTION
+@USE_ENV_OPTION
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def graph(
     paths: tuple[Path, ...],

@@ -18,6 +18,7 @@ from dindlint.files import (
     is_compose_name,
     is_dockerfile_name,
     is_template_name,
+    lookup_denied,
 )
 from dindlint.source import ReadBoundary, inside_boundary, is_input_file, read_input
 
@@ -81,7 +82,7 @@ def discover(paths: list[Path], force_exclude: bool = False) -> Discovered:
         elif is_input_file(path):  # (a link out counts, to be refused alike, target or not)
             if not _classify_explicit(path, compose, dockerfiles):
                 skipped.append(given)
-        elif _denied(path):
+        elif lookup_denied(path):
             # it may exist behind a folder without permission: a note, and a Dockerfile by name
             # still finds the compose files that build it (DIND003 at their `build:`)
             denied.append(given)
@@ -128,17 +129,6 @@ def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -
         if is_compose_document(path) or _mentions_services(path):
             compose.add(path)
             return True
-    return False
-
-
-def _denied(path: Path) -> bool:
-    """Whether looking ``path`` up is refused (a folder of its path without search permission)."""
-    try:
-        os.stat(path)
-    except PermissionError:
-        return True
-    except (OSError, ValueError):
-        return False
     return False
 
 

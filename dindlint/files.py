@@ -127,3 +127,15 @@ def display_path(path: Path, base: Path) -> str:
         return Path(os.path.relpath(path, base)).as_posix()
     except ValueError:  # another drive, or a relative path beside an absolute one
         return path.as_posix()
+
+
+def lookup_denied(path: Path) -> bool:
+    """Whether looking ``path`` up is refused (a folder of its path without search permission):
+    it may exist, but it cannot be read. Never raises."""
+    try:
+        os.stat(path)
+    except PermissionError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False

@@ -22,6 +22,7 @@ from dindlint.compose.volumes import (
     resolve_bind_source,
 )
 from dindlint.compose.yamlnodes import YMap, YNode, YScalar, YSeq
+from dindlint.files import lookup_denied
 from dindlint.model import Build, Mount, Port, Service, VolumesFrom, parse_id
 from dindlint.source import Located, Problem, Span, inside_boundary
 
@@ -508,7 +509,7 @@ class ModelBuilder:
             return None
         if _unreadable_folder(context):
             return dockerfile  # reported at the build context
-        if _denied(dockerfile) or (
+        if lookup_denied(dockerfile) or (
             os.path.isfile(dockerfile) and not os.access(dockerfile, os.R_OK)
         ):
             self.problems.append(
@@ -532,21 +533,9 @@ class ModelBuilder:
         return dockerfile
 
 
-def _denied(path: Path) -> bool:
-    """Whether looking ``path`` up is refused (a folder of its path without search permission):
-    it may exist, but it cannot be read. Never raises."""
-    try:
-        os.stat(path)
-    except PermissionError:
-        return True
-    except (OSError, ValueError):
-        return False
-    return False
-
-
 def _unreadable_folder(path: Path) -> bool:
     """A folder that cannot be listed or entered, or whose lookup a folder above refuses."""
-    return _denied(path) or (os.path.isdir(path) and not os.access(path, os.R_OK | os.X_OK))
+    return lookup_denied(path) or (os.path.isdir(path) and not os.access(path, os.R_OK | os.X_OK))
 
 
 def _parse_volumes_from(item: YScalar) -> VolumesFrom:
