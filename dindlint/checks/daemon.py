@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dindlint.checks.base import Context
 from dindlint.findings import Found
 from dindlint.model import Mount, Service, Stage
-from dindlint.source import Span
+from dindlint.source import Located, Span
 from dindlint.topology import (
     Client,
     Daemon,
@@ -61,14 +61,12 @@ def docker_host_port_mismatch(ctx: Context) -> Iterator[Found]:
             continue
         if not host.value.startswith("tcp://"):
             continue
-        hostname, port = tcp_address(host.value)
-        if port is None:
+        if tcp_address(host.value)[1] is None:
             continue  # no port: an invalid DOCKER_HOST (DIND108)
         if _name_not_served(ctx, client) is not None:
             continue  # DIND407 reports this client
-        for daemon_name, daemon in ctx.topology.daemons.items():
-            if hostname not in _names(daemon) or daemon.tcp is None:
-                continue
+        for daemon_name, daemon, port in _dialled(ctx, client):
+            assert daemon.tcp is not None
             if any(t.port == port for t in daemon.tcp):
                 continue
             span = daemon.service.image.span if daemon.service.image else daemon.service.span
@@ -179,10 +177,12 @@ def _dialled(ctx: Context, client: Client) -> list[tuple[str, Daemon, int | None
     if host is None or not host.known or not (host.value or "").startswith("tcp://"):
         return []
     hostname, port = tcp_address(host.value or "")
+    # a `links` entry of the client names the daemon under an alias of its own
+    aliases = {service for service, alias in client.service.links if alias == hostname}
     return [
         (daemon_name, daemon, port)
         for daemon_name, daemon in ctx.topology.daemons.items()
-        if hostname in _names(daemon) and daemon.tcp is not None
+        if (hostname in _names(daemon) or daemon_name in aliases) and daemon.tcp is not None
     ]
 
 
@@ -558,29 +558,71 @@ def _verifies(name: str, client: Client, daemon_name: str, daemon: Daemon) -> bo
     )
 
 
-def _certificate_names(daemon: Daemon) -> set[str] | None:
-    """The DNS names of the server certificate dind's entrypoint generates, None when they
-    cannot be told (docker-library/docker@3289af8:dockerd-entrypoint.sh:8-20)."""
+Unset = tuple[tuple[str, ...], Span]  # the unset variables of a value, where it is written
+
+
+def _certificate_names(daemon: Daemon) -> tuple[set[str], list[Unset]]:
+    """The DNS names of the server certificate dind's entrypoint generates that can be told
+    (docker-library/docker@3289af8:dockerd-entrypoint.sh:8-20), and the ``hostname:`` or
+    ``DOCKER_TLS_SAN`` from an unset variable that may add others."""
     service = daemon.service
     names = {"docker", "localhost"}
+    unset: list[Unset] = []
     if service.hostname is not None:
         if not service.hostname.known:
-            return None
-        names.add(service.hostname.value)
-        names.add(service.hostname.value.split(".", 1)[0])
+            unset.append((service.hostname.unresolved, service.hostname.span))
+        else:
+            names.add(service.hostname.value)
+            names.add(service.hostname.value.split(".", 1)[0])
     san = service.environment.get("DOCKER_TLS_SAN")
     if san is not None:
         if not san.known:
-            return None
-        for entry in (san.value or "").split(","):
-            kind, _, value = entry.strip().partition(":")
-            if kind.strip().upper() == "DNS":
-                names.add(value.strip())
-    return names
+            unset.append((san.unresolved, san.span))
+        else:
+            for entry in (san.value or "").split(","):
+                kind, _, value = entry.strip().partition(":")
+                if kind.strip().upper() == "DNS":
+                    names.add(value.strip())
+    return names, unset
+
+
+def certificate_names_unset(ctx: Context) -> Iterator[tuple[str, Unset]]:
+    """(daemon service, unset value) where a ``hostname:`` or ``DOCKER_TLS_SAN`` from an unset
+    variable decides DIND406: a verifying client dials a name the known names lack. Once per
+    value (DIND003 reports it)."""
+    seen: set[Span] = set()
+    for _, _, _, daemon_name, _, _, unset in _name_cases(ctx):
+        for variables, span in unset:
+            if span not in seen:
+                seen.add(span)
+                yield daemon_name, (variables, span)
 
 
 def tls_name_not_in_certificate(ctx: Context) -> Iterator[Found]:
     """DIND406: a verifying client dials a dind daemon by a name its certificate lacks."""
+    for name, host, hostname, daemon_name, daemon, names, unset in _name_cases(ctx):
+        if unset:
+            continue  # the names are not all known: DIND003 (certificate_names_unset)
+        span = daemon.service.image.span if daemon.service.image else daemon.service.span
+        listed = ", ".join(sorted(names))
+        yield Found(
+            f"{name} verifies the TLS certificate of {daemon_name} but dials it as "
+            f"`{hostname}`, a name the certificate the dind entrypoint generates does not "
+            f"carry (it names the container's id and addresses, {listed}): `x509: "
+            f"certificate is valid for …, not {hostname}`",
+            host.span,
+            ((span, f"{daemon_name} is defined here"),),
+            hint=f"add `DOCKER_TLS_SAN: DNS:{hostname}` to {daemon_name}, or give it "
+            "`docker` as a network alias and dial that",
+        )
+
+
+def _name_cases(
+    ctx: Context,
+) -> Iterator[tuple[str, Located[str | None], str, str, Daemon, set[str], list[Unset]]]:
+    """Each verifying client that dials a daemon's generated certificate by a name its known
+    names lack: (client, its ``DOCKER_HOST``, the name, daemon service, daemon, the known
+    names, the unset values that may add others)."""
     for name, client in ctx.topology.clients.items():
         if _name_not_served(ctx, client) is not None:
             continue  # DIND407 reports this client
@@ -598,20 +640,9 @@ def tls_name_not_in_certificate(ctx: Context) -> Iterator[Found]:
                 continue  # its own certificate: dindlint does not know its names
             if not any(t.port == port and t.tls for t in daemon.tcp or ()):
                 continue  # a port not served with TLS is DIND403's
-            names = _certificate_names(daemon)
-            if names is None or hostname in names:
+            names, unset = _certificate_names(daemon)
+            if hostname in names:
                 continue
             if not _verifies(name, client, daemon_name, daemon):
                 continue
-            span = daemon.service.image.span if daemon.service.image else daemon.service.span
-            listed = ", ".join(sorted(names))
-            yield Found(
-                f"{name} verifies the TLS certificate of {daemon_name} but dials it as "
-                f"`{hostname}`, a name the certificate the dind entrypoint generates does not "
-                f"carry (it names the container's id and addresses, {listed}): `x509: "
-                f"certificate is valid for …, not {hostname}`",
-                host.span,
-                ((span, f"{daemon_name} is defined here"),),
-                hint=f"add `DOCKER_TLS_SAN: DNS:{hostname}` to {daemon_name}, or give it "
-                "`docker` as a network alias and dial that",
-            )
+            yield name, host, hostname, daemon_name, daemon, names, unset

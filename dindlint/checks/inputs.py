@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from dindlint.checks.base import Context
+from dindlint.checks.daemon import certificate_names_unset
 from dindlint.checks.sockets import is_vm_socket_bind
 from dindlint.findings import Found
 from dindlint.model import GroupCreated, parse_id
@@ -78,6 +79,10 @@ def unresolved_reference(ctx: Context) -> Iterator[Found]:
                 yield from _unset(
                     entry.unresolved, entry.span, f"the socket access check of {name}"
                 )
+    for daemon_name, (variables, span) in certificate_names_unset(ctx):
+        yield from _unset(
+            variables, span, f"the check of the names in the TLS certificate of {daemon_name}"
+        )
 
 
 def _env_file_decides(ctx: Context, name: str) -> bool:
