@@ -219,20 +219,30 @@ def _expected_gid(client: Client, reach: Reach) -> tuple[int, Span | None] | Non
 
 
 def describe_user(client: Client) -> str:
-    """``mcpmanager with uid 1001 and groups 1001,2375``, as ``id`` would resolve it."""
+    """``mcpmanager with uid 1001 and groups 1001,2375``, as ``id`` would resolve it; a uid or
+    gid the files do not set (auto-assigned, or a variable) is ``an unspecified uid``/``gid``."""
     user = client.identity.resolved
     if user is None:
         return f"`{client.identity.spec}`"
     name = user.name or (client.identity.spec or "root").split(":", 1)[0]
-    uid = "?" if user.uid is None else str(user.uid)
+    # None: the files do not set it (auto-assigned at build time, or an unresolved variable)
+    uid = "an unspecified uid" if user.uid is None else f"uid {user.uid}"
     gids = list(user_gids(user))
     added, _ = group_add_gids(client)
-    numbers = []
+    numbers: list[str] = []
+    unspecified = False
     for gid in [*gids, *sorted(added)]:
-        text = "?" if gid is None else str(gid)
-        if text not in numbers:
-            numbers.append(text)
-    return f"{name} with uid {uid} and groups {','.join(numbers) or 'none'}"
+        if gid is None:
+            unspecified = True
+        elif str(gid) not in numbers:
+            numbers.append(str(gid))
+    if not unspecified:
+        groups = f"groups {','.join(numbers) or 'none'}"
+    elif numbers:
+        groups = f"groups {','.join(numbers)} plus an unspecified gid"
+    else:
+        groups = "an unspecified gid"
+    return f"{name} with {uid} and {groups}"
 
 
 def socket_owner(reach: Reach) -> str:

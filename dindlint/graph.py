@@ -56,10 +56,14 @@ def _gid_names(user: ResolvedUser, image: ImageIdentity | None) -> dict[int, str
     return names
 
 
-def _id_part(number: int | None, name: str | None) -> str:
-    """``1001(mcpmanager)`` as ``id`` prints it; ``1500`` with no name, ``?`` when unknown."""
+_UNSPECIFIED = "unspecified"  # an entry's uid/gid the files do not set (auto-assigned, a variable)
+
+
+def _id_part(number: int | None, name: str | None, *, unset: str = "?") -> str:
+    """``1001(mcpmanager)`` as ``id`` prints it; ``1500`` with no name, ``?`` when unknown, or
+    ``unset`` (``unspecified``: the files do not set it, e.g. auto-assigned) for an entry."""
     if number is None:
-        return f"?({name})" if name else "?"
+        return f"{unset}({name})" if name else unset
     return f"{number}({name})" if name else str(number)
 
 
@@ -101,25 +105,34 @@ def _id_text(client: Client) -> str:
     """The client's effective identity, formatted exactly as ``id`` prints it.
 
     Primary group first, then the ``/etc/group`` memberships by GID, then ``group_add`` GIDs;
-    ``?`` where a value is unknown (and a trailing ``?`` when memberships are unknown).
+    ``unspecified`` where an id of a passwd or group entry is not set in the files
+    (auto-assigned at build time, or a variable), ``?`` where a ``group_add`` entry is unknown
+    (and a trailing ``?`` when memberships are unknown).
     """
     user = client.identity.resolved
     if user is None:
         return _unknown_identity(client)
     names = _gid_names(user, client.image)
-    primary = _id_part(user.gid, names.get(user.gid) if user.gid is not None else None)
+    primary = _id_part(
+        user.gid, names.get(user.gid) if user.gid is not None else None, unset=_UNSPECIFIED
+    )
     gids = [g for g in user_gids(user)[1:] if g != user.gid]
     known = sorted({g for g in gids if g is not None})
     groups = [primary] + [_id_part(g, names.get(g)) for g in known]
     seen: set[int | None] = {user.gid, *known}
-    groups += [_id_part(None, name) for name, gid in sorted(user.supplementary) if gid is None]
+    groups += [
+        _id_part(None, name, unset=_UNSPECIFIED)
+        for name, gid in sorted(user.supplementary)
+        if gid is None
+    ]
     for gid, text in _group_add_parts(client, names):
         if gid is None or gid not in seen:
             groups.append(text)
             seen.add(gid)
     if not user.groups_known:
         groups.append("?")
-    return f"uid={_id_part(user.uid, user.name)} gid={primary} groups={','.join(groups)}"
+    uid = _id_part(user.uid, user.name, unset=_UNSPECIFIED)
+    return f"uid={uid} gid={primary} groups={','.join(groups)}"
 
 
 def image_label(service: Service) -> str:

@@ -415,3 +415,26 @@ def test_graph_refuses_an_invalid_configuration_as_check_does(
     drawing, checking = graph("."), CliRunner().invoke(main, ["check", "."])
     assert drawing.exit_code == checking.exit_code == 2
     assert drawing.output.startswith("dindlint: ") and "Traceback" not in drawing.output
+
+
+def test_auto_assigned_ids_are_named_not_questioned(tmp_path: Path) -> None:
+    """alpine ``adduser -D app``: the uid and the group's gid are auto-assigned at build time,
+    not unknown; the graph and DIND301's message say so instead of ``?``."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text("FROM alpine:3.20\nRUN adduser -D app\nUSER app\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  dind:\n    image: docker:27-dind\n    privileged: true\n"
+        "    volumes: [run:/var/run]\n"
+        "  cli:\n    build: ./app\n    volumes: [run:/var/run]\n"
+        "volumes:\n  run:\n"
+    )
+    text = drawn(str(tmp_path))
+    identity = "uid=unspecified(app) gid=unspecified groups=unspecified"
+    assert identity in children(subtree(text, "cli"))
+    assert "?" not in identity
+    result = CliRunner().invoke(main, ["check", "--no-config", "--format", "json", str(tmp_path)])
+    messages = [f["message"] for f in json.loads(result.output)["findings"]]
+    assert any(
+        "cli runs as app with an unspecified uid and an unspecified gid" in m for m in messages
+    ), messages

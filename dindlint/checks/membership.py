@@ -45,9 +45,47 @@ def _where(client: Client, reach: Reach) -> tuple[Span, tuple[tuple[Span, str], 
     return primary, tuple(related)
 
 
+def _socket_group_names(client: Client, reach: Reach) -> set[str]:
+    """The names the client's image may know the socket's group by: `docker`, and any group
+    of the image with the socket's GID."""
+    names = {"docker"}
+    if client.image is not None and reach.socket.gid is not None:
+        names |= {g.name for g in client.image.groups.values() if g.gid == reach.socket.gid}
+    return names
+
+
+def _explained(ctx: Context, client: Client, reach: Reach) -> bool:
+    """One finding per cause: the user's missing membership in the socket's group is already
+    reported on the Dockerfile that builds the client (DIND304, DIND305 or DIND306)."""
+    user = client.identity.resolved
+    if client.image is None or user is None or not user.name:
+        return False
+    reported: set[object] = set()
+    for kind in (UsermodReplaces, AdduserIgnoresGroup, UnknownName):
+        reported |= {event for event, _ in dockerfile_events(ctx, kind)}
+    groups = _socket_group_names(client, reach)
+    for event in client.image.events:
+        if event not in reported:
+            continue
+        if isinstance(event, AdduserIgnoresGroup):
+            explains = event.user == user.name and event.group in groups
+        elif isinstance(event, UsermodReplaces):
+            explains = event.user == user.name and bool(groups & set(event.removed))
+        elif isinstance(event, UnknownName):
+            # the socket's group missing when referenced: the command (and the build) fails
+            explains = event.what == "group" and event.name in groups
+        else:
+            explains = False
+        if explains:
+            return True
+    return False
+
+
 def user_cannot_access_socket(ctx: Context) -> Iterator[Found]:
     """DIND301: a non-root client user with none of the socket's groups."""
     for name, client, reach in _denials(ctx, Denial.NOT_MEMBER):
+        if _explained(ctx, client, reach):
+            continue  # DIND304/305/306 on its Dockerfile says why
         span, related = _where(client, reach)
         if reach.socket.kind == "host":
             message = (
