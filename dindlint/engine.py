@@ -32,13 +32,13 @@ def run_checks(
     ``topologies`` are the projects' own when the caller built them already (one per project).
     """
     config = config or Config()
-    if topologies is None:
-        findings = [project_findings(project, config) for project in projects]
-    else:
-        findings = [
-            project_findings(project, config, topology)
-            for project, topology in zip(projects, topologies, strict=True)
-        ]
+    given: list[Topology | None] = (
+        [*topologies] if topologies is not None else [None] * len(projects)
+    )
+    findings = [
+        project_findings(project, config, topology)
+        for project, topology in zip(projects, given, strict=True)
+    ]
     return finish(
         findings,
         instruction_ranges(projects),
@@ -66,18 +66,19 @@ def project_findings(
     return found
 
 
+def _selected_checks(config: Config) -> list[tuple[str, Check]]:
+    """The checks ``config`` enables, in ``CHECKS`` order."""
+    return [(rule_id, check) for rule_id, check in CHECKS.items() if config.enabled(rule_id)]
+
+
 def _enabled_checks(config: Config) -> list[tuple[str, Check]]:
-    """The checks ``config`` enables, in ``CHECKS`` order; kept by the session when ``config``
-    is the session's (matching the selectors again for every project was a few percent of a
-    large run)."""
+    """``_selected_checks(config)``, made once per session for the session's configuration
+    (matching the selectors again for every project was a few percent of a large run)."""
     session = current()
-    if session.settings is None or session.settings.config is not config:
-        return [(rule_id, check) for rule_id, check in CHECKS.items() if config.enabled(rule_id)]
-    if session.enabled_checks is None:
-        session.enabled_checks = [
-            (rule_id, check) for rule_id, check in CHECKS.items() if config.enabled(rule_id)
-        ]
-    return session.enabled_checks
+    settings, enabled = session.settings, session.enabled_checks
+    if settings is not None and settings.config is config and enabled is not None:
+        return enabled
+    return _selected_checks(config)
 
 
 def finish(
@@ -203,6 +204,7 @@ def new_session(settings: Settings) -> Session:
         settings=settings,
         boundary=settings.boundary,
         extra_images=compile_extra(settings.config.images),
+        enabled_checks=_selected_checks(settings.config),
     )
 
 

@@ -54,15 +54,21 @@ def _socket_group_names(client: Client, reach: Reach) -> set[str]:
     return names
 
 
-def _explained(ctx: Context, client: Client, reach: Reach) -> bool:
-    """One finding per cause: the user's missing membership in the socket's group is already
-    reported on the Dockerfile that builds the client (DIND304, DIND305 or DIND306)."""
-    user = client.identity.resolved
-    if client.image is None or user is None or not user.name:
-        return False
+def _reported_membership_events(ctx: Context) -> set[object]:
+    """The events of the project's Dockerfiles that DIND304, DIND305 and DIND306 report."""
     reported: set[object] = set()
     for kind in (UsermodReplaces, AdduserIgnoresGroup, UnknownName):
         reported |= {event for event, _ in dockerfile_events(ctx, kind)}
+    return reported
+
+
+def _explained(client: Client, reach: Reach, reported: set[object]) -> bool:
+    """One finding per cause: the user's missing membership in the socket's group is already
+    reported on the Dockerfile that builds the client (DIND304, DIND305 or DIND306: one of the
+    ``reported`` events)."""
+    user = client.identity.resolved
+    if client.image is None or user is None or not user.name:
+        return False
     groups = _socket_group_names(client, reach)
     for event in client.image.events:
         if event not in reported:
@@ -83,8 +89,11 @@ def _explained(ctx: Context, client: Client, reach: Reach) -> bool:
 
 def user_cannot_access_socket(ctx: Context) -> Iterator[Found]:
     """DIND301: a non-root client user with none of the socket's groups."""
+    reported: set[object] | None = None  # worked out at the first denial
     for name, client, reach in _denials(ctx, Denial.NOT_MEMBER):
-        if _explained(ctx, client, reach):
+        if reported is None:
+            reported = _reported_membership_events(ctx)
+        if _explained(client, reach, reported):
             continue  # DIND304/305/306 on its Dockerfile says why
         span, related = _where(client, reach)
         if reach.socket.kind == "host":
