@@ -10,6 +10,8 @@ environment in the work folder, its console script (--from-source runs the check
 Cases:
   pre-commit  one compose file + the Dockerfile it builds (what a pre-commit hook passes);
               dindlint on both, compose-lint on the compose file, hadolint on the Dockerfile.
+  gitlab-ci   one `.gitlab-ci.yml` of 300 jobs (Docker-in-Docker services, `extends`) with 10
+              local includes; dindlint only (no peer reads GitLab CI files). Target: < 1 s.
   tree N      a generated monorepo of N compose files and Dockerfiles (bench/generate.py);
               dindlint on the folder with --jobs J, the peers on the same files with J parallel
               invocations (files batched per invocation where the tool accepts several).
@@ -420,6 +422,40 @@ def table(rows: list[Row], jobs: int) -> str:
     return out
 
 
+def generate_gitlab(root: Path, jobs: int = 300, includes: int = 10) -> None:
+    """A pipeline of ``jobs`` jobs spread over ``includes`` locally included files, with the
+    templates, variables and Docker-in-Docker services real pipelines have (a few broken)."""
+    (root / "ci").mkdir(parents=True, exist_ok=True)
+    names = [f"ci/part-{i}.gitlab-ci.yml" for i in range(includes)]
+    head = ["include:", *(f"  - local: {n}" for n in names)]
+    head += [
+        "variables:",
+        '  DOCKER_TLS_CERTDIR: "/certs"',
+        ".dind:",
+        "  image: docker:27",
+        "  services:",
+        "    - docker:27-dind",
+        ".plain:",
+        "  extends: .dind",
+        "  variables:",
+        "    DOCKER_HOST: tcp://docker:2375",
+        '    DOCKER_TLS_CERTDIR: ""',
+    ]
+    (root / ".gitlab-ci.yml").write_text("\n".join(head) + "\n", encoding="utf-8")
+    per_file = jobs // includes
+    for index, name in enumerate(names):
+        lines = []
+        for job in range(per_file):
+            number = index * per_file + job
+            template = ".plain" if number % 3 else ".dind"
+            lines += [f"job-{number}:", f"  extends: {template}", "  script: [docker info]"]
+            if number % 50 == 7:
+                lines += ["  variables:", "    DOCKER_HOST: tcp://docker:2375"]
+            if number % 60 == 11:
+                lines += ["  image: python:3.12"]
+        (root / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -428,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         help="tree sizes (files), comma-separated",
     )
     parser.add_argument("--no-precommit", action="store_true", help="skip the pre-commit case")
+    parser.add_argument("--no-gitlab", action="store_true", help="skip the gitlab-ci case")
     parser.add_argument("--jobs", type=int, default=2, help="dindlint --jobs and peer parallelism")
     parser.add_argument(
         "--repeat",
@@ -514,6 +551,21 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             print(f"done: pre-commit ({_ms(rows[-1].dindlint)})", file=sys.stderr)
+        if not args.no_gitlab and tools.dindlint:
+            root = work / "gitlab-ci"
+            generate_gitlab(root)
+            run = median_run(
+                [[*tools.dindlint, "check", "--no-config", "."]],
+                1,
+                root,
+                args.repeat,
+                tools.dindlint_env,
+            )
+            print(
+                f"gitlab-ci (300 jobs, 10 local includes): {_ms(run)} wall, "
+                f"{run.cpu * 1000:.0f} ms CPU, {run.rss_mb:.0f} MB (target: < 1 s)"
+            )
+            sys.stdout.flush()
         for size in sizes:
             root = work / f"tree-{size}"
             if not root.exists():

@@ -27,6 +27,7 @@ class RuleDoc(NamedTuple):
     since: str
     body: str  # the Markdown after the front matter
     filename: str
+    fix: str | None = None  # "safe", "unsafe" or "safe or unsafe": the rule has a fix
 
 
 def _documents() -> list[tuple[str, str]]:
@@ -77,6 +78,7 @@ def parse(filename: str, text: str) -> RuleDoc:
         since=str(meta.get("since", "")),
         body=body,
         filename=filename,
+        fix=str(meta["fix"]) if "fix" in meta else None,
     )
 
 
@@ -85,7 +87,17 @@ def parse(filename: str, text: str) -> RuleDoc:
 # A rule's severity is needed on every run, and reading 25 front matters through YAML cost more
 # than the rest of a pre-commit check of a small stack.
 INDEX_FILE = Path(__file__).resolve().parent / "data" / "catalogue.json"
-_INDEXED = ("id", "name", "severity", "summary", "tags", "security_severity", "since", "filename")
+_INDEXED = (
+    "id",
+    "name",
+    "severity",
+    "summary",
+    "tags",
+    "security_severity",
+    "since",
+    "filename",
+    "fix",
+)
 
 
 def build_index(documents: list[tuple[str, str]]) -> str:

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from dindlint.config import Config
     from dindlint.discover import Discovered
     from dindlint.findings import Diagnostic
+    from dindlint.pipeline import Analysis
     from dindlint.project import Project
     from dindlint.report.formats import Output
+    from dindlint.session import Settings
     from dindlint.source import ReadBoundary, Span
     from dindlint.topology import Topology
 
@@ -223,6 +225,23 @@ USE_ENV_OPTION = click.option(
     help="Show how many findings each rule has instead of each finding (text output).",
 )
 @click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the safe fixes the analysis confirms (each edit is analysed again and kept only "
+    "if its finding is gone and no other appears), then report what remains.",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix or --diff, apply unsafe fixes too (they change more than the finding).",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff instead of applying them; write nothing. Exit 1 "
+    "when there is a diff, 0 when not.",
+)
+@click.option(
     "--force-exclude",
     is_flag=True,
     help="Skip the paths git ignores even when they are named on the command line "
@@ -244,7 +263,7 @@ def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
         click.echo(f"dindlint: YAML parser: {parser_description()}", err=True)
     given = _as_folders(list(paths)) or [Path(".")]
     try:
-        code = _check(given, CheckOptions(**options))  # type: ignore[arg-type]
+        code = _check(given, CheckOptions(**options, debug=debug))  # type: ignore[arg-type]
     except (ConfigError, BaselineError) as error:
         from dindlint.report.text import neutralise
         from dindlint.source import capped
@@ -279,6 +298,10 @@ class CheckOptions(NamedTuple):
     force_exclude: bool = False
     statistics: bool = False
     sarif_omit_suppressed: bool = False
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    debug: bool = False
 
 
 class ConfigOptions(NamedTuple):
@@ -376,7 +399,14 @@ def _check_within(
     # their compose projects read: the models
     keep = any(not os.path.isdir(p) for p in paths)
     jobs = options.jobs or (1 if options.jobs == 0 else None)
-    analysis = analyse(found, settings, jobs, keep_models=keep)
+    fixed: int | None = None
+    if options.fix or options.diff:
+        outcome = _fix(paths, options, found, settings, jobs, keep)
+        if isinstance(outcome, int):
+            return outcome
+        analysis, fixed = outcome
+    else:
+        analysis = analyse(found, settings, jobs, keep_models=keep)
     diagnostics = analysis.diagnostics
     if options.write_baseline is not None:
         from dindlint.baseline import repository_root, write_baseline
@@ -402,13 +432,99 @@ def _check_within(
         [*paths, *_read_by(analysis.models, paths)],
         _built_by(analysis.models, paths),
     )
-    if not _emit(diagnostics, options, len(analysis.files)):
+    from dindlint.fix import with_fixes
+
+    diagnostics = with_fixes(diagnostics)
+    if not _emit(diagnostics, options, len(analysis.files), fixed):
         return 2
     threshold = SEVERITY_RANK[config.fail_on or "warning"]
     failed = any(
         SEVERITY_RANK[d.severity] >= threshold for d in diagnostics if d.suppressed is None
     )
     return 1 if failed and not options.exit_zero else 0
+
+
+def _fix(
+    paths: list[Path],
+    options: CheckOptions,
+    found: Discovered,
+    settings: Settings,
+    jobs: int | None,
+    keep: bool,
+) -> tuple[Analysis, int] | int:
+    """``--fix`` and ``--diff``: the fixes the analysis confirms, applied (or shown as a diff:
+    an exit code). Only files the run analysed, inside the paths given (real paths: never a
+    symbolic link that leads out of them), are edited."""
+    from dindlint.fix import apply_fixes, target, unified_diff, write_files
+    from dindlint.pipeline import analyse
+    from dindlint.report.text import neutralise
+
+    given = [os.path.realpath(p) for p in paths]
+    folders = tuple(os.path.join(g, "") for g in given if os.path.isdir(g))
+
+    def select(analysis: Analysis) -> list[Diagnostic]:
+        diagnostics = analysis.diagnostics
+        if options.baseline_file is not None:
+            from dindlint.baseline import read_baseline, repository_root, without_baselined
+
+            known = read_baseline(options.baseline_file)
+            diagnostics, _ = without_baselined(diagnostics, known, repository_root(Path.cwd()))
+        return in_scope(
+            diagnostics,
+            [*paths, *_read_by(analysis.models, paths)],
+            _built_by(analysis.models, paths),
+        )
+
+    def writable(real: str) -> bool:
+        return real in given or real.startswith(folders)
+
+    def log(message: str) -> None:
+        if options.debug:
+            click.echo(f"dindlint: {neutralise(message)}", err=True)
+
+    outcome = apply_fixes(
+        found,
+        settings,
+        unsafe=options.unsafe_fixes,
+        select=select,
+        writable=writable,
+        jobs=jobs,
+        keep_models=keep,
+        log=log,
+    )
+    if options.diff:
+        diff = unified_diff(
+            outcome.changed, outcome.original, lambda real: _shown(Path(real), Path.cwd())
+        )
+        click.echo(diff, nl=False)
+        count = len(outcome.fixed)
+        click.echo(f"dindlint: would fix {count} problem{'s' if count != 1 else ''}", err=True)
+        return 1 if diff else 0
+    failed = write_files(outcome.changed, outcome.original)
+    for failure in failed:
+        click.echo(
+            f"dindlint: {neutralise(failure.path)}: not written: {neutralise(failure.reason)}",
+            err=True,
+        )
+    if not failed:
+        final = outcome.analysis
+        return final._replace(diagnostics=outcome.without_dropped(final.diagnostics)), len(
+            outcome.fixed
+        )
+    # what was not written is not fixed: the report is of the files as they are now
+    unwritten = {f.path for f in failed}
+    fixed = [
+        d
+        for d in outcome.fixed
+        if d.repair is None or os.path.realpath(target(d.repair)) not in unwritten
+    ]
+    return analyse(found, settings, jobs, keep_models=keep), len(fixed)
+
+
+def _shown(path: Path, base: Path) -> str:
+    from dindlint.files import display_path
+
+    return display_path(path, base)
 
 
 def _sarif_of_failure(paths: list[Path], options: CheckOptions, error: str) -> None:
@@ -534,7 +650,9 @@ def _outputs(values: tuple[str, ...]) -> tuple[Output, ...]:
         raise click.BadParameter(str(error), param_hint="'--format'") from None
 
 
-def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> bool:
+def _emit(
+    diagnostics: list[Diagnostic], options: CheckOptions, files: int, fixed: int | None = None
+) -> bool:
     """Render and write every requested report; False (after a message) when the formats
     cannot be honoured or a file cannot be written."""
     from dindlint.report.common import DEFAULT_HELP_URI_BASE, ReportContext, repository_root
@@ -554,6 +672,8 @@ def _emit(diagnostics: list[Diagnostic], options: CheckOptions, files: int) -> b
         help_uri_base=options.help_uri_base or DEFAULT_HELP_URI_BASE,
         sarif_category=options.sarif_category,
         sarif_omit_suppressed=options.sarif_omit_suppressed,
+        fixed=fixed,
+        unsafe_fixes=options.unsafe_fixes,
     )
     written = True
     with reading_once():  # files, paths and fingerprints worked out once for all the formats
@@ -696,7 +816,10 @@ def _graph(
     help="Output format.",
 )
 def list_rules(output_format: str) -> None:
-    """List every rule: id, name, severity and summary."""
+    """List every rule: id, name, severity, whether it has a fix and summary.
+
+    [*] marks a rule with a fix (`dindlint check --fix`), [~] one whose fix is unsafe
+    (`--unsafe-fixes`)."""
     from dindlint.catalogue import catalogue
 
     docs = catalogue().values()
@@ -712,6 +835,7 @@ def list_rules(output_format: str) -> None:
                 "tags": list(d.tags),
                 "security-severity": d.security_severity,
                 "since": d.since,
+                "fix": d.fix,
             }
             for d in docs
         ]
@@ -719,7 +843,8 @@ def list_rules(output_format: str) -> None:
         return
     width = max(len(d.name) for d in docs)
     for doc in docs:
-        click.echo(f"{doc.id}  {doc.name:<{width}}  {doc.severity:<7}  {doc.summary}")
+        mark = {None: "   ", "unsafe": "[~]"}.get(doc.fix, "[*]")
+        click.echo(f"{doc.id}  {doc.name:<{width}}  {doc.severity:<7}  {mark} {doc.summary}")
 
 
 @main.command()

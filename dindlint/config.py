@@ -54,6 +54,9 @@ class _ConfigFields(NamedTuple):
     host_docker_gid: int | None = None
     images: tuple[dict[str, Any], ...] = ()
     env_files: tuple[Path, ...] = ()
+    # variables the GitLab runner injects into every job (its `environment`), which the
+    # `.gitlab-ci.yml` cannot show
+    gitlab_runner_env: dict[str, str] = {}  # noqa: RUF012 - a field, never mutated
     root: Path = None  # type: ignore[assignment]  # globs and paths are relative to it
     source: Path | None = None
 
@@ -331,6 +334,7 @@ def _build(path: Path, data: dict[str, Any], locate: Any) -> Config:
         host_docker_gid=data.get("host-docker-gid"),
         images=images,
         env_files=env_files,
+        gitlab_runner_env={str(k): str(v) for k, v in data.get("gitlab-runner-env", {}).items()},
         root=root,
         source=path,
     )

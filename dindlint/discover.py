@@ -8,6 +8,7 @@ after loading (``dindlint.project``), because only the loaded model knows the bu
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -20,6 +21,7 @@ from dindlint.files import (
     is_template_name,
     lookup_denied,
 )
+from dindlint.gitlab import is_ci_name
 from dindlint.source import ReadBoundary, inside_boundary, is_input_file, read_input
 
 # Folders never worth walking into: VCS metadata, dependency trees, virtual environments.
@@ -43,7 +45,10 @@ SKIPPED_DIRS = frozenset(
 
 
 class Discovered(NamedTuple):
-    """What a scan found: compose files and Dockerfiles (absolute, sorted), and unreadable paths."""
+    """What a scan found: compose files and Dockerfiles (absolute, sorted), and unreadable paths.
+
+    ``compose_files`` also holds the GitLab CI files found (``.gitlab-ci.yml``,
+    ``*.gitlab-ci.yml``): ``dindlint.project`` tells them apart by name (``is_ci_name``)."""
 
     compose_files: tuple[Path, ...]
     dockerfiles: tuple[Path, ...]
@@ -51,6 +56,20 @@ class Discovered(NamedTuple):
     skipped: tuple[Path, ...] = ()  # given files that are neither compose files nor Dockerfiles
     outside: tuple[Path, ...] = ()  # given folders that lead out of their repository (links)
     denied: tuple[Path, ...] = ()  # given paths behind a folder without permission
+    given_dirs: tuple[Path, ...] = ()  # the folders given (absolute): GitLab CI include roots
+    # GitLab CI files given by a custom name (a project's CI configuration path): also in
+    # ``compose_files``, told apart by this list
+    ci_files: tuple[Path, ...] = ()
+
+    def ci_paths(self) -> tuple[Path, ...]:
+        """The GitLab CI files among ``compose_files``."""
+        custom = set(self.ci_files)
+        return tuple(p for p in self.compose_files if p in custom or is_ci_name(p.name))
+
+    def compose_only(self) -> tuple[Path, ...]:
+        """``compose_files`` without the GitLab CI files."""
+        ci = set(self.ci_paths())
+        return tuple(p for p in self.compose_files if p not in ci)
 
     def without(self, excluded: Callable[[Path], bool]) -> Discovered:
         """The same result less the files ``excluded`` matches (configuration ``exclude``)."""
@@ -70,17 +89,20 @@ def discover(paths: list[Path], force_exclude: bool = False) -> Discovered:
     skipped: list[Path] = []
     outside: list[Path] = []
     denied: list[Path] = []
+    given_dirs: list[Path] = []
+    ci_files: set[Path] = set()
     for given in paths:
         path = Path(os.path.abspath(given))
         if os.path.isdir(path):  # (os.path: a folder above without permission is no crash)
             if not inside_boundary(path):
                 outside.append(given)  # a folder linked out of the repository is not walked
                 continue
+            given_dirs.append(path)
             found_c, found_d = _scan_directory(path, named=not force_exclude)
             compose.update(found_c)
             dockerfiles.update(found_d)
         elif is_input_file(path):  # (a link out counts, to be refused alike, target or not)
-            if not _classify_explicit(path, compose, dockerfiles):
+            if not _classify_explicit(path, compose, dockerfiles, ci_files):
                 skipped.append(given)
         elif lookup_denied(path):
             # it may exist behind a folder without permission: a note, and a Dockerfile by name
@@ -109,17 +131,25 @@ def discover(paths: list[Path], force_exclude: bool = False) -> Discovered:
         tuple(skipped),
         tuple(outside),
         tuple(denied),
+        tuple(given_dirs),
+        tuple(sorted(ci_files & compose)),
     )
 
 
-def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -> bool:
+def _classify_explicit(
+    path: Path, compose: set[Path], dockerfiles: set[Path], ci_files: set[Path]
+) -> bool:
     """Add an explicitly given file where it belongs; False when it is neither kind."""
     name = path.name
     if is_dockerfile_name(name):
         dockerfiles.add(path)
         return True
-    if is_compose_name(name):
+    if is_compose_name(name) or is_ci_name(name):
         compose.add(path)
+        return True
+    if name.lower().endswith((".yml", ".yaml")) and _looks_like_gitlab_ci(path):
+        compose.add(path)  # a GitLab CI file under a custom name (the project's CI path)
+        ci_files.add(path)
         return True
     if name.lower().endswith((".yml", ".yaml")):
         # A YAML file passed explicitly is compose when its top level has `services` (or, when
@@ -130,6 +160,18 @@ def _classify_explicit(path: Path, compose: set[Path], dockerfiles: set[Path]) -
             compose.add(path)
             return True
     return False
+
+
+# Top-level keys only GitLab CI has, or a job's `script:` (compose has neither)
+_GITLAB_CI_KEYS = re.compile(rb"^(stages|workflow|default):|^[ \t]+script:", re.MULTILINE)
+
+
+def _looks_like_gitlab_ci(path: Path) -> bool:
+    try:
+        data = read_input(path)  # inside the run's boundary, as every input
+    except OSError:
+        return False
+    return _GITLAB_CI_KEYS.search(data) is not None
 
 
 def _mentions_services(path: Path) -> bool:
@@ -148,11 +190,14 @@ def _scan_directory(root: Path, named: bool = False) -> tuple[list[Path], list[P
     for folder, files in _walk(str(root)):
         for entry in files:
             name = entry.name
-            if not (is_compose_name(name) or is_dockerfile_name(name)) or not _is_file(entry):
+            if not (
+                is_compose_name(name) or is_dockerfile_name(name) or is_ci_name(name)
+            ) or not _is_file(entry):
                 continue  # only regular files: reading a FIFO named compose.yaml would block
             if is_template_name(name):
                 continue  # `Dockerfile.j2` renders to a Dockerfile; it is not one yet
-            (compose if is_compose_name(name) else dockerfiles).append(Path(folder, name))
+            is_compose = is_compose_name(name) or is_ci_name(name)
+            (compose if is_compose else dockerfiles).append(Path(folder, name))
     ignored = git_ignored(root, compose + dockerfiles)
     if ignored and named and root in git_ignored(root, [root]):
         # the folder named is what git ignores: its files are checked (a pattern that ignores

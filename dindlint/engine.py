@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from dindlint.catalogue import RuleDoc, catalogue, rule_ids
@@ -10,11 +12,12 @@ from dindlint.checks.base import Check, Context
 from dindlint.config import Config
 from dindlint.findings import Diagnostic, Finding
 from dindlint.images.knowledge import compile_extra
+from dindlint.model import ComposeProject, Service
 from dindlint.project import Loader, Project
 from dindlint.session import Session, Settings, current
-from dindlint.source import Span, capped
+from dindlint.source import Span, capped, memoised
 from dindlint.suppress import FileSuppressions, SuppressionIndex
-from dindlint.topology import Topology, build_topology
+from dindlint.topology import Topology, build_topology, is_dind_image
 
 # Rules the engine itself reports, beside the checks of ``dindlint.checks.CHECKS``.
 UNUSED_SUPPRESSION = "DIND004"
@@ -56,6 +59,10 @@ def project_findings(
 
     Independent of every other project: ``dindlint.parallel`` runs it in worker processes."""
     if topology is None:
+        separated = _separable_include(project)
+        if separated is not None:
+            part, rest = separated
+            return _part_findings(part, project, config) + project_findings(rest, config)
         topology = build_topology(project, config.host_docker_gid)
     ctx = Context(project, topology)
     found: list[Finding] = []
@@ -64,6 +71,108 @@ def project_findings(
             if not (config.per_file_ignores and config.ignored_for(item.span.path, rule_id)):
                 found.append(item.finding(rule_id))
     return found
+
+
+# An included file's services are the same objects in every project that includes it whole
+# (``ComposeProject.included``); one 4 MB file included by forty projects was checked forty
+# times. When the rest of a project cannot interact with such a part, the part's findings are
+# those of the part checked alone, under the project's top-level volumes and networks, and are
+# worked out once per run; the rest is checked as a project of its own (same files, problems
+# and Dockerfiles). "Cannot interact" is decided conservatively from the model: the rest's
+# services mount nothing, inherit nothing, build nothing, run no daemon and set no ``DOCKER_*``
+# variable, and nothing in the part names one of them. tests/test_engine_parts.py checks that
+# findings are the same with and without the split.
+
+
+def _separable_include(project: Project) -> tuple[ComposeProject, Project] | None:
+    """An included part of ``project`` that the rest cannot interact with, and the rest as a
+    project of its own; None when there is none."""
+    compose = project.compose
+    if compose is None or compose.ci is not None:
+        return None
+    for part in compose.included:
+        if any(service.build is not None for service in part.services.values()):
+            continue
+        rest_names = compose.services.keys() - part.services.keys()
+        rest = {name: compose.services[name] for name in compose.services if name in rest_names}
+        if not all(_inert(service) for service in rest.values()):
+            continue
+        if _names_of(rest.values()) & _referenced_by(part):
+            continue
+        return part, project._replace(compose=compose._replace(services=rest, included=()))
+    return None
+
+
+def _part_findings(part: ComposeProject, project: Project, config: Config) -> list[Finding]:
+    compose = project.compose
+    assert compose is not None  # _separable_include found the part in it
+    volumes = tuple(sorted(compose.volumes.items()))
+    networks = tuple(sorted(compose.networks.items()))
+    alone = Project(part._replace(volumes=compose.volumes, networks=compose.networks, problems=()))
+    # the part and the configuration are kept with the answer: their id() cannot be another
+    # object's meanwhile
+    _, _, findings = memoised(
+        ("part-findings", (id(part), volumes, networks, id(config))),
+        lambda: (part, config, project_findings(alone, config)),
+    )
+    return findings
+
+
+def _inert(service: Service) -> bool:
+    """A service no socket rule can see: it reaches no socket, dials no daemon, runs none."""
+    words = " ".join(
+        " ".join(v.value) if isinstance(v.value, tuple) else v.value
+        for v in (service.command, service.entrypoint)
+        if v is not None
+    )
+    return (
+        service.build is None
+        and not service.volumes
+        and not service.volumes_from
+        and not service.links
+        and not service.external_links
+        and service.network_mode is None
+        and service.use_api_socket is None
+        and not any(key.upper().startswith("DOCKER") for key in service.environment)
+        and not (service.image is not None and is_dind_image(service.image.value))
+        and "dockerd" not in words
+    )
+
+
+def _names_of(services: Iterable[Service]) -> set[str]:
+    """Every name a service answers to on its networks."""
+    names: set[str] = set()
+    for service in services:
+        names.add(service.name)
+        names.update(service.network_aliases)
+        names.update(alias for _, alias in service.links)
+        for located in (service.container_name, service.hostname):
+            if located is not None:
+                names.add(located.value)
+    return names
+
+
+_WORD = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _referenced_by(part: ComposeProject) -> frozenset[str]:
+    """Every name the part's services could refer to another service by: ``volumes_from``,
+    ``links``, ``network_mode`` and every word of every environment value (a DOCKER_HOST's host
+    among them); worked out once per part per run."""
+
+    def words() -> tuple[ComposeProject, frozenset[str]]:
+        found: set[str] = set()
+        for service in part.services.values():
+            found.update(entry.service or "" for entry in service.volumes_from)
+            found.update(target for target, _ in service.links)
+            if service.network_mode is not None:
+                found.add(service.network_mode.value.partition(":")[2])
+            for value in service.environment.values():
+                if value.value:
+                    found.update(_WORD.findall(value.value))
+        return part, frozenset(found)  # (the part kept with the answer, as above)
+
+    return memoised(("part-references", id(part)), words)[1]
 
 
 def _selected_checks(config: Config) -> list[tuple[str, Check]]:
@@ -194,6 +303,7 @@ def _stamp(
         tuple((span, capped(note)) for span, note in finding.related),
         suppressed,
         None if finding.hint is None else capped(finding.hint),
+        finding.repair,
     )
 
 
@@ -210,7 +320,11 @@ def new_session(settings: Settings) -> Session:
 
 def loader(settings: Settings) -> Loader:
     """The compose loader of a run made with ``settings``."""
-    return Loader(environ=settings.environ, env_files=settings.env_files)
+    return Loader(
+        environ=settings.environ,
+        env_files=settings.env_files,
+        runner_env=settings.config.gitlab_runner_env,
+    )
 
 
 def project_files(projects: list[Project]) -> set[Path]:

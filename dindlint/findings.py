@@ -6,11 +6,118 @@ report format alike.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 from dindlint.source import Span
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+# What a finding knows of its own repair (``dindlint check --fix``): typed facts a check states,
+# which ``dindlint.fix`` makes into text edits of the file a span names. No part of a finding's
+# identity (fingerprint, baseline). ``safe``: the fix keeps the author's intent and cannot open
+# access; an unsafe one is applied only with ``--unsafe-fixes``.
+
+
+class AddGroup(NamedTuple):
+    """Add ``entry`` (a GID, or a required variable) to the ``group_add`` of the service whose
+    key is at ``service``; ``existing`` are the spans of its ``group_add`` entries (the key is
+    created when there are none)."""
+
+    entry: str
+    service: Span
+    existing: tuple[Span, ...] = ()
+    safe: bool = True
+
+    @property
+    def title(self) -> str:
+        return f"Add `{self.entry}` to `group_add`"
+
+
+class AddKey(NamedTuple):
+    """Add ``key: value`` (``value`` as written) to the mapping of the service at ``service``."""
+
+    key: str
+    value: str
+    service: Span
+    safe: bool = True
+
+    @property
+    def title(self) -> str:
+        return f"Add `{self.key}: {self.value}`"
+
+
+class ReplaceText(NamedTuple):
+    """Replace the one occurrence of ``old`` by ``new`` in the lines of ``span``, at or after its
+    column (with ``anchored``: the one that starts at its column)."""
+
+    span: Span
+    old: str
+    new: str
+    safe: bool = True
+    label: str | None = None  # the title, when "Replace `old` by `new`" would say it worse
+    anchored: bool = False
+
+    @property
+    def title(self) -> str:
+        if self.label:
+            return self.label
+        if self.new:
+            return f"Replace `{self.old.strip()}` by `{self.new.strip()}`"
+        return f"Remove `{self.old.strip()}`"
+
+
+class RemoveEntry(NamedTuple):
+    """Remove the block-style entry (a whole line: ``- KEY=value`` or ``KEY: value``) whose
+    value starts at ``span``; ``what`` names it in the title."""
+
+    span: Span
+    what: str
+    safe: bool = True
+
+    @property
+    def title(self) -> str:
+        return f"Remove `{self.what}`"
+
+
+class Several(NamedTuple):
+    """Repairs made together, in one file (each must apply, or none is made)."""
+
+    parts: tuple[AddGroup | AddKey | ReplaceText | RemoveEntry, ...]
+    label: str
+    safe: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.label
+
+
+Repair = AddGroup | AddKey | ReplaceText | RemoveEntry | Several
+
+
+class Edit(NamedTuple):
+    """A text edit: characters ``start`` to ``end`` (code points from the start of the file's
+    text, a byte-order mark not counted) of ``path`` become ``text``. ``line``/``col`` and
+    ``end_line``/``end_col`` are the same region in lines and columns from 1 (``end_col``
+    excluded), as SARIF's ``deletedRegion`` wants them."""
+
+    path: Path
+    start: int
+    end: int
+    text: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+class Fix(NamedTuple):
+    """A repair made into edits: what a report shows and ``--fix`` applies."""
+
+    title: str
+    safe: bool
+    edits: tuple[Edit, ...]
 
 
 class Found(NamedTuple):
@@ -25,6 +132,7 @@ class Found(NamedTuple):
     related: tuple[tuple[Span, str], ...] = ()
     severity: str | None = None
     hint: str | None = None
+    repair: Repair | None = None  # what --fix can do about it
 
     def finding(self, rule_id: str) -> Finding:
         """This record as a finding of ``rule_id``."""
@@ -41,6 +149,7 @@ class Finding(NamedTuple):
     related: tuple[tuple[Span, str], ...] = ()
     severity: str | None = None
     hint: str | None = None
+    repair: Repair | None = None
 
 
 class Diagnostic(NamedTuple):
@@ -59,3 +168,5 @@ class Diagnostic(NamedTuple):
     related: tuple[tuple[Span, str], ...] = ()
     suppressed: str | None = None
     hint: str | None = None  # what to change; no part of its identity (fingerprint, baseline)
+    repair: Repair | None = None  # the finding's repair, as its check states it
+    fix: Fix | None = None  # the repair as edits (``dindlint.fix``); None: no fix is known

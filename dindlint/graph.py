@@ -19,6 +19,7 @@ from typing import NamedTuple
 from dindlint.access import group_add_gids, user_gids, verdict
 from dindlint.checks import DENIAL_RULES, SWITCHED_DENIAL_RULES
 from dindlint.files import display_path
+from dindlint.gitlab.jobs import socket_fallback
 from dindlint.model import ImageIdentity, ResolvedUser, Service, parse_id
 from dindlint.project import Project
 from dindlint.report.text import neutralise
@@ -41,6 +42,8 @@ RO_NOTE = "(:ro does not restrict the API)"
 # --------------------------------------------------------------------------------------------
 # Words: one function per fact shown, shared by every format
 # --------------------------------------------------------------------------------------------
+
+DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"  # a client's endpoint without one
 
 
 def _gid_names(user: ResolvedUser, image: ImageIdentity | None) -> dict[int, str]:
@@ -404,22 +407,70 @@ def build_scene(topology: Topology, base: Path) -> Scene:
         EndpointView(title, tuple(sorted(edges, key=lambda v: (v.client, v.url))))
         for title, edges in sorted(outside.items())
     )
-    return Scene(
-        display_path(project.compose.files[0], base), _host_sockets(topology), daemons, endpoints
+    path = display_path(project.compose.files[0], base)
+    if project.compose.ci is not None:  # a GitLab CI job (dindlint.gitlab)
+        path = f"{path}: job {project.compose.ci.name}"
+        daemons, endpoints = _job_views(daemons, endpoints)
+        if socket_fallback(project.compose.ci) is not None:  # DIND501
+            edge = TcpView(project.compose.ci.client, DEFAULT_DOCKER_HOST, "✘ no `DOCKER_HOST`")
+            title = f"{DEFAULT_DOCKER_HOST} (not in the job's container)"
+            endpoints = (*endpoints, EndpointView(title, (edge,)))
+    return Scene(path, _host_sockets(topology), daemons, endpoints)
+
+
+def _job_views(
+    daemons: tuple[DaemonView, ...], endpoints: tuple[EndpointView, ...]
+) -> tuple[tuple[DaemonView, ...], tuple[EndpointView, ...]]:
+    """A GitLab CI job's drawing: each service with every name the runner gives it, the job's
+    endpoint marked ✔ when a listener serves it, ✘ when none does or no service answers."""
+
+    def marked(view: TcpView, served: bool) -> TcpView:
+        if not view.mode and served:
+            return view
+        mode = view.mode or "no service answers to this name"
+        return view._replace(mode=f"{'✔' if served else '✘'} {mode}")
+
+    named = tuple(
+        d._replace(
+            title=", ".join((d.daemon.service.name, *d.daemon.service.network_aliases))
+            + f" ({image_label(d.daemon.service)})",
+            tcp=tuple(
+                marked(t, not t.mode.startswith(("no listener", "no port", "TLS unknown")))
+                for t in d.tcp
+            ),
+        )
+        for d in daemons
     )
+    outside = tuple(
+        e._replace(edges=tuple(marked(t, False) for t in e.edges))
+        if e.title.endswith("(not a service of this project)")
+        else e
+        for e in endpoints
+    )
+    return named, outside
 
 
 def scenes(models: Iterable[tuple[Project, Topology]], base: Path) -> list[Scene]:
     """One scene per compose project (with the topology the analysis built for it), in path
-    order, each compose project once."""
-    seen: set[tuple[Path, ...]] = set()
+    order, each compose project once; for a GitLab CI pipeline, one per job that has a Docker
+    daemon service or a Docker client."""
+    seen: set[tuple[tuple[Path, ...], str]] = set()
     chosen: list[tuple[Project, Topology]] = []
     for project, topology in models:
-        if project.compose is None or project.compose.files in seen:
+        if project.compose is None:
             continue
-        seen.add(project.compose.files)
+        job = project.compose.ci
+        key = (project.compose.files, job.name if job is not None else "")
+        if key in seen or (job is not None and not (topology.daemons or topology.clients)):
+            continue
+        seen.add(key)
         chosen.append((project, topology))
-    chosen.sort(key=lambda model: model[0].label.as_posix())
+
+    def order(model: tuple[Project, Topology]) -> tuple[str, str]:
+        job = model[0].compose.ci if model[0].compose is not None else None
+        return model[0].label.as_posix(), job.name if job is not None else ""
+
+    chosen.sort(key=order)
     return [build_scene(topology, base) for _, topology in chosen]
 
 

@@ -152,8 +152,30 @@ class Service(NamedTuple):
     missing_env_files: tuple[Located[str], ...] = ()  # required ``env_file`` entries not found
 
 
+class CiJob(NamedTuple):
+    """What a GitLab CI job adds to the compose model of it (``dindlint.gitlab``): the job's
+    container is the client service ``client``, each of its ``services:`` a service of the
+    project, all on one network."""
+
+    name: str
+    span: Span  # the job's key
+    client: str  # the key of the job's container in ``ComposeProject.services``
+    image: Located[str] | None  # the job's image as expanded (None: none given; the runner's)
+    image_kind: str  # "docker" (docker:* client), "dind", "official", "other", "unknown"
+    entrypoint_overridden: bool  # ``image: {entrypoint: …}``
+    # each docker:*dind* service: (its key in ``services``, its entry, from top-level or
+    # ``default:`` ``services`` rather than the job's own)
+    daemon_services: tuple[tuple[str, Span, bool], ...] = ()
+    docker_host: bool = False  # a ``DOCKER_HOST`` reaches the job (variables or its scripts)
+    endpoint_from_image: bool = False  # the DOCKER_HOST is the docker:* entrypoint's choice
+    judged: bool = True  # False: an unresolved include may change what the job gets
+    # variables the configuration says the runner injects (``gitlab-runner-env``)
+    runner_env: tuple[str, ...] = ()
+
+
 class ComposeProject(NamedTuple):
-    """A compose file merged with its override files, ``extends`` and ``include``."""
+    """A compose file merged with its override files, ``extends`` and ``include``; or one job of
+    a GitLab CI pipeline (``ci``)."""
 
     name: str
     directory: Path  # the project directory (folder of the first compose file)
@@ -162,6 +184,9 @@ class ComposeProject(NamedTuple):
     volumes: dict[str, Span]  # top-level named volumes
     problems: tuple[Problem, ...] = ()
     networks: dict[str, bool] = {}  # noqa: RUF012 - top-level networks: name → ``external``
+    ci: CiJob | None = None  # the GitLab CI job this project models
+    # the projects ``include`` brought in whole (none of their services overridden), in order
+    included: tuple[ComposeProject, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def analyse(
     jobs = default_jobs() if jobs is None else jobs
     with active(new_session(settings)), parallel.fewer_collections(), reading_once():
         if jobs > 1 and not keep_models:  # (with --jobs 1, only build_projects groups the files)
-            groups = group_compose_files(found.compose_files)
+            groups = group_compose_files(found.compose_only())
             if len(groups) >= parallel.MIN_PARALLEL:
                 return Analysis(*parallel.check_in_pool(found, groups, settings, jobs))
         projects = build_projects(found, loader(settings))

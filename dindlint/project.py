@@ -17,8 +17,9 @@ from dindlint.compose import load_project
 from dindlint.discover import Discovered, compose_files_upward
 from dindlint.dockerfile import load_dockerfile
 from dindlint.files import DEFAULT_BASE_NAMES, OVERRIDE_NAMES, find_git_root, is_override_name
+from dindlint.gitlab import is_ci_name, pipeline_projects
 from dindlint.model import ComposeProject, Dockerfile
-from dindlint.source import is_input_file, read_input, remembered, run_memo
+from dindlint.source import current_boundary, is_input_file, read_input, remembered, run_memo
 
 
 class Project(NamedTuple):
@@ -41,6 +42,7 @@ class Loader:
 
     environ: Mapping[str, str] | None = None
     env_files: tuple[Path, ...] | None = None
+    runner_env: Mapping[str, str] | None = None  # configuration ``gitlab-runner-env``
     _compose: dict[tuple[Path, ...], ComposeProject] = field(default_factory=dict)
     _dockerfiles: dict[tuple[Path, tuple[tuple[str, str], ...]], Dockerfile] = field(
         default_factory=dict
@@ -75,6 +77,8 @@ def group_compose_files(compose_files: tuple[Path, ...]) -> list[tuple[Path, ...
     """
     by_folder: dict[Path, list[Path]] = {}
     for path in compose_files:
+        if is_ci_name(path.name):
+            continue  # a GitLab CI file: ``ci_projects``
         by_folder.setdefault(path.parent, []).append(path)
     groups: list[tuple[Path, ...]] = []
     for folder, files in sorted(by_folder.items()):
@@ -117,13 +121,72 @@ def _default_base(folder: Path) -> Path | None:
 
 def build_projects(found: Discovered, loader: Loader) -> list[Project]:
     """Load every compose group and attach the Dockerfiles its services build."""
-    composes = [loader.compose(files) for files in group_compose_files(found.compose_files)]
+    composes = [loader.compose(files) for files in group_compose_files(found.compose_only())]
     composes = _drop_referenced(composes)
     projects = [_attach_builds(c, loader) for c in composes]
     built = {df.path for p in projects for df in p.dockerfiles}
     seen = {c.files[0] for c in composes}
     projects.extend(dockerfile_projects(found.dockerfiles, built, seen, loader))
+    projects.extend(ci_projects(found, loader))
     return projects
+
+
+def ci_projects(found: Discovered, loader: Loader) -> list[Project]:
+    """A project per job of each GitLab CI pipeline found."""
+    paths = found.ci_paths()
+    if not paths:
+        return []
+    given = found.given_dirs
+
+    def root_of(path: Path) -> Path:
+        """Where local includes resolve: the folder given when it holds a ``.gitlab-ci.yml``,
+        else the git top level, else the folder given, else the run's read boundary, else the
+        file's folder."""
+        holding = [d for d in given if path.is_relative_to(d) and _holds_ci_file(d)]
+        if holding:
+            return max(holding, key=lambda d: len(d.parts))
+        git = find_git_root(path.parent)
+        if git is not None:
+            return git
+        around = [d for d in given if path.is_relative_to(d)]
+        if around:
+            return max(around, key=lambda d: len(d.parts))
+        # a file given alone, outside git: the run's read boundary (the current folder when it
+        # holds the file)
+        boundary = current_boundary()
+        real = os.path.realpath(path)
+        held = [
+            Path(r) for r in (boundary.roots if boundary else ()) if real.startswith(r + os.sep)
+        ]
+        return max(held, key=lambda d: len(d.parts)) if held else path.parent
+
+    # a file given alone (a pre-commit run) may be included by its repository's pipeline: that
+    # pipeline is read too, so the file is judged as part of it, as an included compose file is
+    # judged in the project that includes it
+    extra: dict[Path, None] = {}
+    for path in paths:
+        root_file = _ci_file_in(root_of(path))
+        if root_file is not None and root_file not in paths:
+            extra[root_file] = None
+    composes = pipeline_projects((*paths, *extra), root_of, loader.runner_env)
+    return [Project(compose=c) for c in composes]
+
+
+def _ci_file_in(folder: Path) -> Path | None:
+    """The folder's ``.gitlab-ci.yml`` (in any letter case), if it has one."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    for name in names:
+        if name.lower() == ".gitlab-ci.yml" and is_input_file(folder / name):
+            return folder / name
+    return None
+
+
+def _holds_ci_file(folder: Path) -> bool:
+    """The folder holds a ``.gitlab-ci.yml`` (in any letter case)."""
+    return _ci_file_in(folder) is not None
 
 
 def dockerfile_projects(

@@ -3,7 +3,8 @@
 A run (``pipeline.analyse``, or a worker process of ``parallel``) makes a ``Session`` from its
 ``Settings`` and activates it; every stage that needs run state asks ``current()`` for it:
 
-- ``boundary``: what the run may open (``source.read_input``);
+- ``boundary``: what the run may open (``source.read_input``), and the settings' ``overlay``:
+  the edited contents a fix run reads instead of the files';
 - ``memo``: the bytes read and the trees parsed once per run (``source.reading_once``);
 - ``extra_images``: the configuration's ``images:`` entries, consulted before the built-in
   knowledge base (``images.knowledge.lookup``), with the lookups made under them;
@@ -44,6 +45,10 @@ class Settings(NamedTuple):
     inline_suppressions: bool = True
     # what the run may open (``source.ReadBoundary``); None: any file but /proc, /sys, /dev
     boundary: ReadBoundary | None = None
+    # the contents a fix gives files, in memory (real path → bytes): ``source.read_input``
+    # returns these instead of the file's bytes (``dindlint check --fix`` verifies its edits
+    # by analysing again; nothing is written until they are kept)
+    overlay: Mapping[str, bytes] | None = None
 
 
 @dataclass(eq=False, repr=False)

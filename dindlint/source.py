@@ -187,9 +187,28 @@ def read_input(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     cache, key = current().memo, (os.fspath(path), limit)
     if cache is not None and key in cache:
         return cache[key]  # type: ignore[return-value]
-    data = _read_input(path, limit)
+    data = _overlaid(path, limit)
+    if data is None:
+        data = _read_input(path, limit)
     if cache is not None:
         cache[key] = data
+    return data
+
+
+def _overlaid(path: Path, limit: int) -> bytes | None:
+    """The in-memory contents the run's settings give ``path`` (``Settings.overlay``: edits a
+    fix is verifying), None when they give none; the boundary applies to them as to a file."""
+    settings = current().settings
+    if settings is None or not settings.overlay:
+        return None
+    real = os.path.realpath(path)
+    data = settings.overlay.get(real)
+    if data is None:
+        return None
+    if not _admitted(real):
+        raise OutsideRepository()
+    if len(data) > limit:
+        raise FileTooLarge(len(data), limit)
     return data
 
 

@@ -259,6 +259,7 @@ def test_schema_ships_and_is_valid_json() -> None:
         "host-docker-gid",
         "images",
         "env-file",
+        "gitlab-runner-env",
     }
 
 

@@ -9,7 +9,7 @@ stamps severity and name from the catalogue (``rules/``).
 from __future__ import annotations
 
 from dindlint.access import Denial
-from dindlint.checks import daemon, gids, inputs, membership, runtime, sockets
+from dindlint.checks import daemon, gids, gitlab, inputs, membership, runtime, sockets
 from dindlint.checks.base import Check
 
 # Each rule id and the check that reports it: the engine stamps the id on what the check yields.
@@ -48,7 +48,10 @@ CHECKS: dict[str, Check] = {
     "DIND408": daemon.tls_client_not_enabled,
     "DIND409": daemon.tls_off_flag_ignored,
     "DIND410": daemon.daemon_tls_without_certificates,
+    "DIND501": gitlab.dind_service_without_endpoint,
 }
+# On a GitLab CI job only the rules that judge jobs run (``gitlab.for_ci``).
+CHECKS = {rule_id: gitlab.for_ci(rule_id, check) for rule_id, check in CHECKS.items()}
 
 # The rule that reports each reason of a denial of the access model (``access.verdict``).
 DENIAL_RULES: dict[Denial, str] = {

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from dindlint.checks.base import Context
-from dindlint.findings import Found
+from dindlint.checks.membership import writes_compose_keys
+from dindlint.findings import AddKey, Found, RemoveEntry, ReplaceText, Several
 from dindlint.model import Mount, Service, Stage
 from dindlint.source import Located, Span
 from dindlint.topology import (
@@ -33,11 +34,22 @@ def dind_not_privileged(ctx: Context) -> Iterator[Found]:
             if service.privileged is not None
             else (service.image.span if service.image is not None else service.span)
         )
+        repair: AddKey | ReplaceText | None = None
+        if service.privileged is not None:
+            repair = ReplaceText(service.privileged.span, "false", "true")
+        elif writes_compose_keys(ctx):  # (a GitLab CI runner's setting, not the file's)
+            repair = AddKey("privileged", "true", service.span)
         yield Found(
             f"{name} runs dockerd but is not privileged: Docker-in-Docker requires "
             "`privileged: true` (or `runtime: sysbox-runc`) to function",
             span,
+            repair=repair,
         )
+
+
+def _is_ci(ctx: Context) -> bool:
+    """The project is a GitLab CI job (``dindlint.gitlab``)."""
+    return ctx.project.compose is not None and ctx.project.compose.ci is not None
 
 
 def _names(daemon: Daemon) -> set[str]:
@@ -71,17 +83,58 @@ def docker_host_port_mismatch(ctx: Context) -> Iterator[Found]:
                 continue
             span = daemon.service.image.span if daemon.service.image else daemon.service.span
             yield Found(
-                f"{name} connects to `{host.value}`, but {daemon_name} serves {_serves(daemon)}"
-                f"{_why(daemon)}: the connection will be refused",
+                f"{name} connects to `{host.value}`{_chosen(ctx)}, but {daemon_name} serves "
+                f"{_serves(daemon)}{_why(daemon)}: the connection will be refused"
+                f"{_runner_note(ctx)}",
                 host.span,
                 ((span, f"{daemon_name} is defined here"),),
+                repair=_served_port(ctx, client, daemon, port),
             )
+
+
+def _served_port(
+    ctx: Context, client: Client, daemon: Daemon, port: int | None
+) -> ReplaceText | None:
+    """DIND403's fix: dial the one port the daemon serves, when the client already speaks its
+    mode (``DOCKER_TLS_VERIFY`` set for a TLS port, unset for a plain one); none otherwise."""
+    host = client.docker_host
+    ports = {(t.port, t.tls) for t in daemon.tcp or ()}
+    if host is None or host.value is None or host.interpolated or port is None or len(ports) != 1:
+        return None
+    ((served, tls),) = ports
+    if _env_sets(ctx, client.service, ("DOCKER_TLS_VERIFY",)) is not tls:
+        return None
+    return ReplaceText(host.span, host.value, host.value.replace(f":{port}", f":{served}", 1))
+
+
+def _chosen(ctx: Context) -> str:
+    """For a GitLab CI job whose endpoint the docker image's entrypoint picks, say so."""
+    job = ctx.project.compose.ci if ctx.project.compose is not None else None
+    if job is None or not job.endpoint_from_image:
+        return ""
+    return " (what the `docker` image's entrypoint picks without `DOCKER_HOST`)"
+
+
+def _runner_note(ctx: Context) -> str:
+    """For a GitLab CI job: the runner may inject variables the file cannot show."""
+    job = ctx.project.compose.ci if ctx.project.compose is not None else None
+    if job is None:
+        return ""
+    if job.runner_env:
+        return " (with the runner's variables `gitlab-runner-env` declares)"
+    return (
+        " (unless the runner injects variables such as `DOCKER_TLS_CERTDIR`, which the file "
+        "cannot show: declare them under `gitlab-runner-env` in the configuration)"
+    )
 
 
 def _why(daemon: Daemon) -> str:
     if not daemon.uses_entrypoint_defaults:
         return " (its own `--host` flags)"
     certdir = daemon.service.environment.get("DOCKER_TLS_CERTDIR")
+    known = daemon.identity.daemon if daemon.identity is not None else None
+    if certdir is None and known is not None and not known.tls_default:
+        return " (before 19.03 the image serves plain TCP unless `DOCKER_TLS_CERTDIR` is set)"
     if certdir is None:
         return " (TLS is on by default: `DOCKER_TLS_CERTDIR=/certs`)"
     if certdir.value:
@@ -186,8 +239,14 @@ def _dialled(ctx: Context, client: Client) -> list[tuple[str, Daemon, int | None
     ]
 
 
-def _missing_certs(name: str, client: Client, daemon_name: str, daemon: Daemon) -> Found | None:
-    """DIND404's finding for this client of this daemon, if it has one."""
+def _missing_certs(
+    name: str, client: Client, daemon_name: str, daemon: Daemon, ci: bool = False
+) -> Found | None:
+    """DIND404's finding for this client of this daemon, if it has one. Never for a GitLab CI
+    job (``ci``): the certificates are shared by a runner volume the file cannot show
+    (gitlabhq/gitlabhq@41946e6:doc/ci/docker/docker_in_docker.md)."""
+    if ci:
+        return None
     host = client.docker_host
     assert host is not None and daemon.tcp is not None
     port = tcp_address(host.value or "")[1]
@@ -304,6 +363,8 @@ def tls_verify_value_means_on(ctx: Context) -> Iterator[Found]:
     if compose is None:
         return
     for name, service in sorted(compose.services.items()):
+        if compose.ci is not None and name != compose.ci.client:
+            continue  # a job's services get its variables: the job is the one judged
         value = service.environment.get("DOCKER_TLS_VERIFY")
         if value is None or not value.known or value.value is None:
             continue
@@ -329,6 +390,7 @@ def tls_verify_value_means_on(ctx: Context) -> Iterator[Found]:
             value.span,
             severity=severity,
             hint="remove `DOCKER_TLS_VERIFY` to turn verification off",
+            repair=RemoveEntry(value.span, "DOCKER_TLS_VERIFY", False),
         )
 
 
@@ -375,7 +437,7 @@ def tls_client_not_enabled(ctx: Context) -> Iterator[Found]:
         for daemon_name, daemon, port in _dialled(ctx, client):
             if not any(t.port == port and t.tls for t in daemon.tcp or ()):
                 continue
-            if _missing_certs(name, client, daemon_name, daemon) is not None:
+            if _missing_certs(name, client, daemon_name, daemon, _is_ci(ctx)) is not None:
                 continue  # DIND404 reports this client
             span = daemon.service.image.span if daemon.service.image else daemon.service.span
             turns = (
@@ -422,7 +484,27 @@ def tls_off_flag_ignored(ctx: Context) -> Iterator[Found]:
             "TLS stays on at 2376",
             command.span,
             hint='set `DOCKER_TLS_CERTDIR: ""` to serve plain TCP on 2375',
+            repair=_certdir_off(ctx, daemon.service, flag),
         )
+
+
+def _certdir_off(ctx: Context, service: Service, flag: str) -> Several | None:
+    """DIND409's fix (unsafe: it turns TLS off): the flag's ``command:`` line removed and
+    ``environment: {DOCKER_TLS_CERTDIR: ""}`` added, for a command that is the flag alone and a
+    service without ``environment`` (other shapes get none)."""
+    command = service.command
+    if command is None or not writes_compose_keys(ctx) or service.environment:
+        return None
+    if " ".join(_flat(command.value)) != flag or command.span.path != service.span.path:
+        return None
+    return Several(
+        (
+            RemoveEntry(command.span, "command", False),
+            AddKey("environment", '{DOCKER_TLS_CERTDIR: ""}', service.span, False),
+        ),
+        f'Replace `{flag}` by `DOCKER_TLS_CERTDIR: ""`',
+        False,
+    )
 
 
 def _flat(value: tuple[str, ...] | str) -> tuple[str, ...]:
@@ -545,7 +627,9 @@ def docker_host_name_not_served(ctx: Context) -> Iterator[Found]:
             yield found
 
 
-def _verifies(name: str, client: Client, daemon_name: str, daemon: Daemon) -> bool:
+def _verifies(
+    name: str, client: Client, daemon_name: str, daemon: Daemon, ci: bool = False
+) -> bool:
     """The client verifies the daemon's certificate: a non-empty ``DOCKER_TLS_VERIFY``, or a
     ``docker:*`` image whose entrypoint exports it (it does when it finds the certificates)."""
     verify = client.service.environment.get("DOCKER_TLS_VERIFY")
@@ -554,7 +638,7 @@ def _verifies(name: str, client: Client, daemon_name: str, daemon: Daemon) -> bo
     return (
         _is_docker_cli(client.service)
         and client.service.entrypoint is None
-        and _missing_certs(name, client, daemon_name, daemon) is None
+        and _missing_certs(name, client, daemon_name, daemon, ci) is None
     )
 
 
@@ -643,6 +727,6 @@ def _name_cases(
             names, unset = _certificate_names(daemon)
             if hostname in names:
                 continue
-            if not _verifies(name, client, daemon_name, daemon):
+            if not _verifies(name, client, daemon_name, daemon, _is_ci(ctx)):
                 continue
             yield name, host, hostname, daemon_name, daemon, names, unset

@@ -13,7 +13,8 @@ from dindlint.access import (
     verdict,
 )
 from dindlint.checks.base import Context, dockerfile_events
-from dindlint.findings import Found
+from dindlint.checks.membership import add_socket_group
+from dindlint.findings import Found, ReplaceText
 from dindlint.model import Dockerfile, GroupCreated, IdInUse, parse_id
 from dindlint.source import Span
 from dindlint.topology import Client
@@ -38,7 +39,28 @@ def auto_assigned_docker_gid(ctx: Context) -> Iterator[Found]:
             hint = None
             if known is not None:
                 hint = f"give it the GID of the socket this image reaches: {known[0]} ({known[1]})"
-            yield Found(message, event.span, hint=hint)
+            yield Found(message, event.span, hint=hint, repair=_with_gid(ctx, dockerfile, event))
+
+
+def _with_gid(ctx: Context, dockerfile: Dockerfile, event: GroupCreated) -> ReplaceText | None:
+    """DIND201's fix: ``addgroup``/``groupadd`` given ``-g GID``, the GID of the one daemon
+    socket the services built from this Dockerfile reach (none when they reach several GIDs,
+    or the group comes from a package install)."""
+    if event.by_package or event.conditional or event.command not in ("addgroup", "groupadd"):
+        return None
+    gids = {
+        reach.socket.gid
+        for client in ctx.topology.clients.values()
+        if ctx.project.builds.get(client.service.name) is dockerfile
+        for reach in client.reaches
+        if reach.socket.kind == "daemon"
+    }
+    if len(gids) != 1 or None in gids:
+        return None
+    (gid,) = gids
+    tool = event.command
+    label = f"Give `docker` GID {gid}"
+    return ReplaceText(event.span, f"{tool} ", f"{tool} -g {gid} ", label=label, anchored=True)
 
 
 def _realigns_at_runtime(ctx: Context, dockerfile: Dockerfile) -> bool:
@@ -81,6 +103,7 @@ def docker_gid_mismatch(ctx: Context) -> Iterator[Found]:
                 "connect() fails with `permission denied`",
                 span,
                 tuple(related),
+                repair=add_socket_group(ctx, client, reach) if socket.kind != "host" else None,
             )
 
 

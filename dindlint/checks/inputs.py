@@ -56,8 +56,13 @@ def unresolved_reference(ctx: Context) -> Iterator[Found]:
             ):
                 yield from _unset(mount.unresolved, mount.span, "the socket checks of this mount")
         docker_host = service.environment.get("DOCKER_HOST")
-        if docker_host is not None and docker_host.unresolved:
-            yield from _unset(docker_host.unresolved, docker_host.span, "the `DOCKER_HOST` checks")
+        unset = docker_host.unresolved if docker_host is not None else ()
+        if compose.ci is not None:
+            # GitLab always fills its predefined `CI_*` variables and a pipeline's `$[[ inputs ]]`:
+            # unknown here, never missing
+            unset = tuple(n for n in unset if not n.startswith("CI_") and n != "inputs")
+        if docker_host is not None and unset:
+            yield from _unset(unset, docker_host.span, "the `DOCKER_HOST` checks")
         if _env_file_decides(ctx, name):
             for env_file in service.missing_env_files:
                 yield Found(

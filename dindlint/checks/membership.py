@@ -12,7 +12,7 @@ from dindlint.access import (
     verdict,
 )
 from dindlint.checks.base import Context, dockerfile_events
-from dindlint.findings import Found
+from dindlint.findings import AddGroup, Found, ReplaceText
 from dindlint.model import AdduserIgnoresGroup, UnknownName, UsermodReplaces
 from dindlint.source import Span
 from dindlint.topology import Client, Reach
@@ -103,6 +103,7 @@ def user_cannot_access_socket(ctx: Context) -> Iterator[Found]:
                 "`root:<docker gid> 0660`) fails with `permission denied`"
             )
             hint = 'add `group_add: ["${DOCKER_GID:?set DOCKER_GID}"]`'
+            repair = add_socket_group(ctx, client, reach)
         else:
             gid = reach.socket.gid
             message = (
@@ -111,7 +112,36 @@ def user_cannot_access_socket(ctx: Context) -> Iterator[Found]:
                 "`permission denied`"
             )
             hint = f'add `group_add: ["{gid}"]`'
-        yield Found(message, span, related, hint=hint)
+            repair = add_socket_group(ctx, client, reach)
+        yield Found(message, span, related, hint=hint, repair=repair)
+
+
+def writes_compose_keys(ctx: Context) -> bool:
+    """Whether a fix may add compose keys to the project's services: not to a GitLab CI job's
+    (its services are the model of a job, written in another language)."""
+    return ctx.project.compose is None or ctx.project.compose.ci is None
+
+
+# the entry a fix adds for the host's socket: its GID differs per machine, so compose must be
+# told it (and stops with this message when it is not)
+HOST_GID_ENTRY = "${DOCKER_GID:?set DOCKER_GID to the GID of /var/run/docker.sock}"
+
+
+def add_socket_group(ctx: Context, client: Client, reach: Reach) -> AddGroup | None:
+    """The fix of a membership the client lacks: the socket's GID in its ``group_add`` (safe
+    for a daemon service's socket, whose GID the model knows; unsafe for the host's, which
+    needs ``DOCKER_GID`` set on each machine). None for a GitLab CI job: it has no compose
+    keys to add."""
+    if not writes_compose_keys(ctx):
+        return None
+    if reach.socket.kind == "host":
+        entry, safe = HOST_GID_ENTRY, False
+    elif reach.socket.gid is not None and reach.socket.gid != 0:
+        entry, safe = str(reach.socket.gid), True
+    else:
+        return None
+    service = client.service
+    return AddGroup(entry, service.span, tuple(g.span for g in service.group_add), safe)
 
 
 def explicit_group_drops_membership(ctx: Context) -> Iterator[Found]:
@@ -126,6 +156,7 @@ def explicit_group_drops_membership(ctx: Context) -> Iterator[Found]:
             span,
             related,
             hint="use the user alone, or add the socket's group with `group_add`",
+            repair=add_socket_group(ctx, client, reach),
         )
 
 
@@ -140,6 +171,7 @@ def numeric_user_without_passwd_entry(ctx: Context) -> Iterator[Found]:
             f"image's group membership for {reach.path} does not apply",
             span,
             related,
+            repair=add_socket_group(ctx, client, reach),
         )
 
 
@@ -153,6 +185,7 @@ def usermod_replaces_groups(ctx: Context) -> Iterator[Found]:
             f"with `{groups}` instead of adding to them{lost}",
             event.span,
             hint=f"use `usermod -aG {groups} {user}`",
+            repair=ReplaceText(event.span, "usermod -G", "usermod -aG"),
         )
 
 
@@ -169,7 +202,23 @@ def busybox_adduser_ignores_group(ctx: Context) -> Iterator[Found]:
             f"{user} is created but not added to {group}",
             event.span,
             hint=f"add `addgroup {user} {group}` after it",
+            repair=_adduser_then_addgroup(event),
         )
+
+
+def _adduser_then_addgroup(event: AdduserIgnoresGroup) -> ReplaceText | None:
+    """DIND305's fix: ``adduser [opts] USER GROUP`` → ``adduser [opts] USER && addgroup USER
+    GROUP``, for a command that runs unconditionally (the edit is made only where ``USER
+    GROUP`` is written once, from the command on)."""
+    if event.conditional:
+        return None
+    user, group = event.user, event.group
+    return ReplaceText(
+        event.span,
+        f" {user} {group}",
+        f" {user} && addgroup {user} {group}",
+        label=f"Add `{user}` to `{group}` with `addgroup {user} {group}` after `adduser`",
+    )
 
 
 def unknown_group_or_user(ctx: Context) -> Iterator[Found]:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from dindlint.checks.base import Context
-from dindlint.findings import Found
+from dindlint.findings import Found, RemoveEntry, Repair, ReplaceText
 from dindlint.model import Mount, Service
 from dindlint.source import Span
 from dindlint.topology import (
@@ -55,7 +55,22 @@ def readonly_socket_mount(ctx: Context) -> Iterator[Found]:
                     reach.read_only_span or reach.carrier,
                     _daemon_related(reach),
                     hint="for read-only API access, use a filtering socket proxy",
+                    repair=_read_write(reach),
                 )
+
+
+def _read_write(reach: Reach) -> Repair | None:
+    """DIND101's fix (unsafe: the mount gives the API either way, but the author wrote `:ro`):
+    ``:ro`` off a short-syntax entry, the ``read_only: true`` line off a long one."""
+    mount = reach.mount
+    if mount is None or mount.read_only_span is None or not mount.known:
+        return None
+    if mount.short_syntax:
+        # the span is the `ro`; the text replaced starts at the target, earlier on its line
+        line = mount.read_only_span._replace(col=1)
+        old, new = f":{mount.target}:ro", f":{mount.target}"
+        return ReplaceText(line, old, new, False, "Remove `:ro` from the socket's mount")
+    return RemoveEntry(mount.read_only_span, "read_only: true", False)
 
 
 def _what(reach: Reach) -> str:
@@ -288,6 +303,8 @@ def invalid_docker_host(ctx: Context) -> Iterator[Found]:
     if compose is None:
         return
     for name, service in sorted(compose.services.items()):
+        if compose.ci is not None and name != compose.ci.client:
+            continue  # a job's services get its variables: the job is the one judged
         host = service.environment.get("DOCKER_HOST")
         if host is None or not host.value or not host.known:
             continue
@@ -295,8 +312,22 @@ def invalid_docker_host(ctx: Context) -> Iterator[Found]:
         if problem is not None:
             what, hint = problem
             yield Found(
-                f"{name} sets `DOCKER_HOST={host.value}`, which {what}", host.span, hint=hint
+                f"{name} sets `DOCKER_HOST={host.value}`, which {what}",
+                host.span,
+                hint=hint,
+                repair=None if host.interpolated else _valid_docker_host(host.value, host.span),
             )
+
+
+def _valid_docker_host(value: str, span: Span) -> ReplaceText | None:
+    """DIND108's fix, where the intent is plain: a relative ``unix://`` path made absolute
+    (``unix://dind/docker.sock`` → ``unix:///dind/docker.sock``), an absolute path given its
+    scheme (``/var/run/docker.sock`` → ``unix:///var/run/docker.sock``)."""
+    if value.startswith("unix://") and not value.startswith("unix:///"):
+        return ReplaceText(span, value, "unix:///" + value.removeprefix("unix://"))
+    if value.startswith("/") and "://" not in value:
+        return ReplaceText(span, value, "unix://" + value)
+    return None
 
 
 _DRIVE = re.compile(r"^([A-Za-z]):(/.*)$")

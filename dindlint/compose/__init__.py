@@ -111,6 +111,8 @@ class _ProjectLoader:
         self.too_deep = False  # whether an `extends` chain reached MAX_EXTENDS_DEPTH
         # the include targets looked up for cycles here and in the projects included
         self.cycle_checked: set[Path] = set()
+        # the included projects whose services all entered this one (``ComposeProject.included``)
+        self.included: list[ComposeProject] = []
 
     # ---------------------------------------------------------------- entry
 
@@ -152,6 +154,7 @@ class _ProjectLoader:
             volumes=volumes,
             problems=tuple(self.problems),
             networks=self._networks(top),
+            included=tuple(self.included),
         )
 
     def _load_env(self, directory: Path, env_files: Sequence[Path] | None) -> None:
@@ -468,8 +471,11 @@ class _ProjectLoader:
         for f in project.files:
             self.files[f] = None
         self.problems.extend(project.problems)
+        whole = True
         for name, service in project.services.items():
-            services.setdefault(name, service)
+            whole = services.setdefault(name, service) is service and whole
+        if whole:
+            self.included.append(project)
         for name, span in project.volumes.items():
             volumes.setdefault(name, span)
 

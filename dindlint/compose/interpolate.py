@@ -228,7 +228,8 @@ def _apply(
 def interpolate_tree(
     node: YNode, env: Mapping[str, str], errors: list[tuple[YScalar, str]]
 ) -> YNode:
-    """A copy of ``node`` with every scalar *value* interpolated (keys are not, as in compose).
+    """``node`` with every scalar *value* interpolated (keys are not, as in compose): the
+    collections where something changed are copied, the others kept (nodes are never modified).
 
     Memoised by node identity so anchors stay shared. Invalid templates are collected in
     ``errors`` (the caller reports DIND002); such a scalar keeps its raw text and is unknown.
@@ -239,15 +240,18 @@ def interpolate_tree(
         key = id(item)
         if key in memo:
             return memo[key]
-        memo[key] = item  # placeholder: cycles were already cut by the converter
         if isinstance(item, YScalar):
-            result: YNode = _scalar(item, env, errors)
-        elif isinstance(item, YSeq):
-            result = YSeq([walk(x) for x in item.items], item.span, item.mark)
+            return _scalar(item, env, errors)  # (aliases of a scalar cost nothing to redo)
+        memo[key] = item  # placeholder: cycles were already cut by the converter
+        result: YNode = item  # a collection nothing below changes is kept, not copied
+        if isinstance(item, YSeq):
+            items = [walk(x) for x in item.items]
+            if any(new is not old for new, old in zip(items, item.items, strict=True)):
+                result = YSeq(items, item.span, item.mark)
         else:
-            result = YMap(
-                {k: (ks, walk(v)) for k, (ks, v) in item.entries.items()}, item.span, item.mark
-            )
+            entries = {k: (ks, walk(v)) for k, (ks, v) in item.entries.items()}
+            if any(entries[k][1] is not v for k, (_, v) in item.entries.items()):
+                result = YMap(entries, item.span, item.mark)
         memo[key] = result
         return result
 

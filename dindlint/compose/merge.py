@@ -79,6 +79,10 @@ class Merger:
         """``node`` with nested ``!reset`` entries dropped (it is the first value for its path)."""
         if node.mark == "reset":
             return None
+        if isinstance(node, YScalar):
+            # nothing below it: made again at no cost, never memoised (a large file's scalars
+            # were most of the memo's entries)
+            return self._clean_uncached(_normalize(node, path), path)
         # keyed by path too: the same node is normalised differently at different paths
         # (a `build: dir` scalar becomes `{context: dir}` only at the `build` key)
         key = (id(node), _memo_path(path))

@@ -9,6 +9,7 @@ YAML 1.1 merge and go-yaml v3). ``!reset`` / ``!override`` tags are kept as ``ma
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from dindlint.source import Problem, Span, read_input, remembered, unreadable
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 NULL_TAG = "tag:yaml.org,2002:null"
-CUSTOM_MARKS = {"!reset": "reset", "!override": "override"}
+# ``!reference`` is GitLab CI's (``dindlint.gitlab``); compose gives it no meaning
+CUSTOM_MARKS = {"!reset": "reset", "!override": "override", "!reference": "reference"}
 # Plain scalars that YAML resolves to null (1.1 and 1.2 core schema agree on these).
 NULL_WORDS = {"", "~", "null", "Null", "NULL"}
 # Deepest nesting analysed: real compose files nest under 10 levels; deeper input is refused
@@ -42,7 +44,7 @@ class _TooDeep(Exception):
     pass
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class YScalar:
     """A scalar value. ``raw`` is the text before interpolation; ``marked`` (only when some
     variable was unresolved) is the value with each unresolved variable replaced by ``\\0``."""
@@ -58,14 +60,14 @@ class YScalar:
     tag: str = "str"  # YAML type as resolved: str, int, float, bool, null, or a custom `!tag`
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class YSeq:
     items: list[YNode]
     span: Span
     mark: str | None = None
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class YMap:
     """A mapping; ``entries`` maps the key text to (key span, value node), in file order."""
 
@@ -200,23 +202,22 @@ def _compose_with_libyaml(text: str) -> tuple[list[Any] | None, str | None]:
 
     libyaml follows YAML 1.1 and refuses a `:` inside a plain scalar of a flow collection
     (`[/a:/b]`), which YAML 1.2 (compose's parser, and the pure parser) accepts; the pure parser
-    is about ten times slower, so libyaml gets a second try with those colons masked
-    (``_mask_plain_colons``).
+    is about ten times slower, so libyaml reads the text with those colons masked
+    (``_mask_plain_colons``), then, if it refuses that, as written.
 
     Nor does libyaml get a text holding U+0085, U+2028 or U+2029: YAML 1.1 counts them as line
     breaks (a plain scalar ends there, and every line below is counted one too far), YAML 1.2
     and compose count them as content, as dindlint's positions do (``source.split_lines``)."""
     if _YAML11_BREAKS.search(text):
         return None, None
+    # masked first: libyaml may refuse an unmasked colon only at the end of a large file, after
+    # composing all of it (a 4.7 MB file was composed twice)
+    masked = _mask_plain_colons(text)
+    if masked is not None:
+        with contextlib.suppress(MarkedYAMLError):
+            return _compose_c(masked[0]), masked[1]
     try:
         return _compose_c(text), None
-    except MarkedYAMLError:
-        pass
-    masked = _mask_plain_colons(text)
-    if masked is None:
-        return None, None
-    try:
-        return _compose_c(masked[0]), masked[1]
     except MarkedYAMLError:
         return None, None
 
@@ -368,15 +369,57 @@ def describe_syntax_error(text: str, exc: MarkedYAMLError) -> tuple[int, int, st
 
 
 def _nesting_bound(text: str) -> int:
-    """A cheap upper bound on the nesting depth of ``text``: flow collections cannot nest deeper
-    than the number of ``[`` and ``{``, block ones deeper than the longest run of indentation and
-    ``- ``/``? ``/``: `` indicators that opens a line."""
-    flow = text.count("[") + text.count("{")
-    block = max((len(m) for m in _LINE_OPENING.findall(text)), default=0)
-    return max(flow, block)
+    """A cheap upper bound on the nesting depth of ``text``: block collections nest no deeper
+    than one more than the longest run of indentation and ``- ``/``? ``/``: `` indicators that
+    opens a line (the outermost needs none), flow collections no deeper than
+    ``_flow_nesting_bound``; a flow collection may sit inside block ones, so the bound is their
+    sum."""
+    lines = _LINE_BREAK.split(text)
+    block = max(_opening_run(line) for line in lines) + 1
+    return block + _flow_nesting_bound(lines)
 
 
-_LINE_OPENING = re.compile(r"^[ \t?:-]+", re.MULTILINE)
+def _opening_run(line: str) -> int:
+    opening = _LINE_OPENING.match(line)
+    return opening.end() if opening else 0
+
+
+def _flow_nesting_bound(lines: list[str]) -> int:
+    """An upper bound on the flow nesting depth of the text made of ``lines``.
+
+    A ``[`` may open two levels (an entry ``[a: b]`` or ``[? a]`` is a mapping of its own), a
+    ``{`` one. A bracket is a real one in a flow collection, or text: inside a quoted scalar, a
+    comment, a tag, or a block or plain scalar outside any flow collection (depth 0). A line
+    without a quote, ``#`` or ``!`` lies wholly inside a quoted scalar or wholly outside every
+    one; its brackets are then all real, or it changes nothing: counted exactly within the line,
+    it leaves the depth raised by its surplus of openers, never lowered (a closer may end a
+    collection of an earlier line, or be text). Any other line may open a collection with each
+    opener it holds. tests/robustness/test_fast_paths.py tests this bound against the parser's
+    own events. (Every bracket counted: a 4.7 MB file of one-line lists was parsed twice, once
+    only for its depth.)"""
+    depth = deepest = 0
+    for line in lines:
+        if "[" not in line and "{" not in line:
+            continue  # closers at most: they raise nothing
+        if _NOT_PLAIN_TEXT.search(line):
+            depth += 2 * line.count("[") + line.count("{")
+            deepest = max(deepest, depth)
+            continue
+        within = peak = 0
+        for bracket in _FLOW_BRACKET.findall(line):
+            within += _LEVELS[bracket]
+            peak = max(peak, within)
+        deepest = max(deepest, depth + peak)
+        depth += max(within, 0)
+    return deepest
+
+
+# libyaml's line breaks (U+0085, U+2028 and U+2029 never reach it: ``_YAML11_BREAKS``)
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+_LINE_OPENING = re.compile(r"[ \t?:-]*")
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
+_LEVELS = {"[": 2, "{": 1, "]": -2, "}": -1}
+_NOT_PLAIN_TEXT = re.compile(r"[\"'#!]")
 
 
 def _event_depth(text: str, pure: bool) -> tuple[int, bool]:
@@ -467,6 +510,9 @@ class _Converter:
         self.depth = 0
 
     def convert(self, node: Any) -> YNode:
+        if type(node).__name__ == "ScalarNode":
+            # no alias of a scalar can blow up, nor recurse: converted again, never memoised
+            return self._convert(node)
         key = id(node)
         if key in self.memo:
             return self.memo[key]
@@ -495,9 +541,16 @@ class _Converter:
         span = span_of(self.path, node)
         kind = type(node).__name__
         if kind == "SequenceNode":
-            return YSeq([self.convert(item) for item in node.value], span, mark)
+            items = [self.convert(item) for item in node.value]
+            node.value = []  # (see _mapping)
+            return YSeq(items, span, mark)
         if kind == "MappingNode":
-            return self._mapping(node, span, mark)
+            converted = self._mapping(node, span, mark)
+            # the composer's nodes are dropped as soon as they are converted: a large file's two
+            # trees were held whole at once (a 4.7 MB file: 220 MB of composer nodes). Ids stay
+            # unique in ``memo``: every composer node was made before the conversion began.
+            node.value = []
+            return converted
         return self._scalar(node, span, tag, mark)
 
     def _scalar(self, node: Any, span: Span, tag: str, mark: str | None) -> YScalar:

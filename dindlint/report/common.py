@@ -39,6 +39,8 @@ class ReportContext(NamedTuple):
     executed: bool = True
     sarif_omit_suppressed: bool = False  # leave suppressed findings out of SARIF too
     failure: str | None = None  # why the run stopped before analysing (SARIF says so)
+    fixed: int | None = None  # findings `--fix` fixed (None: not a fix run)
+    unsafe_fixes: bool = False  # `--unsafe-fixes`: text output marks unsafe fixes applicable
 
     @property
     def cwd(self) -> Path:

@@ -65,7 +65,14 @@ def plan(outputs: Iterable[Output], default_path: Path | None) -> list[Output]:
 def _text(diagnostics: list[Diagnostic], context: ReportContext) -> str:
     from dindlint.report import text
 
-    return text.render(diagnostics, context.cwd, context.colour, context.files_checked)
+    return text.render(
+        diagnostics,
+        context.cwd,
+        context.colour,
+        context.files_checked,
+        fixed=context.fixed,
+        unsafe_fixes=context.unsafe_fixes,
+    )
 
 
 def _renderer(name: str) -> Callable[[list[Diagnostic], ReportContext], str]:

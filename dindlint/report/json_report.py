@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 from dindlint import __version__
-from dindlint.findings import Diagnostic
+from dindlint.findings import Diagnostic, Fix
 from dindlint.report.common import (
     ReportContext,
     active,
@@ -60,6 +60,27 @@ def _finding(diag: Diagnostic, fingerprint: str, context: ReportContext) -> dict
         "suppressed": None
         if diag.suppressed is None
         else {"justification": diag.suppressed or None},
+        "fix": None if diag.fix is None else _fix(diag.fix, context),
+    }
+
+
+def _fix(fix: Fix, context: ReportContext) -> dict[str, Any]:
+    """The finding's fix: its title, whether it is safe, and its edits (lines and columns from
+    1, code points; the end excluded: an insertion's end is its start)."""
+    return {
+        "title": fix.title,
+        "safe": fix.safe,
+        "edits": [
+            {
+                "path": shown_path(e.path, context.root),
+                "line": e.line,
+                "column": e.col,
+                "endLine": e.end_line,
+                "endColumn": e.end_col,
+                "content": e.text,
+            }
+            for e in fix.edits
+        ],
     }
 
 

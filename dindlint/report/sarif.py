@@ -51,7 +51,7 @@ from urllib.parse import quote
 
 from dindlint import __version__
 from dindlint.catalogue import RuleDoc, catalogue
-from dindlint.findings import SEVERITY_RANK, Diagnostic
+from dindlint.findings import SEVERITY_RANK, Diagnostic, Edit, Fix
 from dindlint.report.common import (
     Identity,
     ReportContext,
@@ -292,6 +292,8 @@ def _result(
             {"id": i, **locator.location(span, note or "related location")}
             for i, (span, note) in enumerate(diag.related[:MAX_RELATED])
         ]
+    if diag.fix is not None:
+        result["fixes"] = [_fix(diag.fix, locator)]
     # on every result or none (§3.27.23): `[]` says that no suppression covers this one
     result["suppressions"] = []
     if diag.suppressed is not None:
@@ -300,6 +302,42 @@ def _result(
             suppression["justification"] = diag.suppressed
         result["suppressions"] = [suppression]
     return result
+
+
+def _fix(fix: Fix, locator: Locator) -> dict[str, Any]:
+    """A ``fix`` object (SARIF 2.1.0 §3.55, https://docs.oasis-open.org/sarif/sarif/v2.1.0/
+    sarif-v2.1.0.html): one ``artifactChange`` per file with its ``replacements`` (§3.57); a
+    ``deletedRegion`` whose end is its start is an insertion point (§3.30.1). Columns count code
+    points, as the run's ``columnKind`` says; the description says whether the fix is safe."""
+    by_file: dict[Path, list[Edit]] = {}
+    for edit in fix.edits:
+        by_file.setdefault(edit.path, []).append(edit)
+    kind = "safe" if fix.safe else "unsafe: applied only with --unsafe-fixes"
+    return {
+        "description": {"text": f"{fix.title} ({kind})"},
+        "artifactChanges": [
+            {
+                "artifactLocation": locator.artifact(path),
+                "replacements": [_replacement(e) for e in edits],
+            }
+            for path, edits in by_file.items()
+        ],
+    }
+
+
+def _replacement(edit: Edit) -> dict[str, Any]:
+    """A ``replacement`` (§3.57): the region deleted, and the text inserted (none: a deletion)."""
+    replacement: dict[str, Any] = {
+        "deletedRegion": {
+            "startLine": edit.line,
+            "startColumn": edit.col,
+            "endLine": edit.end_line,
+            "endColumn": edit.end_col,
+        }
+    }
+    if edit.text:
+        replacement["insertedContent"] = {"text": edit.text}
+    return replacement
 
 
 def _notifications(

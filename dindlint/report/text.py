@@ -1,5 +1,7 @@
 """Text output: ``path:line:col: severity DINDnnn message``, the source line, a caret, then a
-``note:`` line per related place and a ``help:`` line with the hint (what to change)."""
+``note:`` line per related place, a ``help:`` line with the hint (what to change) and a ``fix:``
+line with the title of the finding's fix. A finding that ``--fix`` can fix (with
+``--unsafe-fixes``, an unsafe fix too) is marked ``[*]`` after its rule id, as ruff marks them."""
 
 from __future__ import annotations
 
@@ -55,7 +57,20 @@ def excerpt(source: str, col: int) -> tuple[str, int]:
     return neutralise((before + after).expandtabs(4)), len(shown_before)
 
 
-def render(diagnostics: list[Diagnostic], base: Path, colour: bool, files_checked: int) -> str:
+def fixable(diag: Diagnostic, unsafe_fixes: bool = False) -> bool:
+    """Whether ``dindlint check --fix`` (with ``unsafe_fixes``, ``--unsafe-fixes``) would try
+    the finding's fix."""
+    return diag.fix is not None and (diag.fix.safe or unsafe_fixes)
+
+
+def render(
+    diagnostics: list[Diagnostic],
+    base: Path,
+    colour: bool,
+    files_checked: int,
+    fixed: int | None = None,
+    unsafe_fixes: bool = False,
+) -> str:
     out: list[str] = []
     sources = SourceLines()
     suppressed = sum(1 for d in diagnostics if d.suppressed is not None)
@@ -69,7 +84,8 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool, files_checke
             rule = f"{_BOLD}{diag.rule_id}{_RESET}"
         else:
             rule = diag.rule_id
-        out.append(f"{where}: {severity} {rule} {neutralise(diag.message)}")
+        mark = " [*]" if fixable(diag, unsafe_fixes) else ""
+        out.append(f"{where}: {severity} {rule}{mark} {neutralise(diag.message)}")
         source = sources.line(diag.span.path, diag.span.line)
         if source is not None:
             shown, offset = excerpt(source, diag.span.col)
@@ -84,8 +100,38 @@ def render(diagnostics: list[Diagnostic], base: Path, colour: bool, files_checke
             )
         if diag.hint:
             out.append(f"  help: {neutralise(diag.hint)}")
-    out.append(summary(diagnostics, files_checked, suppressed))
+        if diag.fix is not None:
+            kind = "" if diag.fix.safe else " (unsafe fix)"
+            out.append(f"  fix: {neutralise(diag.fix.title)}{kind}")
+    if fixed is not None:
+        out.append(fix_summary(len(diagnostics), fixed))
+    else:
+        out.append(summary(diagnostics, files_checked, suppressed))
+        out.extend(_fixable_note(diagnostics, unsafe_fixes))
     return "\n".join(out) + "\n"
+
+
+def fix_summary(remaining: int, fixed: int) -> str:
+    """The last line of a ``--fix`` run: ``Found 4 problems (3 fixed, 1 remaining).``"""
+    found = remaining + fixed
+    if not found:
+        return "No problems found."
+    return (
+        f"Found {found} problem{'s' if found != 1 else ''} ({fixed} fixed, {remaining} remaining)."
+    )
+
+
+def _fixable_note(diagnostics: list[Diagnostic], unsafe_fixes: bool) -> list[str]:
+    """``[*] 2 fixable with `dindlint check --fix`.``, and the unsafe fixes it leaves out."""
+    notes: list[str] = []
+    safe = sum(1 for d in diagnostics if fixable(d, unsafe_fixes))
+    if safe:
+        option = "--fix --unsafe-fixes" if unsafe_fixes else "--fix"
+        notes.append(f"[*] {safe} fixable with `dindlint check {option}`.")
+    hidden = sum(1 for d in diagnostics if d.fix is not None and not fixable(d, unsafe_fixes))
+    if hidden:
+        notes.append(f"{hidden} more fixable with `--unsafe-fixes` (unsafe fixes: review them).")
+    return notes
 
 
 def statistics(diagnostics: list[Diagnostic], files_checked: int) -> str:
