@@ -16,6 +16,8 @@ import click
 from dindlint import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dindlint.config import Config
     from dindlint.discover import Discovered
     from dindlint.findings import Diagnostic
@@ -48,6 +50,18 @@ def _internal_error(error: Exception, debug: bool) -> int:
         err=True,
     )
     return 2
+
+
+def _reader_gone() -> int:
+    """Standard output was closed by its reader (``dindlint check | head -0``): stop quietly,
+    as other command-line tools do, with standard output sent to /dev/null so that the final
+    flush does not fail again (the Python documentation's recipe, exit status 1)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 1
 
 
 def _discover(paths: list[Path], force_exclude: bool = False) -> Discovered | None:
@@ -239,7 +253,7 @@ USE_ENV_OPTION = click.option(
     "--diff",
     is_flag=True,
     help="Print the fixes as a unified diff instead of applying them; write nothing. Exit 1 "
-    "when there is a diff, 0 when not.",
+    "when there is a diff (0 with --exit-zero), 0 when not.",
 )
 @click.option(
     "--force-exclude",
@@ -272,6 +286,8 @@ def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
         click.echo(f"dindlint: {neutralise(capped(str(error)))}", err=True)
         _sarif_of_failure(given, CheckOptions(**options), capped(str(error)))  # type: ignore[arg-type]
         code = 2
+    except BrokenPipeError:
+        code = _reader_gone()
     except Exception as error:  # noqa: BLE001 - never a traceback for the user (unless --debug)
         code = _internal_error(error, debug)
     sys.exit(code)
@@ -434,7 +450,10 @@ def _check_within(
     )
     from dindlint.fix import with_fixes
 
-    diagnostics = with_fixes(diagnostics)
+    # marked fixable only where --fix would edit: files analysed, inside the paths given
+    analysed = {os.path.realpath(f) for f in analysis.files}
+    inside = _writable(paths)
+    diagnostics = with_fixes(diagnostics, writable=lambda real: real in analysed and inside(real))
     if not _emit(diagnostics, options, len(analysis.files), fixed):
         return 2
     threshold = SEVERITY_RANK[config.fail_on or "warning"]
@@ -459,9 +478,6 @@ def _fix(
     from dindlint.pipeline import analyse
     from dindlint.report.text import neutralise
 
-    given = [os.path.realpath(p) for p in paths]
-    folders = tuple(os.path.join(g, "") for g in given if os.path.isdir(g))
-
     def select(analysis: Analysis) -> list[Diagnostic]:
         diagnostics = analysis.diagnostics
         if options.baseline_file is not None:
@@ -475,8 +491,7 @@ def _fix(
             _built_by(analysis.models, paths),
         )
 
-    def writable(real: str) -> bool:
-        return real in given or real.startswith(folders)
+    writable = _writable(paths)
 
     def log(message: str) -> None:
         if options.debug:
@@ -499,7 +514,7 @@ def _fix(
         click.echo(diff, nl=False)
         count = len(outcome.fixed)
         click.echo(f"dindlint: would fix {count} problem{'s' if count != 1 else ''}", err=True)
-        return 1 if diff else 0
+        return 1 if diff and not options.exit_zero else 0
     failed = write_files(outcome.changed, outcome.original)
     for failure in failed:
         click.echo(
@@ -519,6 +534,19 @@ def _fix(
         if d.repair is None or os.path.realpath(target(d.repair)) not in unwritten
     ]
     return analyse(found, settings, jobs, keep_models=keep), len(fixed)
+
+
+def _writable(paths: list[Path]) -> Callable[[str], bool]:
+    """Whether ``--fix`` may write a file (its real path): one inside the paths given. A file
+    given is itself, not what a symbolic link named so leads to (that is written only when it
+    lies in a folder given); a folder given is everything under its real path."""
+    files = {
+        os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(p))), os.path.basename(p))
+        for p in paths
+        if not os.path.isdir(p)
+    }
+    folders = tuple(os.path.join(os.path.realpath(p), "") for p in paths if os.path.isdir(p))
+    return lambda real: real in files or real.startswith(folders)
 
 
 def _shown(path: Path, base: Path) -> str:
@@ -750,6 +778,8 @@ def graph(
 
         click.echo(f"dindlint: {neutralise(capped(str(error)))}", err=True)
         code = 2
+    except BrokenPipeError:
+        code = _reader_gone()
     except Exception as error:  # noqa: BLE001 - never a traceback for the user (unless --debug)
         code = _internal_error(error, debug)
     sys.exit(code)

@@ -36,16 +36,22 @@ class AddGroup(NamedTuple):
 
 
 class AddKey(NamedTuple):
-    """Add ``key: value`` (``value`` as written) to the mapping of the service at ``service``."""
+    """Add ``key: value`` (``value`` as written) to the mapping of the service at ``service``.
+    With ``existing``, the key has a value already (written ``old``, at that span): it is
+    replaced there when that place is the service's own; else (a merged anchor, an
+    ``extends``-ed service, which other services may share) the key is added to the service,
+    where it overrides the value it takes in."""
 
     key: str
     value: str
     service: Span
     safe: bool = True
+    existing: Span | None = None
+    old: str = ""
 
     @property
     def title(self) -> str:
-        return f"Add `{self.key}: {self.value}`"
+        return f"{'Set' if self.existing else 'Add'} `{self.key}: {self.value}`"
 
 
 class ReplaceText(NamedTuple):

@@ -23,7 +23,7 @@ import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from dindlint.discover import Discovered
 from dindlint.files import is_dockerfile_name
@@ -40,7 +40,7 @@ from dindlint.findings import (
 )
 from dindlint.pipeline import Analysis, analyse
 from dindlint.session import Settings
-from dindlint.source import read_input
+from dindlint.source import Span, read_input
 
 MAX_ROUNDS = 25
 BOM = "\ufeff"
@@ -119,6 +119,132 @@ def _line_break(text: Text, lines: list[tuple[int, int, int]], index: int) -> st
         if after > end:
             return text.text[end:after]
     return "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Where a YAML text shares a node: anchors and aliases
+# --------------------------------------------------------------------------------------------
+
+Position = tuple[int, int]  # line and column, from 1
+Region = tuple[Position, Position]  # from its start to its end (excluded)
+
+
+class _Outline(NamedTuple):
+    """What edits of a YAML text must know of its structure. ``paths``: the key path of each
+    scalar by its position (a key's path ends with the key itself); ``shared``: the regions of
+    anchored nodes that an alias repeats (an edit there changes every place it stands for);
+    ``mappings``: where each mapping (by path) starts; ``merges``: the regions a mapping (by its
+    start) takes in through ``<<``."""
+
+    paths: dict[Position, tuple[object, ...]]
+    shared: tuple[Region, ...]
+    mappings: dict[tuple[object, ...], Position]
+    merges: dict[Position, tuple[Region, ...]]
+
+    def is_shared(self, at: Position) -> bool:
+        return any(start <= at < end for start, end in self.shared)
+
+    def merged(self, path: tuple[object, ...]) -> list[Region]:
+        """The regions the mapping at ``path`` merges, and those they merge in turn."""
+        start = self.mappings.get(path)
+        todo = list(self.merges.get(start, ())) if start is not None else []
+        found: list[Region] = []
+        while todo:
+            region = todo.pop()
+            if region not in found:
+                found.append(region)
+                todo.extend(self.merges.get(region[0], ()))
+        return found
+
+
+class _Frame:
+    __slots__ = ("index", "key", "mapping", "path", "start")
+
+    def __init__(self, path: tuple[object, ...], mapping: bool, start: Position) -> None:
+        self.path, self.mapping, self.start = path, mapping, start
+        self.key: object = None  # a mapping's key awaiting its value (None: a key is next)
+        self.index = 0
+
+
+@functools.lru_cache(maxsize=8)  # asked for each fix of the text a fix run is editing
+def _outline(text: str) -> _Outline | None:
+    """The outline of a YAML text; None when it does not parse (then nothing is edited)."""
+    from ruamel.yaml.error import YAMLError
+
+    from dindlint.compose.yamlnodes import make_yaml
+
+    paths: dict[Position, tuple[object, ...]] = {}
+    mappings: dict[tuple[object, ...], Position] = {}
+    merges: dict[Position, list[Region]] = {}
+    defined: dict[str, int] = {}  # an anchor → its latest definition (an index of `regions`)
+    regions: list[Region] = []
+    aliased: set[int] = set()
+    stack: list[_Frame] = []
+    opened: list[tuple[str | None, Position, bool]] = []  # anchor, start, block, per collection
+    _none = object()
+
+    def at(mark: Any) -> Position:
+        return mark.line + 1, mark.column + 1
+
+    def place() -> tuple[tuple[object, ...], _Frame | None, bool]:
+        """The path of the node that comes now, its parent, and whether it is a key."""
+        if not stack:
+            return (), None, False
+        top = stack[-1]
+        if not top.mapping:
+            top.index += 1
+            return (*top.path, top.index - 1), top, False
+        if top.key is None:
+            return top.path, top, True
+        key, top.key = top.key, None
+        return (*top.path, key), top, False
+
+    def define(anchor: str | None, region: Region) -> None:
+        if anchor:
+            defined[anchor] = len(regions)
+            regions.append(region)
+
+    try:
+        for event in make_yaml().parse(text):
+            kind = type(event).__name__
+            if kind in ("ScalarEvent", "AliasEvent", "MappingStartEvent", "SequenceStartEvent"):
+                path, parent, is_key = place()
+                if is_key:
+                    assert parent is not None
+                    value = event.value if kind == "ScalarEvent" else _none
+                    parent.key = value
+                    if kind == "ScalarEvent":
+                        paths[at(event.start_mark)] = (*parent.path, value)
+                    if kind in ("MappingStartEvent", "SequenceStartEvent"):
+                        path = (*parent.path, _none)
+                if kind == "ScalarEvent":
+                    if not is_key:
+                        paths[at(event.start_mark)] = path
+                    define(event.anchor, (at(event.start_mark), at(event.end_mark)))
+                elif kind == "AliasEvent" and event.anchor in defined:
+                    region = regions[defined[event.anchor]]
+                    aliased.add(defined[event.anchor])
+                    # `<<: *a` or `<<: [*a, *b]`: the mapping takes in what `a` holds
+                    if parent is not None and parent.mapping and path[-1:] == ("<<",):
+                        merges.setdefault(parent.start, []).append(region)
+                    elif parent is not None and parent.path[-1:] == ("<<",) and len(stack) > 1:
+                        merges.setdefault(stack[-2].start, []).append(region)
+                elif kind != "AliasEvent":
+                    start = at(event.start_mark)
+                    frame = _Frame(path, kind == "MappingStartEvent", start)
+                    if frame.mapping:
+                        mappings.setdefault(path, start)
+                    stack.append(frame)
+                    opened.append((event.anchor, start, event.flow_style is False))
+            elif kind in ("MappingEndEvent", "SequenceEndEvent"):
+                stack.pop()
+                anchor, start, block = opened.pop()
+                end = (event.end_mark.line + 1, 1) if block else at(event.end_mark)
+                define(anchor, (start, end))
+    except (YAMLError, ValueError, RecursionError):
+        return None
+    shared = tuple(regions[i] for i in sorted(aliased))
+    return _Outline(paths, shared, mappings, {k: tuple(v) for k, v in merges.items()})
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,7 +534,32 @@ def edits(repair: Repair, path: Path, text: Text) -> tuple[Edit, ...] | None:
         change = _remove_entry(repair, text)
     if change is None:
         return None
-    return (_edit(path, text, *change),)
+    edit = _edit(path, text, *change)
+    if _in_shared_node(repair, path, text, edit):
+        return None
+    return (edit,)
+
+
+def _in_shared_node(repair: Repair, path: Path, text: Text, made: Edit) -> bool:
+    """Whether ``made`` (or the value ``repair`` names) lies in a node anchored and aliased in
+    a YAML file (what the edit changes there, every alias would get); a YAML file that does not
+    parse is not edited either."""
+    if text.dockerfile:
+        return False
+    outline = _outline(text.text)
+    if outline is None:
+        return path.suffix.lower() in (".yml", ".yaml")  # (an env file is no YAML)
+    places = [(made.line, made.col)]
+    if made.end > made.start:
+        places.append(_position(text.lines(), made.end - 1))
+    named: tuple[Span, ...] = ()
+    if isinstance(repair, ReplaceText | RemoveEntry):
+        named = (repair.span,)
+    elif isinstance(repair, AddGroup):
+        named = repair.existing[-1:]
+    real = os.path.realpath(path)
+    places.extend((s.line, s.col) for s in named if os.path.realpath(s.path) == real)
+    return any(outline.is_shared(at) for at in places)
 
 
 def target(repair: Repair) -> Path:
@@ -471,24 +622,132 @@ class Files:
         return self.overlay()
 
 
+# --------------------------------------------------------------------------------------------
+# Where a repair edits: never a place other services share
+# --------------------------------------------------------------------------------------------
+
+
+def _yaml_outline(path: Path, text: Text) -> _Outline | None:
+    return None if text.dockerfile else _outline(text.text)
+
+
+def _service_path(service: Span, files: Files) -> tuple[object, ...] | None:
+    """``("services", NAME)`` for the service whose key is at ``service``, or None."""
+    text = files.text(service.path)
+    outline = _yaml_outline(service.path, text) if text is not None else None
+    if outline is None:
+        return None
+    path = outline.paths.get((service.line, service.col))
+    return path if path is not None and len(path) == 2 and path[0] == "services" else None
+
+
+def _own(span: Span, service: Span, files: Files, field: str) -> bool:
+    """Whether the value at ``span`` is written in the service's own mapping (its ``field``),
+    in the file that defines it, outside any anchored node that an alias repeats."""
+    if os.path.realpath(span.path) != os.path.realpath(service.path):
+        return False  # an extended service's, or another file's
+    text = files.text(span.path)
+    outline = _yaml_outline(span.path, text) if text is not None else None
+    owner = _service_path(service, files)
+    if outline is None or owner is None:
+        return False
+    path = outline.paths.get((span.line, span.col))
+    at = (span.line, span.col)
+    return path is not None and path[:3] == (*owner, field) and not outline.is_shared(at)
+
+
+def _local_group_add(repair: AddGroup, files: Files) -> Repair | None:
+    """The ``group_add`` of a service whose entries are not its own (a list merged from an
+    anchor, an extended service's): a list of the service's own. compose appends an extended
+    service's list to the service's, while a key written in the service replaces one it
+    merges through ``<<``: the entries merged so are written again, before the new one."""
+    text = files.text(repair.service.path)
+    owner = _service_path(repair.service, files)
+    outline = _yaml_outline(repair.service.path, text) if text is not None else None
+    if text is None or owner is None or outline is None:
+        return None
+    block = _service_block(text, repair.service.line)
+    if block is None or _has_key(text, block, "group_add"):
+        return None  # a list of its own that does not end the list: not ours to guess
+    merged = outline.merged(owner)
+    lines = text.lines()
+    copied: list[str] = []
+    for entry in repair.existing:
+        at = (entry.line, entry.col)
+        if os.path.realpath(entry.path) != os.path.realpath(repair.service.path):
+            continue
+        if not any(start <= at < end for start, end in merged):
+            continue
+        if not 1 <= entry.line <= len(lines):
+            return None
+        line = _text_of(text, lines, entry.line - 1)
+        close = _scalar_end(line, entry.col - 1)
+        written = line[entry.col - 1 : close] if close is not None else ""
+        if not written or re.search(r"[,\[\]{}#&*]", written.strip("'\"")):
+            return None
+        copied.append(written)
+    if not copied:
+        return repair._replace(existing=())
+    value = "[" + ", ".join([*copied, _quoted(repair.entry)]) + "]"
+    return AddKey("group_add", value, repair.service, repair.safe)
+
+
+def resolved(repair: Repair, files: Files) -> Repair | None:
+    """``repair`` with the place it edits settled, or None when no place is right. A value the
+    service takes in from a shared place (a node anchored and aliased, an ``extends``-ed
+    service, which other services may extend too) is never edited there: over-privilege is no
+    finding, so verification would not catch the other services' change."""
+    if isinstance(repair, Several):
+        parts = [resolved(part, files) for part in repair.parts]
+        if any(part is None or isinstance(part, Several) for part in parts):
+            return None
+        return repair._replace(parts=tuple(parts))  # type: ignore[arg-type]
+    if isinstance(repair, AddKey) and repair.existing is not None:
+        if _own(repair.existing, repair.service, files, repair.key):
+            return ReplaceText(repair.existing, repair.old, repair.value, repair.safe)
+        return repair._replace(existing=None, old="")
+    if isinstance(repair, AddGroup) and repair.existing:
+        if _own(repair.existing[-1], repair.service, files, "group_add"):
+            return repair
+        return _local_group_add(repair, files)
+    return repair
+
+
 def fix_of(diag: Diagnostic, files: Files) -> Fix | None:
     """``diag``'s repair as edits of the files as they are now, or None."""
     if diag.repair is None:
         return None
-    path = target(diag.repair)
+    repair = resolved(diag.repair, files)
+    if repair is None:
+        return None
+    path = target(repair)
     text = files.text(path)
     if text is None:
         return None
-    made = edits(diag.repair, path, text)
+    made = edits(repair, path, text)
     if made is None:
         return None
     return Fix(diag.repair.title, diag.repair.safe, made)
 
 
-def with_fixes(diagnostics: list[Diagnostic], files: Files | None = None) -> list[Diagnostic]:
-    """``diagnostics`` with their ``fix`` (edits of the files as they are)."""
+def with_fixes(
+    diagnostics: list[Diagnostic],
+    files: Files | None = None,
+    writable: Callable[[str], bool] | None = None,
+) -> list[Diagnostic]:
+    """``diagnostics`` with their ``fix`` (edits of the files as they are). With ``writable``
+    (whether ``--fix`` may edit a file, by real path), a fix that edits another file is none:
+    ``--fix`` would refuse it."""
     files = files or Files(set())
-    return [d._replace(fix=fix_of(d, files)) if d.repair is not None else d for d in diagnostics]
+
+    def fix(diag: Diagnostic) -> Fix | None:
+        made = fix_of(diag, files)
+        if made is None or writable is None:
+            return made
+        edited = {os.path.realpath(e.path) for e in made.edits}
+        return made if all(writable(real) for real in edited) else None
+
+    return [d._replace(fix=fix(d)) if d.repair is not None else d for d in diagnostics]
 
 
 def _key(diag: Diagnostic) -> tuple[str, str, str]:
@@ -526,20 +785,30 @@ def apply_fixes(
     log: Callable[[str], None] = lambda _: None,
 ) -> Outcome:
     """Fix what can be fixed and verified. ``select`` picks the findings of an analysis to fix
-    (unsuppressed, in scope); ``writable`` says whether a file (real path) may be edited (inside
+    (unsuppressed, in scope; of the rules ``settings`` selects: the analyses that verify run
+    every rule); ``writable`` says whether a file (real path) may be edited (inside
     the paths given); only a file the analysis read (``Analysis.files``) ever is."""
     files = Files({os.path.realpath(p) for p in found.dockerfiles})
+    # verified with every rule: a fix must bring no finding of a rule the run leaves out
+    # (``select``, ``ignore``, ``per-file-ignores``) either; the findings fixed are the run's
+    chosen = settings.config
+    every = settings._replace(config=chosen._replace(select=None, ignore=(), per_file_ignores={}))
 
-    def run(changes: dict[str, str] | None = None) -> Analysis:
+    def run(changes: dict[str, str] | None = None, under: Settings = every) -> Analysis:
         overlay = files.overlay(changes)
-        return analyse(found, settings._replace(overlay=overlay), jobs, keep_models=keep_models)
+        return analyse(found, under._replace(overlay=overlay), jobs, keep_models=keep_models)
+
+    def wanted(diag: Diagnostic) -> bool:
+        if not chosen.enabled(diag.rule_id):
+            return False
+        return not (chosen.per_file_ignores and chosen.ignored_for(diag.span.path, diag.rule_id))
 
     analysis = run()
     analysed = {os.path.realpath(f) for f in analysis.files}
     fixed: list[Diagnostic] = []
     refused: set[tuple[str, str, str]] = set()
     for _ in range(MAX_ROUNDS):
-        shown = [d for d in select(analysis) if d.suppressed is None]
+        shown = [d for d in select(analysis) if d.suppressed is None and wanted(d)]
         before = Counter(_key(d) for d in analysis.diagnostics if d.suppressed is None)
         candidates: list[tuple[Diagnostic, Fix]] = []
         for diag in shown:
@@ -586,6 +855,8 @@ def apply_fixes(
             refused.add(_key(diag))
     else:
         log(f"fixes stopped after {MAX_ROUNDS} rounds")
+    if every.config != chosen:  # the analysis reported: the run's rules only
+        analysis = run(None, settings)
     return Outcome(analysis, fixed, files.changed(), files.original, frozenset(refused))
 
 

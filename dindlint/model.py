@@ -123,6 +123,9 @@ class Build(NamedTuple):
     args: dict[str, Located[str | None]]  # None value: arg listed without a value
     span: Span
     context_raw: str = ""
+    # the context or `dockerfile` as written, when an unset variable leaves it unknown (its
+    # ``unresolved`` names the variables)
+    unknown_path: Located[str] | None = None
 
 
 class Service(NamedTuple):
@@ -199,12 +202,15 @@ class ShellCommand(NamedTuple):
 
     ``argv`` has ARG/ENV substitution applied where the value is known. ``span`` is the physical
     line where the command starts. ``conditional`` is True when the command runs only under a
-    condition (after ``||``, inside ``if``/``case``/a loop, ...): a "maybe" fact.
+    condition (after ``||``, inside ``if``/``case``/a loop, ...): a "maybe" fact. ``handled``
+    is not empty when a failure of the command does not fail the RUN: how it is handled
+    (``||`` followed by another command, ``|| true``, ``|| :``, ``; true``).
     """
 
     argv: tuple[str, ...]
     span: Span
     conditional: bool = False
+    handled: str = ""
 
 
 class Instruction(NamedTuple):
@@ -300,6 +306,7 @@ class GroupCreated(NamedTuple):
     gid: int | None  # the GID it gets, when known
     gid_written: str | None  # the GID as the command gives it; None: none given (auto-assigned)
     by_package: bool = False
+    gid_option: str = "-g"  # how the command takes a GID (Debian's addgroup: `--gid`)
 
 
 class IdInUse(NamedTuple):
@@ -314,6 +321,7 @@ class IdInUse(NamedTuple):
     value: str
     taken_by: str  # the group or user that holds it
     taken_at: Span | None  # where that one was created; None: in the base image
+    handled: str = ""  # how the RUN handles the failure (``||``, ``|| true``, ``; true``)
 
 
 class UsermodReplaces(NamedTuple):
@@ -348,6 +356,7 @@ class UnknownName(NamedTuple):
     conditional: bool
     what: str
     name: str
+    handled: str = ""  # how the RUN handles the failure (``||``, ``|| true``, ``; true``)
 
 
 IdentityEvent = GroupCreated | IdInUse | UsermodReplaces | AdduserIgnoresGroup | UnknownName

@@ -139,7 +139,7 @@ volumes:
     assert rules(tmp_path) == []
 
 
-def test_dind202_edits_the_extended_file_that_holds_the_list(tmp_path: Path) -> None:
+def test_dind202_extends_an_extended_list_in_the_service_itself(tmp_path: Path) -> None:
     base = """\
 services:
   worker:
@@ -162,8 +162,12 @@ volumes:
     write(tmp_path, files)
     assert rules(tmp_path) == ["DIND202"]
     after, _ = fixed(tmp_path, files)
-    assert after["base.yaml"].decode() == base.replace('["10"]', '["10", "2375"]')
-    assert after["compose.yaml"].decode() == compose
+    # the base service may be extended by others: compose appends the service's own list to
+    # the one it extends, so the GID goes there
+    assert after["base.yaml"].decode() == base
+    assert after["compose.yaml"].decode() == compose.replace(
+        "  worker:\n", '  worker:\n    group_add:\n      - "2375"\n'
+    )
     assert rules(tmp_path) == []
 
 
@@ -749,3 +753,270 @@ def test_sarif_with_fixes_validates_against_the_schema(tmp_path: Path) -> None:
     kinds = [r["fixes"][0]["description"]["text"] for r in log["runs"][0]["results"]]
     assert any("(safe)" in k for k in kinds) and any("(unsafe" in k for k in kinds)
     jsonschema.validate(log, sarif_schema())
+
+
+# --------------------------------------------------------------------------------------------
+# A place other services share is never edited; verification sees every rule
+# --------------------------------------------------------------------------------------------
+
+
+def test_dind401_sets_privileged_in_the_service_not_in_the_merged_anchor(tmp_path: Path) -> None:
+    before = """\
+x-common: &common
+  restart: always
+  privileged: false
+services:
+  dind:
+    <<: *common
+    image: docker:27-dind
+  web:
+    <<: *common
+    image: nginx:1.27
+"""
+    write(tmp_path, {"compose.yaml": before})
+    assert rules(tmp_path) == ["DIND401"]
+    after, output = fixed(tmp_path, {"compose.yaml": before})
+    # `web` merges the same anchor: it must not become privileged
+    assert after["compose.yaml"].decode() == before.replace(
+        "  dind:\n", "  dind:\n    privileged: true\n"
+    )
+    assert "(1 fixed, 0 remaining)" in output
+    assert rules(tmp_path) == []
+
+
+def test_dind401_sets_privileged_in_the_service_not_in_the_anchored_service(
+    tmp_path: Path,
+) -> None:
+    # the daemon's own mapping is anchored and aliased: neither replaced there nor added to it
+    before = """\
+services:
+  dind: &daemon
+    image: docker:27-dind
+    privileged: false
+  dind2:
+    <<: *daemon
+"""
+    after, _ = fixed(tmp_path, {"compose.yaml": before})
+    assert after["compose.yaml"].decode() == before.replace(
+        "    <<: *daemon\n", "    privileged: true\n    <<: *daemon\n"
+    )
+    assert rules(tmp_path) == ["DIND401"]  # dind's: its mapping is what dind2 merges
+
+
+def test_extended_services_are_never_edited_in_the_base_file(tmp_path: Path) -> None:
+    base = """\
+services:
+  daemon:
+    image: docker:27-dind
+    privileged: false
+  client:
+    image: alpine:3.20
+    user: "1000:1000"
+    group_add: ["10"]
+"""
+    compose = """\
+services:
+  dind:
+    extends:
+      file: base.yaml
+      service: daemon
+    volumes:
+      - dind-run:/var/run
+  worker:
+    extends: {file: base.yaml, service: client}
+    volumes:
+      - dind-run:/var/run
+  other:
+    extends: {file: base.yaml, service: client}
+volumes:
+  dind-run:
+"""
+    files: dict[str, str | bytes] = {"base.yaml": base, "compose.yaml": compose}
+    write(tmp_path, files)
+    assert rules(tmp_path) == ["DIND202", "DIND401"]
+    after, output = fixed(tmp_path, files)
+    assert after["base.yaml"].decode() == base  # `other` extends it too
+    assert after["compose.yaml"].decode() == compose.replace(
+        "  dind:\n", "  dind:\n    privileged: true\n"
+    ).replace("  worker:\n", '  worker:\n    group_add:\n      - "2375"\n')
+    assert "(2 fixed, 0 remaining)" in output
+    assert rules(tmp_path) == []
+
+
+def test_group_add_merged_from_an_anchor_is_written_in_the_service(tmp_path: Path) -> None:
+    before = f"""\
+x-base: &base
+  image: alpine:3.20
+  user: "1000:1000"
+  group_add:
+    - "10"
+services:
+{DIND}  worker:
+    <<: *base
+    volumes:
+      - dind-run:/var/run
+  other:
+    <<: *base
+volumes:
+  dind-run:
+"""
+    write(tmp_path, {"compose.yaml": before})
+    assert rules(tmp_path) == ["DIND202"]
+    after, _ = fixed(tmp_path, {"compose.yaml": before})
+    # a key of the service replaces the one `<<` merges: the merged entry is written again;
+    # `other` keeps its groups
+    assert after["compose.yaml"].decode() == before.replace(
+        "  worker:\n", '  worker:\n    group_add: ["10", "2375"]\n'
+    )
+    assert rules(tmp_path) == []
+
+
+def test_an_entry_in_an_anchored_volume_list_is_not_edited(tmp_path: Path) -> None:
+    before = """\
+x-socket: &socket
+  - /var/run/docker.sock:/var/run/docker.sock:ro
+services:
+  a:
+    image: docker:27-cli
+    volumes: *socket
+  b:
+    image: docker:27-cli
+    volumes: *socket
+"""
+    write(tmp_path, {"compose.yaml": before})
+    result = invoke("check", "--jobs", "1", "--diff", "--unsafe-fixes", str(tmp_path))
+    assert result.stdout == ""
+    assert (tmp_path / "compose.yaml").read_text() == before
+
+
+TLS_CLIENT = f"""\
+services:
+{DIND}      - certs:/certs/client
+    environment:
+      DOCKER_TLS_CERTDIR: /certs
+  builder:
+    image: docker:27-cli
+    environment:
+      DOCKER_HOST: tcp://dind:2375
+      DOCKER_TLS_VERIFY: "1"
+      DOCKER_CERT_PATH: /certs/client
+    volumes:
+      - certs:/certs/client:ro
+volumes:
+  dind-run:
+  certs:
+"""
+
+
+@pytest.mark.parametrize(
+    "options",
+    [("--select", "DIND403"), ("--ignore", "DIND406"), ("--config", "{tmp}/.dindlint.yaml")],
+)
+def test_verification_sees_the_rules_the_run_leaves_out(
+    tmp_path: Path, options: tuple[str, str]
+) -> None:
+    # moving to 2376 would bring DIND406 (the certificate does not name `dind`): dropped,
+    # whether or not DIND406 is selected
+    write(tmp_path, {"compose.yaml": TLS_CLIENT, ".dindlint.yaml": "ignore: [DIND406]\n"})
+    option, value = options
+    shown = value.format(tmp=tmp_path)
+    result = invoke("check", "--jobs", "1", "--fix", "--debug", option, shown, str(tmp_path))
+    assert (tmp_path / "compose.yaml").read_text() == TLS_CLIENT
+    assert "dropped: the analysis would report DIND406" in result.output
+    assert "(0 fixed, 1 remaining)" in result.output
+    # the report is of the run's rules only
+    assert "DIND406" not in result.stdout.split("dropped")[-1]
+
+
+def test_dind201_writes_the_gid_option_the_tool_takes(tmp_path: Path) -> None:
+    # Debian's addgroup takes `--gid` (`-g` is not one of its options)
+    dockerfile = """\
+FROM debian:12
+RUN addgroup --system docker && adduser --disabled-password --uid 1001 app && adduser app docker
+USER app
+"""
+    compose = (
+        f"services:\n{DIND}  worker:\n    build: ./app\n    volumes:\n      - dind-run:/var/run\n"
+        "volumes:\n  dind-run:\n"
+    )
+    files: dict[str, str | bytes] = {"app/Dockerfile": dockerfile, "compose.yaml": compose}
+    write(tmp_path, files)
+    assert rules(tmp_path) == ["DIND201"]
+    after, output = fixed(tmp_path, files)
+    assert after["app/Dockerfile"].decode() == dockerfile.replace(
+        "addgroup --system", "addgroup --gid 2375 --system"
+    )
+    assert "(1 fixed, 0 remaining)" in output
+    assert rules(tmp_path) == []
+
+
+def test_a_symlink_given_as_a_file_is_not_written_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # outside any repository, run from the folder that holds both: the link's target is read
+    write(tmp_path, {"out/compose.yaml": BLOCK_CLIENT})
+    (tmp_path / "given").mkdir()
+    os.symlink("../out/compose.yaml", tmp_path / "given" / "compose.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("check", "--jobs", "1", "--fix", "--debug", "given/compose.yaml")
+    assert (tmp_path / "out/compose.yaml").read_text() == BLOCK_CLIENT
+    assert os.path.islink(tmp_path / "given" / "compose.yaml")
+    assert "outside the paths given" in result.output
+    assert "(0 fixed, 1 remaining)" in result.output
+
+
+def test_diff_honours_exit_zero(tmp_path: Path) -> None:
+    write(tmp_path, {"compose.yaml": BLOCK_CLIENT})
+    result = invoke("check", "--jobs", "1", "--diff", "--exit-zero", str(tmp_path))
+    assert result.exit_code == 0
+    assert '+    group_add:\n+      - "2375"\n' in result.stdout
+    assert (tmp_path / "compose.yaml").read_text() == BLOCK_CLIENT
+
+
+def test_no_fixable_mark_where_fix_would_not_write(tmp_path: Path) -> None:
+    # compose.yaml given alone: the finding of the file it includes is reported, but --fix
+    # would not edit that file, which is outside the paths given
+    (tmp_path / ".git").mkdir()
+    write(
+        tmp_path,
+        {
+            "compose.yaml": "include:\n  - sub/compose.yaml\n",
+            "sub/compose.yaml": BLOCK_CLIENT,
+        },
+    )
+    given = invoke("check", "--jobs", "1", str(tmp_path / "compose.yaml"))
+    assert "DIND301" in given.output
+    assert "[*]" not in given.output and "fixable with" not in given.output
+    folder = invoke("check", "--jobs", "1", str(tmp_path))
+    assert "DIND301 [*]" in folder.output and "[*] 1 fixable" in folder.output
+
+
+APP_IN_DOCKER = """\
+FROM python:3.12-alpine
+RUN addgroup -g 2375 -S docker && adduser -D -u 1001 app && addgroup app docker
+USER app
+"""
+
+
+@pytest.mark.parametrize(("rule", "user"), [("DIND302", '"app:app"'), ("DIND303", '"1500"')])
+def test_dind302_and_dind303_add_the_socket_gid(tmp_path: Path, rule: str, user: str) -> None:
+    compose = f"""\
+services:
+{DIND}  worker:
+    build: ./app
+    user: {user}  # the runner's
+    volumes:
+      - dind-run:/var/run
+volumes:
+  dind-run:
+"""
+    files: dict[str, str | bytes] = {"app/Dockerfile": APP_IN_DOCKER, "compose.yaml": compose}
+    write(tmp_path, files)
+    assert rules(tmp_path) == [rule]
+    after, output = fixed(tmp_path, files)
+    assert after["compose.yaml"].decode() == compose.replace(
+        "  worker:\n", '  worker:\n    group_add:\n      - "2375"\n'
+    )
+    assert after["app/Dockerfile"].decode() == APP_IN_DOCKER
+    assert "(1 fixed, 0 remaining)" in output
+    assert rules(tmp_path) == []

@@ -362,3 +362,17 @@ def test_a_glob_include_spans_folders_and_does_not_follow_links(tmp_path: Path) 
     )
     (tmp_path / "ci/top.yml").write_text("variables: {A: b}\n")
     assert _lint(tmp_path) == [("DIND501", "ci/deep/er/job.yml", 3)]
+
+
+def test_the_runner_environment_key_is_validated(tmp_path: Path) -> None:
+    from dindlint.config import ConfigError, load_config
+
+    path = tmp_path / ".dindlint.yaml"
+    path.write_text("gitlab-runner-env:\n  DOCKER_TLS_VERIFY: 1\n")
+    assert load_config(path).gitlab_runner_env == {"DOCKER_TLS_VERIFY": "1"}
+    path.write_text("gitlab-runner-env:\n  DOCKER_TLS_CERTDIR: [a]\n")
+    with pytest.raises(ConfigError):
+        load_config(path)
+    path.write_text("gitlab-runner-env:\n  not a name: x\n")
+    with pytest.raises(ConfigError):
+        load_config(path)

@@ -33,10 +33,11 @@ def dockerfile_events(ctx: Context, kind: type[EventT]) -> Iterable[tuple[EventT
 
 
 def _fatal(event: IdentityEvent) -> bool:
-    """A command that fails the build (``RUN`` exits non-zero), unless it runs conditionally."""
+    """A command that fails the build (``RUN`` exits non-zero), unless it runs conditionally or
+    the RUN handles its failure (``|| fallback``, ``|| true``, ``; true``)."""
     if event.conditional or event.command == "USER":
         return False
-    return isinstance(event, (IdInUse, UnknownName))
+    return isinstance(event, (IdInUse, UnknownName)) and not event.handled
 
 
 def _until_the_build_stops(

@@ -35,7 +35,12 @@ def dind_not_privileged(ctx: Context) -> Iterator[Found]:
             else (service.image.span if service.image is not None else service.span)
         )
         repair: AddKey | ReplaceText | None = None
-        if service.privileged is not None:
+        if service.privileged is not None and writes_compose_keys(ctx):
+            # replaced where it is written when that place is the service's own, else set in
+            # the service (a merged anchor or an extended service is shared: ``dindlint.fix``)
+            old = service.privileged.span
+            repair = AddKey("privileged", "true", service.span, existing=old, old="false")
+        elif service.privileged is not None:
             repair = ReplaceText(service.privileged.span, "false", "true")
         elif writes_compose_keys(ctx):  # (a GitLab CI runner's setting, not the file's)
             repair = AddKey("privileged", "true", service.span)
@@ -257,14 +262,34 @@ def _missing_certs(
     cert_path = client.service.environment.get("DOCKER_CERT_PATH")
     if cert_path is not None and not cert_path.known:
         return None
+    inherited = _inherited_cert_mounts(client, daemon)
     if cert_path is not None and cert_path.value:
-        if not cert_path.known or _mounted(cert_path.value, client.service.volumes):
+        mounts = client.service.volumes + inherited
+        if not cert_path.known or _mounted(cert_path.value, mounts):
             return None
         return _certs_finding(name, daemon_name, cert_path.span, cert_path.value)
+    if inherited:
+        return None  # `volumes_from: [dind]`: the daemon's certificate mounts, at its paths
     shared = {(m.type, m.source) for m in _cert_mounts(daemon)}
     if any((m.type, m.source) in shared for m in client.service.volumes):
         return None
     return _certs_finding(name, daemon_name, host.span, None)
+
+
+def _inherited_cert_mounts(client: Client, daemon: Daemon) -> tuple[Mount, ...]:
+    """The daemon's mounts that hold its client certificates (named, bind or anonymous, such as
+    ``volumes: [/certs]``), when the client takes the daemon's mounts by ``volumes_from``."""
+    if not any(e.service == daemon.service.name for e in client.service.volumes_from):
+        return ()
+    certs = _certs_dir(daemon)
+    if certs is None or not daemon.uses_entrypoint_defaults:
+        return ()
+    client_dir = certs + "/client"
+    return tuple(
+        m
+        for m in daemon.service.volumes
+        if m.known and (client_dir == m.target or client_dir.startswith(m.target + "/"))
+    )
 
 
 def _certs_finding(name: str, daemon_name: str, span: Span, cert_path: str | None) -> Found:

@@ -26,10 +26,13 @@ def auto_assigned_docker_gid(ctx: Context) -> Iterator[Found]:
         if _realigns_at_runtime(ctx, dockerfile):
             continue
         known = _known_socket_gid(ctx, dockerfile.path)
-        for event in ctx.topology.dockerfile_events(dockerfile):
+        events = ctx.topology.dockerfile_events(dockerfile)
+        for position, event in enumerate(events):
             if not isinstance(event, GroupCreated) or event.name != "docker":
                 continue
             if event.gid_written is not None:
+                continue
+            if _recreated_later(dockerfile, event, events[position + 1 :]):
                 continue
             how = "a package install creates" if event.by_package else "this command creates"
             message = (
@@ -40,6 +43,33 @@ def auto_assigned_docker_gid(ctx: Context) -> Iterator[Found]:
             if known is not None:
                 hint = f"give it the GID of the socket this image reaches: {known[0]} ({known[1]})"
             yield Found(message, event.span, hint=hint, repair=_with_gid(ctx, dockerfile, event))
+
+
+def _recreated_later(
+    dockerfile: Dockerfile, event: GroupCreated, later: tuple[object, ...]
+) -> bool:
+    """``apt-get install docker-ce && (groupdel docker || true) && groupadd -g N docker``: a
+    later command of the same stage (or of a stage built FROM it) creates `docker` again,
+    unconditionally, so the group the image ends with is that one (judged on its own)."""
+    by_name = {s.name.lower(): s.index for s in dockerfile.stages if s.name}
+    parent = {s.index: by_name.get(s.base.value.lower()) for s in dockerfile.stages}
+
+    def descends(index: int | None) -> bool:
+        seen: set[int] = set()
+        while index is not None and index not in seen:
+            if index == event.stage_index:
+                return True
+            seen.add(index)
+            index = parent.get(index)
+        return False
+
+    return any(
+        isinstance(other, GroupCreated)
+        and other.name == "docker"
+        and not other.conditional
+        and descends(other.stage_index)
+        for other in later
+    )
 
 
 def _with_gid(ctx: Context, dockerfile: Dockerfile, event: GroupCreated) -> ReplaceText | None:
@@ -60,7 +90,10 @@ def _with_gid(ctx: Context, dockerfile: Dockerfile, event: GroupCreated) -> Repl
     (gid,) = gids
     tool = event.command
     label = f"Give `docker` GID {gid}"
-    return ReplaceText(event.span, f"{tool} ", f"{tool} -g {gid} ", label=label, anchored=True)
+    option = event.gid_option  # (Debian's addgroup takes `--gid` only)
+    return ReplaceText(
+        event.span, f"{tool} ", f"{tool} {option} {gid} ", label=label, anchored=True
+    )
 
 
 def _realigns_at_runtime(ctx: Context, dockerfile: Dockerfile) -> bool:
@@ -112,6 +145,8 @@ def id_or_name_in_use(ctx: Context) -> Iterator[Found]:
     for event, _ in dockerfile_events(ctx, IdInUse):
         if event.conditional:
             continue  # `getent group 999 || addgroup -g 999 …` guards itself
+        if event.handled and not _ignores(event.handled):
+            continue  # `groupadd -g N x || groupadd x`: the fallback decides, outcome unknown
         what, value, holder, command = event.what, event.value, event.taken_by, event.command
         origin = "the base image" if event.taken_at is None else _short(event.taken_at)
         if what in ("gid", "uid"):
@@ -119,10 +154,29 @@ def id_or_name_in_use(ctx: Context) -> Iterator[Found]:
             taken = f"{what} {value} already belongs to {owner} `{holder}` ({origin})"
         else:
             taken = f"{what} `{value}` already exists ({origin})"
+        if event.handled:
+            yield Found(
+                f"`{command}` fails here: {taken}; `{event.handled}` ignores the failure, so the "
+                f"build goes on but `{command}` changes nothing",
+                event.span,
+                severity="warning",
+            )
+            continue
         yield Found(
             f"`{command}` fails here: {taken}, so the build stops",
             event.span,
         )
+
+
+# Fallbacks that change no user or group: with them, the failed command just changes nothing.
+_NO_OP_FALLBACKS = frozenset({"true", ":", "echo", "printf", "exit"})
+
+
+def _ignores(handled: str) -> bool:
+    """``|| true``, ``|| :``, ``|| echo …``, ``|| exit 0``, ``; true``: the failure is ignored
+    (a fallback ``exit`` that fails is never recorded as handling it)."""
+    words = handled.split()
+    return handled.startswith(";") or (len(words) == 2 and words[1] in _NO_OP_FALLBACKS)
 
 
 def _short(where: Span) -> str:

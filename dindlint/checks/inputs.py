@@ -73,6 +73,13 @@ def unresolved_reference(ctx: Context) -> Iterator[Found]:
                 )
         if name not in clients:
             continue
+        unknown_path = service.build.unknown_path if service.build is not None else None
+        if unknown_path is not None:
+            yield from _unset(
+                unknown_path.unresolved,
+                unknown_path.span,
+                f"the analysis of the Dockerfile that builds {name} (`{unknown_path.value}`)",
+            )
         yield from _unset_build_arg_gid(ctx, name)
         yield from _skipped_scripts(ctx, name)
         if service.user is not None and service.user.unresolved:

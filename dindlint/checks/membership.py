@@ -236,6 +236,14 @@ def unknown_group_or_user(ctx: Context) -> Iterator[Found]:
             effect = f"the container will not start (`unable to find {what}`)"
         elif command.startswith(("COPY", "ADD")) or "chown" in command:
             effect = "the build fails there"
+        elif events[0].handled.startswith("||") and events[0].handled not in ("|| true", "|| :"):
+            fallback = events[0].handled
+            effect = f"`{command}` fails and the build goes on with its fallback (`{fallback} …`)"
+        elif events[0].handled:
+            effect = (
+                f"`{command}` fails, `{events[0].handled}` ignores the failure and the build "
+                "goes on"
+            )
         else:
             effect = f"`{command}` fails and the build stops there"
         yield Found(

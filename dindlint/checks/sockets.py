@@ -29,23 +29,67 @@ SOCKET_PROXY_IMAGES = (
 )
 
 
-def _is_socket_proxy(image: str | None) -> bool:
-    if not image:
-        return False
-    repository = (
+# Other proxies by the name of their image (``…/docker-socket-proxy``, ``…/socket-proxy``,
+# ``…/docker-proxy``, mirrors and forks included), and by the API sections their environment
+# allows or denies with 1/0 (tecnativa/docker-socket-proxy and linuxserver/socket-proxy read
+# `CONTAINERS=1`, `POST=0`, …).
+_PROXY_NAME = re.compile(r"socket-proxy|docker-proxy")
+_PROXY_SECTIONS = frozenset(
+    {
+        "CONTAINERS", "POST", "IMAGES", "NETWORKS", "VOLUMES", "SERVICES", "TASKS", "INFO",
+        "EVENTS", "PING", "VERSION", "EXEC", "BUILD", "COMMIT", "CONFIGS", "SECRETS", "NODES",
+        "PLUGINS", "SWARM", "SYSTEM", "AUTH", "DISTRIBUTION", "SESSION", "ALLOW_START",
+        "ALLOW_STOP", "ALLOW_RESTARTS",
+    }
+)  # fmt: skip
+
+
+def _repository(image: str) -> str:
+    return (
         image.split("@", 1)[0].rsplit(":", 1)[0]
         if ":" in image.rsplit("/", 1)[-1]
         else image.split("@", 1)[0]
     )
-    return any(repository == p or repository.endswith("/" + p) for p in SOCKET_PROXY_IMAGES)
+
+
+def _is_socket_proxy(image: str | None) -> bool:
+    if not image:
+        return False
+    repository = _repository(image)
+    if any(repository == p or repository.endswith("/" + p) for p in SOCKET_PROXY_IMAGES):
+        return True
+    return bool(_PROXY_NAME.search(repository.rsplit("/", 1)[-1].lower()))
+
+
+def _proxy_settings(service: Service) -> bool:
+    """The environment of a filtering proxy: at least two API sections set to 0 or 1."""
+    sections = [
+        key
+        for key, value in service.environment.items()
+        if key in _PROXY_SECTIONS and value.known and (value.value or "").strip() in ("0", "1")
+    ]
+    return len(sections) >= 2
+
+
+def is_socket_proxy(service: Service) -> bool:
+    """A filtering socket proxy, by its image's name or by the API sections it is set to
+    allow or deny: the proxy is the mitigation DIND101 advises."""
+    image = service.image.value if service.image and service.image.known else None
+    return _is_socket_proxy(image) or _proxy_settings(service)
 
 
 def readonly_socket_mount(ctx: Context) -> Iterator[Found]:
     """DIND101: `:ro` on a socket or the folder that holds it is no protection."""
+    compose = ctx.project.compose
+    proxies = sorted(
+        n for n, s in (compose.services.items() if compose else ()) if is_socket_proxy(s)
+    )
+    hint = "for read-only API access, use a filtering socket proxy"
+    if proxies:
+        hint = f"for read-only API access, go through the project's socket proxy `{proxies[0]}`"
     for name, client in ctx.topology.clients.items():
-        image = client.service.image.value if client.service.image else None
-        if _is_socket_proxy(image):
-            continue
+        if is_socket_proxy(client.service):
+            continue  # the proxy is the mitigation: its `:ro` restricts nothing, and harms nothing
         for reach in client.reaches:
             if reach.read_only and reach.holds_socket:
                 yield Found(
@@ -54,7 +98,7 @@ def readonly_socket_mount(ctx: Context) -> Iterator[Found]:
                     "neither protects the daemon nor causes `permission denied`",
                     reach.read_only_span or reach.carrier,
                     _daemon_related(reach),
-                    hint="for read-only API access, use a filtering socket proxy",
+                    hint=hint,
                     repair=_read_write(reach),
                 )
 

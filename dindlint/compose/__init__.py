@@ -336,10 +336,11 @@ class _ProjectLoader:
             self.problems.append(_outside("Extended file", base_path, path, ext.span))
             return None
         if base_path != path and not base_path.is_file():
+            file_node = ext.get("file") if isinstance(ext, YMap) else None
             self.problems.append(
                 Problem(
                     "DIND003",
-                    f"Extended file `{_written(base_path, path)}` not found: service "
+                    f"Extended file {_missing_text(file_node, base_path, path)}: service "
                     f"`{base_name}` "
                     "is analysed without its base",
                     ext.span,
@@ -384,10 +385,14 @@ class _ProjectLoader:
                 continue
             missing = [f for f in files if not f.is_file()]
             if missing:
+                node = entry.get("path") if isinstance(entry, YMap) else entry
+                if isinstance(node, YSeq):
+                    same = len(node.items) == len(files)
+                    node = node.items[files.index(missing[0])] if same else None
                 self.problems.append(
                     Problem(
                         "DIND003",
-                        f"Included file `{_written(missing[0], path)}` not found: its "
+                        f"Included file {_missing_text(node, missing[0], path)}: its "
                         "services are not analysed",
                         entry.span,
                     )
@@ -553,6 +558,17 @@ def _written(target: Path, referrer: Path) -> str:
     if os.path.commonpath([target, referrer.parent]) == os.sep:
         return str(target)
     return os.path.relpath(target, referrer.parent)
+
+
+def _missing_text(node: YNode | None, target: Path, referrer: Path) -> str:
+    """A missing file for a message: as written with the unset variables that made its path
+    unknown (``compose/${HOST}/x.yml``), else seen from the file that names it."""
+    if isinstance(node, YScalar) and node.unresolved:
+        listed = ", ".join(f"`{n}`" for n in node.unresolved)
+        which = "variable" if len(node.unresolved) == 1 else "variables"
+        written = node.raw or node.value
+        return f"`{written}` not found ({which} {listed} with no value and no default)"
+    return f"`{_written(target, referrer)}` not found"
 
 
 def _outside(what: str, target: Path, referrer: Path, span: Span) -> Problem:

@@ -427,6 +427,13 @@ class ModelBuilder:
         context = self._context(context_raw, ctx, node, base_dir, service)
         dockerfile = self._dockerfile(node, context, service)
         args = self.environment(node.get("args"), "build.args")
+        df_node = node.get("dockerfile")
+        unknown = None
+        for written in (ctx, df_node if node.get("dockerfile_inline") is None else None):
+            if isinstance(written, YScalar) and not written.is_null and written.unresolved:
+                text = written.raw or written.value
+                unknown = Located(text, written.span, tuple(written.unresolved))
+                break
         return Build(
             context=context,
             dockerfile=dockerfile,
@@ -434,6 +441,7 @@ class ModelBuilder:
             args=args,
             span=node.span,
             context_raw=context_raw,
+            unknown_path=unknown,
         )
 
     def _context(

@@ -12,12 +12,24 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import ComposerError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
@@ -119,10 +131,14 @@ def parser_description() -> str:
 
 def span_of(path: Path, node: Any) -> Span:
     """ruamel marks count from 0 and the end mark is exclusive; Span counts from 1, inclusive."""
-    start, end = node.start_mark, node.end_mark
+    block = getattr(node, "flow_style", None) is False
+    return span_from_marks(path, node.start_mark, node.end_mark, block)
+
+
+def span_from_marks(path: Path, start: Any, end: Any, block: bool) -> Span:
+    """The span from a node's (or an event's) marks; ``block`` for a block collection."""
     line, col = start.line + 1, start.column + 1
     end_line, end_col = end.line + 1, end.column
-    block = getattr(node, "flow_style", None) is False
     if end.line > start.line and (end.column == 0 or block):
         # a block collection ends where the next token starts (next line): its last line is the
         # one before; its last column is not tracked
@@ -152,17 +168,17 @@ def parse_text(path: Path, text: str, problems: list[Problem], *, pure: bool = F
     """Compose every document of ``text``. A syntax error → DIND001, and the file contributes
     nothing (compose refuses the whole file)."""
     result = ParsedFile(path)
-    placeholder = None
-    raw_docs: list[Any] | None
     try:
         if pure:
-            raw_docs = _compose_all(text, pure=True)
+            documents = _compose_pure(path, text, problems)
         else:
-            raw_docs, placeholder = _compose_with_libyaml(text)
-            if raw_docs is None:
+            composed = _compose_with_libyaml(path, text)
+            if composed is None:
                 # libyaml refused the text: the pure parser reads it as written, and its error,
                 # if any, is the one compose (a YAML 1.2 parser) agrees with
                 return parse_text(path, text, problems, pure=True)
+            documents, found = composed
+            problems.extend(found)
     except MarkedYAMLError as exc:
         problems.append(_syntax_problem(path, text, exc))
         result.ok = False
@@ -180,58 +196,50 @@ def parse_text(path: Path, text: str, problems: list[Problem], *, pure: bool = F
         problems.append(Problem("DIND001", f"YAML syntax error: {first[0]}", Span(path, 1)))
         result.ok = False
         return result
-    converter = _Converter(path, problems, placeholder)
-    for doc in raw_docs:
-        try:
-            node = converter.convert(doc)
-        except (_TooDeep, RecursionError):
-            problems.append(Problem("DIND001", _TOO_DEEP, Span(path, 1)))
-            result.ok = False
-            result.documents.clear()
-            return result
-        # an empty document (e.g. a trailing `---`) is skipped, as compose-go does
-        if isinstance(node, YScalar) and node.is_null:
-            continue
-        result.documents.append(node)
+    # an empty document (e.g. a trailing `---`) is skipped, as compose-go does
+    result.documents = [d for d in documents if not (isinstance(d, YScalar) and d.is_null)]
     return result
 
 
-def _compose_with_libyaml(text: str) -> tuple[list[Any] | None, str | None]:
-    """libyaml's node trees of ``text`` and the placeholder their scalars hold for `:`, or
-    (None, None) when libyaml refuses the text.
+def _compose_pure(path: Path, text: str, problems: list[Problem]) -> list[YNode]:
+    """The documents of ``text`` from ruamel's pure parser and composer, converted."""
+    converter = _Converter(path, problems)
+    return [converter.convert(document) for document in _compose_all(text, pure=True)]
+
+
+def _compose_with_libyaml(path: Path, text: str) -> tuple[list[YNode], list[Problem]] | None:
+    """The documents of ``text`` read by libyaml (``_EventComposer``) and the problems found in
+    them, or None when libyaml refuses the text.
 
     libyaml follows YAML 1.1 and refuses a `:` inside a plain scalar of a flow collection
     (`[/a:/b]`), which YAML 1.2 (compose's parser, and the pure parser) accepts; the pure parser
     is about ten times slower, so libyaml reads the text with those colons masked
-    (``_mask_plain_colons``), then, if it refuses that, as written.
+    (``_mask_plain_colons``), then, if it refuses that, as written (masked first: libyaml may
+    refuse an unmasked colon only at the end of a large file, after reading all of it).
 
     Nor does libyaml get a text holding U+0085, U+2028 or U+2029: YAML 1.1 counts them as line
     breaks (a plain scalar ends there, and every line below is counted one too far), YAML 1.2
     and compose count them as content, as dindlint's positions do (``source.split_lines``)."""
     if _YAML11_BREAKS.search(text):
-        return None, None
-    # masked first: libyaml may refuse an unmasked colon only at the end of a large file, after
-    # composing all of it (a 4.7 MB file was composed twice)
+        return None
     masked = _mask_plain_colons(text)
     if masked is not None:
         with contextlib.suppress(MarkedYAMLError):
-            return _compose_c(masked[0]), masked[1]
+            return _compose_c(masked[0], masked[1], path)
     try:
-        return _compose_c(text), None
+        return _compose_c(text, None, path)
     except MarkedYAMLError:
-        return None, None
+        return None
 
 
-def _compose_c(text: str) -> list[Any]:
-    """The node trees of ``text`` from libyaml; ``_TooDeep`` when it nests too deep for the C
-    composer (whose recursion is on the C stack), ``MarkedYAMLError`` when libyaml refuses it."""
-    if _nesting_bound(text) > _C_COMPOSER_MAX_NESTING:
-        deepest, errored = _event_depth(text, pure=False)
-        if errored:
-            raise MarkedYAMLError(problem="refused by libyaml")
-        if deepest > MAX_DEPTH:
-            raise _TooDeep
-    return _compose_all(text, pure=False)
+def _compose_c(
+    text: str, placeholder: str | None = None, path: Path = Path("<text>")
+) -> tuple[list[YNode], list[Problem]]:
+    """The documents of ``text`` from libyaml's events and the problems found in them;
+    ``_TooDeep`` when it nests deeper than ``MAX_DEPTH``, ``MarkedYAMLError`` when libyaml (or
+    its composer) refuses it. ``placeholder``: the character the text holds in place of `:`."""
+    found: list[Problem] = []
+    return _EventComposer(path, found, placeholder).compose(text), found
 
 
 _YAML11_BREAKS = re.compile("[\x85\u2028\u2029]")
@@ -497,14 +505,100 @@ def _resolver() -> VersionedResolver:
     return Resolver()
 
 
-class _Converter:
-    """ruamel node → Y* node, memoised by node identity (aliases share one converted node)."""
+class _Key(NamedTuple):
+    """What a mapping reads of one of its keys (any node may be a key; only scalars are kept)."""
 
-    def __init__(self, path: Path, problems: list[Problem], placeholder: str | None = None) -> None:
+    scalar: bool
+    tag: str
+    value: str
+    style: str | None
+    span: Span
+
+
+V = TypeVar("V")
+
+
+class _Builder:
+    """Makes Y* nodes from what a composer reads; shared by the event composer (libyaml) and the
+    converter of ruamel's node trees (the pure parser)."""
+
+    def __init__(self, path: Path, problems: list[Problem], placeholder: str | None) -> None:
         self.path = path
         self.problems = problems
         # the character libyaml read in place of `:` (``_mask_plain_colons``), or None
         self.placeholder = placeholder
+
+    def tag(self, tag: str | None) -> str:
+        tag = "" if tag is None else str(tag)
+        return tag.replace(self.placeholder, ":") if self.placeholder is not None else tag
+
+    def scalar(self, value: str, style: str | None, tag: str, span: Span) -> YScalar:
+        mark = CUSTOM_MARKS.get(tag)
+        if self.placeholder is not None and self.placeholder in value:
+            masked, value = value, value.replace(self.placeholder, ":")
+            if not style and tag == _implicit_tag(masked):  # resolved from the masked text
+                tag = _implicit_tag(value)
+        quoted = bool(style) and style in ("'", '"')
+        plain = not style
+        is_null = tag == NULL_TAG or (plain and value in NULL_WORDS and not tag.startswith("tag:"))
+        short = _short_tag(tag)
+        if mark is not None:
+            short = "null" if is_null else "str"  # `!reset` / `!override` hide the type
+        return YScalar(value, span, is_null=is_null, quoted=quoted, raw=value, mark=mark, tag=short)
+
+    def mapping(
+        self,
+        pairs: Iterable[tuple[_Key, V]],
+        value_of: Callable[[V], YNode],
+        span: Span,
+        mark: str | None,
+    ) -> YMap:
+        """The mapping of ``pairs`` (each value made by ``value_of`` when its key is kept)."""
+        explicit: dict[str, tuple[Span, YNode]] = {}
+        merged: dict[str, tuple[Span, YNode]] = {}
+        for key, value in pairs:
+            if key.tag == MERGE_TAG or (key.scalar and key.value == "<<" and not key.style):
+                self._merge_sources(value_of(value), merged)
+                continue
+            if not key.scalar:
+                self.problems.append(Problem("DIND002", "Mapping key is not a scalar", key.span))
+                continue
+            text = key.value
+            if self.placeholder is not None:
+                text = text.replace(self.placeholder, ":")
+            if text in explicit:
+                first = explicit[text][0]
+                self.problems.append(
+                    Problem(
+                        "DIND001",
+                        f"Duplicate key `{text}` (first defined at line {first.line})",
+                        key.span,
+                    )
+                )
+            explicit[text] = (key.span, value_of(value))
+        entries = {k: v for k, v in merged.items() if k not in explicit}
+        entries.update(explicit)
+        return YMap(entries, span, mark)
+
+    def _merge_sources(self, source: YNode, merged: dict[str, tuple[Span, YNode]]) -> None:
+        """``<<: *a`` or ``<<: [*a, *b]``: keys not yet present are taken (first source wins)."""
+        sources = source.items if isinstance(source, YSeq) else [source]
+        for item in sources:
+            if not isinstance(item, YMap):
+                self.problems.append(
+                    Problem("DIND002", "Merge key `<<` needs a mapping", item.span)
+                )
+                continue
+            for key, entry in item.entries.items():
+                merged.setdefault(key, entry)
+
+
+class _Converter(_Builder):
+    """ruamel node → Y* node, memoised by node identity (aliases share one converted node); the
+    pure parser's trees."""
+
+    def __init__(self, path: Path, problems: list[Problem], placeholder: str | None = None) -> None:
+        super().__init__(path, problems, placeholder)
         self.memo: dict[int, YNode] = {}
         self.active: set[int] = set()
         self.depth = 0
@@ -534,82 +628,202 @@ class _Converter:
         return result
 
     def _convert(self, node: Any) -> YNode:
-        tag = str(node.tag) if node.tag is not None else ""
-        if self.placeholder is not None:
-            tag = tag.replace(self.placeholder, ":")
-        mark = CUSTOM_MARKS.get(tag)
+        tag = self.tag(node.tag)
         span = span_of(self.path, node)
         kind = type(node).__name__
         if kind == "SequenceNode":
-            items = [self.convert(item) for item in node.value]
-            node.value = []  # (see _mapping)
-            return YSeq(items, span, mark)
+            return YSeq([self.convert(item) for item in node.value], span, CUSTOM_MARKS.get(tag))
         if kind == "MappingNode":
-            converted = self._mapping(node, span, mark)
-            # the composer's nodes are dropped as soon as they are converted: a large file's two
-            # trees were held whole at once (a 4.7 MB file: 220 MB of composer nodes). Ids stay
-            # unique in ``memo``: every composer node was made before the conversion began.
-            node.value = []
-            return converted
-        return self._scalar(node, span, tag, mark)
+            pairs = ((self._key(k), v) for k, v in node.value)
+            return self.mapping(pairs, self.convert, span, CUSTOM_MARKS.get(tag))
+        return self.scalar(str(node.value), getattr(node, "style", None), tag, span)
 
-    def _scalar(self, node: Any, span: Span, tag: str, mark: str | None) -> YScalar:
-        value = str(node.value)
-        style = getattr(node, "style", None)
-        if self.placeholder is not None and self.placeholder in value:
-            masked, value = value, value.replace(self.placeholder, ":")
-            if not style and tag == _implicit_tag(masked):  # resolved from the masked text
-                tag = _implicit_tag(value)
-        quoted = bool(style) and style in ("'", '"')
-        plain = not style
-        is_null = tag == NULL_TAG or (plain and value in NULL_WORDS and not tag.startswith("tag:"))
-        short = tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
-        if mark is not None:
-            short = "null" if is_null else "str"  # `!reset` / `!override` hide the type
-        return YScalar(value, span, is_null=is_null, quoted=quoted, raw=value, mark=mark, tag=short)
+    def _key(self, node: Any) -> _Key:
+        scalar = type(node).__name__ == "ScalarNode"
+        return _Key(
+            scalar,
+            str(node.tag),
+            str(node.value) if scalar else "",
+            getattr(node, "style", None),
+            span_of(self.path, node),
+        )
 
-    def _mapping(self, node: Any, span: Span, mark: str | None) -> YMap:
-        explicit: dict[str, tuple[Span, YNode]] = {}
-        merged: dict[str, tuple[Span, YNode]] = {}
-        for key_node, value_node in node.value:
-            if str(key_node.tag) == MERGE_TAG or (
-                type(key_node).__name__ == "ScalarNode"
-                and key_node.value == "<<"
-                and not getattr(key_node, "style", None)
-            ):
-                self._merge_sources(self.convert(value_node), merged)
-                continue
-            if type(key_node).__name__ != "ScalarNode":
-                self.problems.append(
-                    Problem("DIND002", "Mapping key is not a scalar", span_of(self.path, key_node))
-                )
-                continue
-            key = str(key_node.value)
-            if self.placeholder is not None:
-                key = key.replace(self.placeholder, ":")
-            key_span = span_of(self.path, key_node)
-            if key in explicit:
-                first = explicit[key][0]
-                self.problems.append(
-                    Problem(
-                        "DIND001",
-                        f"Duplicate key `{key}` (first defined at line {first.line})",
-                        key_span,
+
+class _Open(NamedTuple):
+    """A collection the event composer is inside: its start event, anchor and what it holds so
+    far (items; for a mapping, key and value alternately)."""
+
+    start: Any
+    anchor: str | None
+    items: list[tuple[YNode, _Key | None]]  # the ``_Key`` of the items that are keys
+    # placeholders made for aliases of this collection inside itself (recursive aliases)
+    recursive: list[YScalar]
+    mapping: bool
+    problems_at: int  # how many problems were found before it began
+    # for each item, how many problems were found before it began
+    item_problems_at: list[int]
+
+
+class _EventComposer(_Builder):
+    """libyaml's events → Y* nodes, as ruamel's composer and ``_Converter`` would make them,
+    without the composer's node tree and without recursion: the depth is counted as the events
+    open collections (``MAX_DEPTH``), so no nesting reaches the C stack. What libyaml's composer
+    refuses (an undefined alias, a duplicate anchor in a document) is refused here too.
+
+    (libyaml's composer built its tree first, with two mark objects per node: freed as the tree
+    was converted, that memory stayed with the interpreter's small-object pools, and the large
+    tables made afterwards took more: a 4.7 MB file included by forty projects peaked 70 MB
+    higher.)"""
+
+    def compose(self, text: str) -> list[YNode]:
+        parser = _c_composer()(text)  # type: ignore[misc]
+        try:
+            return self._documents(parser)
+        finally:
+            parser.dispose()
+
+    def _documents(self, parser: Any) -> list[YNode]:
+        documents: list[YNode] = []
+        anchors: dict[str, tuple[YNode, _Key | None] | _Open] = {}
+        stack: list[_Open] = []
+        get_event = parser.get_event
+        path, placeholder = self.path, self.placeholder
+        item: tuple[YNode, _Key | None]
+        while True:
+            event = get_event()
+            kind = event.__class__
+            if kind is ScalarEvent:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    # as the resolver: a plain scalar by its text, any other a string
+                    tag = _implicit_tag(event.value) if event.implicit[0] else _STR_TAG
+                elif placeholder is not None:
+                    tag = tag.replace(placeholder, ":")
+                span = span_from_marks(path, event.start_mark, event.end_mark, False)
+                node: YNode = self.scalar(event.value, event.style, tag, span)
+                # what a mapping reads of a key: made for keys (and anchors, which may be one)
+                key = None
+                if event.anchor is not None or (
+                    stack and stack[-1].mapping and not len(stack[-1].items) % 2
+                ):
+                    key = _Key(True, tag, event.value, event.style, span)
+                item = (node, key)
+                self._anchor(anchors, event, item)
+            elif kind is AliasEvent:
+                target = anchors.get(event.anchor)
+                if target is None:
+                    raise ComposerError(
+                        None, None, f"found undefined alias {event.anchor!r}", event.start_mark
                     )
+                if isinstance(target, _Open):  # `&a [*a]`: compose-go's decoder would loop
+                    # cut, as ``_Converter`` cuts it; its span is the collection's, once closed
+                    span = span_from_marks(path, event.start_mark, event.end_mark, False)
+                    cut = YScalar("", span, is_null=True)
+                    target.recursive.append(cut)
+                    item = (cut, _Key(False, "", "", None, span))
+                else:
+                    item = target
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if len(stack) >= MAX_DEPTH:
+                    raise _TooDeep
+                opened = _Open(
+                    event, event.anchor, [], [], kind is MappingStartEvent, len(self.problems), []
                 )
-            explicit[key] = (key_span, self.convert(value_node))
-        entries = {k: v for k, v in merged.items() if k not in explicit}
-        entries.update(explicit)
-        return YMap(entries, span, mark)
-
-    def _merge_sources(self, source: YNode, merged: dict[str, tuple[Span, YNode]]) -> None:
-        """``<<: *a`` or ``<<: [*a, *b]``: keys not yet present are taken (first source wins)."""
-        sources = source.items if isinstance(source, YSeq) else [source]
-        for item in sources:
-            if not isinstance(item, YMap):
-                self.problems.append(
-                    Problem("DIND002", "Merge key `<<` needs a mapping", item.span)
-                )
+                stack.append(opened)
+                if event.anchor is not None:
+                    self._anchor(anchors, event, opened)
                 continue
-            for key, entry in item.entries.items():
-                merged.setdefault(key, entry)
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                opened = stack.pop()
+                item = self._close(opened, event)
+                if opened.anchor is not None:
+                    anchors[opened.anchor] = item  # (complete now: no longer a recursive alias)
+                if stack:
+                    stack[-1].items.append(item)
+                    stack[-1].item_problems_at.append(opened.problems_at)
+                else:
+                    documents.append(item[0])
+                continue
+            elif kind is DocumentStartEvent:
+                anchors = {}
+                continue
+            elif kind is StreamEndEvent:
+                return documents
+            else:  # stream start, document end
+                continue
+            if stack:
+                stack[-1].items.append(item)
+                stack[-1].item_problems_at.append(len(self.problems))
+            else:
+                documents.append(item[0])
+
+    def _close(self, opened: _Open, end: Any) -> tuple[YNode, _Key | None]:
+        start = opened.start
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = _MAP_TAG if opened.mapping else _SEQ_TAG
+        tag = self.tag(tag)
+        span = span_from_marks(self.path, start.start_mark, end.end_mark, start.flow_style is False)
+        mark = CUSTOM_MARKS.get(tag)
+        node: YNode
+        if opened.mapping:
+            keys = [_key_of(node, key) for node, key in opened.items[0::2]]
+            values = [value for value, _ in opened.items[1::2]]
+            self._forget_unread(opened, keys)
+            node = self.mapping(zip(keys, values, strict=True), _itself, span, mark)
+        else:
+            node = YSeq([item for item, _ in opened.items], span, mark)
+        for placeholder in opened.recursive:
+            placeholder.span = span
+            self.problems.append(Problem("DIND002", "Recursive alias", span))
+        return node, (_Key(False, tag, "", None, span) if opened.anchor is not None else None)
+
+    def _forget_unread(self, opened: _Open, keys: list[_Key]) -> None:
+        """Drop the problems found inside what a mapping never reads: a key that is not a
+        scalar, and its value unless it is a merge key's (``_Converter`` never converts them)."""
+        bounds = [*opened.item_problems_at, len(self.problems)]
+        unread: list[tuple[int, int]] = []
+        for index, key in enumerate(keys):
+            if key.scalar:
+                continue
+            merge = key.tag == MERGE_TAG
+            unread.append((bounds[2 * index], bounds[2 * index + (1 if merge else 2)]))
+        for start, end in reversed(unread):
+            del self.problems[start:end]
+
+    @staticmethod
+    def _anchor(
+        anchors: dict[str, tuple[YNode, _Key | None] | _Open],
+        event: Any,
+        item: tuple[YNode, _Key | None] | _Open,
+    ) -> None:
+        if event.anchor is None:
+            return
+        if event.anchor in anchors:  # as libyaml's composer: one anchor name per document
+            raise ComposerError(
+                f"found duplicate anchor {event.anchor!r}",
+                None,
+                "second occurrence",
+                event.start_mark,
+            )
+        anchors[event.anchor] = item
+
+
+def _itself(node: YNode) -> YNode:
+    return node
+
+
+def _key_of(node: YNode, key: _Key | None) -> _Key:
+    """A key's ``_Key``; for a collection that is not anchored, made from its node here."""
+    return key if key is not None else _Key(False, "", "", None, node.span)
+
+
+@functools.lru_cache(maxsize=256)
+def _short_tag(tag: str) -> str:
+    """``int`` for ``tag:yaml.org,2002:int``; any other tag as written."""
+    return tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"

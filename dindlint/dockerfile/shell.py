@@ -107,6 +107,7 @@ class _RawCommand:
     words: list[_Token]
     pos: Pos
     conditional: bool
+    handled: str = ""  # how a failure of it is handled (``||``, ``|| true``, ``; true``)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -492,6 +493,17 @@ class _Walker:
     function_pending: bool = False  # ``f()`` / ``function f`` seen: its body runs only if called
     function_name_next: bool = False
     commands: list[_RawCommand] = field(default_factory=list)
+    # Failure handling: the commands of the and-or list under way at each nesting level (a
+    # group closing adds its commands to the level around it), the list a ``;``/newline just
+    # ended, the commands an ``||`` handles with the level of that ``||`` (labelled by the
+    # fallback's first command; unmarked when the fallback fails on purpose: ``exit 1``,
+    # ``false``), and whether ``set -e`` is on (then ``; true`` handles nothing).
+    levels: list[list[int]] = field(default_factory=lambda: [[]])
+    ended: list[int] = field(default_factory=list)
+    or_handled: list[int] = field(default_factory=list)
+    or_depth: int = 0
+    or_labelled: bool = False
+    errexit: bool = False
 
     def effective_cond(self) -> bool:
         inherited = self.stack[-1].cond if self.stack else self.base_cond
@@ -500,12 +512,44 @@ class _Walker:
     def end_command(self) -> None:
         if self.words:
             self.commands.append(_RawCommand(self.words, self.start, self.start_cond))
+            self.note_handling(self.words)
+            self.levels[-1].append(len(self.commands) - 1)
         self.words = []
+
+    def note_handling(self, words: list[_Token]) -> None:
+        """``A || true``, ``A || :``, ``A; true`` (without ``set -e``): the failure of A is
+        ignored; ``set -e``/``set -o errexit`` turns the last form off."""
+        bare = [w.value for w in words if w.raw_first == w.value[:1]]
+        ignores = len(words) == 1 and bool(bare) and bare[0] in ("true", ":")
+        if self.or_handled:
+            first = words[0].value
+            fails = first == "false" or (
+                first == "exit" and (len(words) == 1 or words[1].value != "0")
+            )
+            for index in self.or_handled:
+                if fails:
+                    self.commands[index].handled = ""
+                elif not self.or_labelled:
+                    self.commands[index].handled = f"|| {first}"
+            self.or_labelled = True
+            if fails:
+                self.or_handled = []
+        if self.ended and not self.levels[-1] and ignores and not self.errexit:
+            for index in self.ended:
+                self.commands[index].handled = self.commands[index].handled or f"; {bare[0]}"
+        self.ended = []
+        if bare and bare[0] == "set":
+            options = [w.value for w in words[1:]]
+            if "errexit" in options or any(
+                o.startswith("-") and not o.startswith("--") and "e" in o for o in options
+            ):
+                self.errexit = True
 
     def push(self, kind: str, own_cond: bool, state: str = "body") -> None:
         cond = own_cond or self.effective_cond() or self.function_pending
         self.function_pending = False
         self.stack.append(_Ctx(kind, cond, state))
+        self.levels.append([])
         self.after_or = False
 
     def pop(self, *kinds: str) -> None:
@@ -513,6 +557,9 @@ class _Walker:
         for index in range(len(self.stack) - 1, -1, -1):
             if self.stack[index].kind in kinds:
                 del self.stack[index:]
+                inner = [i for level in self.levels[index + 1 :] for i in level]
+                del self.levels[index + 1 :]
+                self.levels[-1].extend(inner)
                 return
 
     def feed(self, tok: _Token) -> None:
@@ -585,8 +632,18 @@ class _Walker:
             self.after_or = False
         elif value == "||":
             self.after_or = True
+            if self.or_handled and len(self.levels) == self.or_depth:
+                self.or_handled = []  # `A || B || C`: B's fallback is C
+            fresh = [i for i in self.levels[-1] if not self.commands[i].handled]
+            for index in fresh:
+                self.commands[index].handled = "||"
+            self.or_handled, self.or_depth, self.or_labelled = fresh, len(self.levels), False
         elif value in ("&&", ";", "&", "\n"):
             self.after_or = False
+            if self.or_handled and len(self.levels) == self.or_depth:
+                self.or_handled = []  # the fallback is over
+            if value != "&&" and self.levels[-1]:
+                self.ended, self.levels[-1] = self.levels[-1], []
         # ``|`` and ``|&`` keep the pipeline's condition
 
     def drop_fd_prefix(self, tok: _Token) -> None:
@@ -683,9 +740,11 @@ def _finish(
     if index is not None and depth < _MAX_DEPTH:
         line, col = word_pos[index]
         inner = Source.from_text(words_raw[index], line, col)
-        out.extend(_recurse(inner, path, variables, raw.conditional, depth, escape))
+        for command in _recurse(inner, path, variables, raw.conditional, depth, escape):
+            out.append(command._replace(handled=command.handled or raw.handled))
         return out
-    out.append(ShellCommand(tuple(argv), Span(path, raw.pos[0], raw.pos[1]), raw.conditional))
+    span = Span(path, raw.pos[0], raw.pos[1])
+    out.append(ShellCommand(tuple(argv), span, raw.conditional, raw.handled))
     return out
 
 

@@ -256,6 +256,32 @@ def _entrypoint_for(
     return entrypoint, None, True
 
 
+def _certdir(environment: Mapping[str, Located[str | None]], ref: ImageRef) -> str | None:
+    """The ``DOCKER_TLS_CERTDIR`` a docker image's entrypoint works with: the variable, else the
+    image's default (``/certs`` from 19.03, empty before); None when a variable decides."""
+    certdir = environment.get("DOCKER_TLS_CERTDIR")
+    if certdir is None:
+        return "/certs" if tls_by_default(ref) else ""
+    if not certdir.known:
+        return None
+    return certdir.value or ""
+
+
+def _generated_certs(service: Service) -> bool | None:
+    """Whether a dind service's entrypoint generates the TLS certificates (its defaults run,
+    with a certificate directory); None when that is not known here."""
+    if service.image is None:
+        return None
+    if service.entrypoint is not None and service.entrypoint.value != ("dockerd-entrypoint.sh",):
+        return False  # dockerd run directly: no certificates generated
+    command = service.command.value if service.command is not None else ()
+    words = command if isinstance(command, tuple) else tuple(_split(command))
+    if words and not words[0].startswith("-"):
+        return False  # another command: the defaults (and certificates) are not added
+    certdir = _certdir(service.environment, parse_ref(service.image.value))
+    return None if certdir is None else bool(certdir)
+
+
 def _shell(node: YNode | None) -> bool:
     """``entrypoint: [sh, -c, "…"]``: the service's ``command`` does not reach the script's
     commands (it becomes ``$0``, ``$1``…)."""
@@ -443,10 +469,15 @@ def job_project(
         and entrypoint_override is None
         and client_image is not None
     ):
-        certdir = client_env.get("DOCKER_TLS_CERTDIR")
-        ref = parse_ref(client_image.value)
-        if certdir is None or certdir.known:
-            tls = tls_by_default(ref) if certdir is None else bool(certdir.value)
+        # the entrypoint picks 2376 when it finds the client certificates, which the daemon
+        # answering as `docker` generates (shared by the runner's `/certs/client` volume)
+        client_certs = _certdir(client_env, parse_ref(client_image.value))
+        named = [
+            services[k] for k, _, _ in daemons if "docker" in (k, *services[k].network_aliases)
+        ]
+        daemon_certs = _generated_certs(named[0]) if named else True
+        if client_certs is not None and daemon_certs is not None:
+            tls = bool(client_certs) and daemon_certs
             client_env["DOCKER_HOST"] = Located(
                 "tcp://docker:2376" if tls else "tcp://docker:2375", client_image.span
             )
@@ -464,6 +495,20 @@ def job_project(
         and (not resolved.unresolved_includes or _self_contained(job))
         and not any(has_unresolved(n) for n in (node, top.get("variables"), top.get("default")))
     )
+    if judged and daemons and not docker_host and kind == "unknown" and client_image is not None:
+        # the image decides DIND501: say which variable leaves it unknown (GitLab always fills
+        # its predefined `CI_*` ones, and a pipeline's `$[[ inputs ]]`)
+        unset = [n for n in client_image.unresolved if not n.startswith("CI_") and n != "inputs"]
+        if unset:
+            listed = ", ".join(f"`{n}`" for n in unset)
+            problems.append(
+                Problem(
+                    "DIND003",
+                    f"the image of job {job.name} names {listed}, which has no value here; "
+                    "skipped: whether the job's Docker client finds its Docker-in-Docker service",
+                    client_image.span,
+                )
+            )
     ci = CiJob(
         name=job.name,
         span=job.span,

@@ -41,6 +41,7 @@ class Ctx:
     events: list[IdentityEvent]
     raw_text: str = ""  # the physical lines of the command (redirections are not in argv)
     extra: dict[str, str] = field(default_factory=dict)
+    handled: str = ""  # how the RUN handles a failure of the command (``||``, ``; true``)
 
     def in_use(self, what: str, value: str, taken_by: str, taken_at: Span | None) -> None:
         """Record that the command fails: ``value`` (a ``what``) is taken."""
@@ -54,13 +55,16 @@ class Ctx:
                 value,
                 taken_by,
                 taken_at,
+                self.handled,
             )
         )
 
     def unknown(self, what: str, name: str) -> None:
         """Record that the command fails: the ``what`` called ``name`` does not exist."""
         self.events.append(
-            UnknownName(self.span, self.stage_index, self.tool, self.conditional, what, name)
+            UnknownName(
+                self.span, self.stage_index, self.tool, self.conditional, what, name, self.handled
+            )
         )
 
 
@@ -87,7 +91,8 @@ def _user_name_taken(ctx: Ctx, name: str) -> bool:
     user = ctx.state.users.get(name)
     if user is None:
         return False
-    ctx.in_use("user", name, name, user.span)
+    if not user.maybe:
+        ctx.in_use("user", name, name, user.span)
     return True
 
 
@@ -101,7 +106,7 @@ def _gid_taken(ctx: Ctx, gid: int | None, exclude: str | None = None) -> bool:
 
 def _uid_taken(ctx: Ctx, uid: int | None, exclude: str | None = None) -> bool:
     holder = ctx.state.user_with_uid(uid, exclude=exclude)
-    if holder is None:
+    if holder is None or holder.maybe:
         return False
     ctx.in_use("uid", str(uid), holder.name, holder.span)
     return True
@@ -146,15 +151,28 @@ def lookup_user(ctx: Ctx, name: str) -> tuple[bool, WUser | None]:
 
 
 def create_group(
-    ctx: Ctx, name: str, gid: int | None, gid_written: str | None, by_package: bool = False
+    ctx: Ctx,
+    name: str,
+    gid: int | None,
+    gid_written: str | None,
+    by_package: bool = False,
+    gid_option: str = "-g",
 ) -> WGroup:
     """Add group ``name`` with ``gid`` (None: chosen by the tool, or unknown); ``gid_written`` is
-    the GID as the command gives it (None: none given)."""
+    the GID as the command gives it (None: none given); ``gid_option``: how it takes one."""
     group = WGroup(name, gid, set(), ctx.span, ctx.conditional, True)
     ctx.state.groups[name] = group
     ctx.events.append(
         GroupCreated(
-            ctx.span, ctx.stage_index, ctx.tool, ctx.conditional, name, gid, gid_written, by_package
+            ctx.span,
+            ctx.stage_index,
+            ctx.tool,
+            ctx.conditional,
+            name,
+            gid,
+            gid_written,
+            by_package,
+            gid_option,
         )
     )
     return group
@@ -194,7 +212,16 @@ def delete_user(ctx: Ctx, name: str) -> None:
     Also drops the group named like the user when it is that user's primary group and no other
     user has it as primary (shadow userdel with USERGROUPS_ENAB; assumed for BusyBox deluser —
     an inference, not read in its source: it only makes later id checks more lenient).
+    A name computed at build time (``userdel "$(getent passwd 1000 | cut -d: -f1)"``) may be
+    any user's: every user, and each group named like a user, then exists only maybe.
     """
+    if _unresolved(name):
+        for each in ctx.state.users.values():
+            each.maybe = True
+            own = ctx.state.groups.get(each.name)
+            if own is not None:
+                own.maybe = True
+        return
     ok, user = lookup_user(ctx, name)
     if not ok:
         return
@@ -220,6 +247,10 @@ def _create_in_nogroup(ctx: Ctx, name: str, uid: int | None) -> None:
 
 
 def delete_group(ctx: Ctx, name: str) -> None:
+    if _unresolved(name):  # computed at build time: any group may be the one deleted
+        for each in ctx.state.groups.values():
+            each.maybe = True
+        return
     ok, group = lookup_group(ctx, name)
     if ok and group is not None:
         ctx.state.groups.pop(group.name, None)
@@ -352,7 +383,7 @@ def deb_addgroup(ctx: Ctx, p: Parsed) -> None:
         return
     if _group_name_taken(ctx, name) or _gid_taken(ctx, gid):
         return
-    create_group(ctx, name, gid, _gid_text(given, gid))
+    create_group(ctx, name, gid, _gid_text(given, gid), gid_option="--gid")
 
 
 def deb_adduser(ctx: Ctx, p: Parsed) -> None:

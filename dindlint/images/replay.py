@@ -177,6 +177,7 @@ class StageReplay:
                 tool,
                 self.events,
                 raw_text=self.raw_text(command, instruction),
+                handled=command.handled,
             )
             if tool in _FETCHERS and any(_GET_DOCKER.search(a) for a in args):
                 # get.docker.com/rootless installs binaries under $HOME as the user: no group

@@ -32,6 +32,7 @@ class WUser:
     primary: str | None = None
     span: Span | None = None
     created_here: bool = False
+    maybe: bool = False  # perhaps deleted (by a deletion whose target is computed at build time)
 
 
 @dataclass(eq=False, repr=False)

@@ -64,10 +64,13 @@ def test_same_output_whatever_the_traversal_order(monkeypatch: pytest.MonkeyPatc
     class Reversed:
         def __init__(self, path: object = ".") -> None:
             with real_scandir(path) as entries:  # type: ignore[arg-type]
-                self.entries = sorted(entries, key=lambda e: e.name, reverse=True)
+                self.entries = iter(sorted(entries, key=lambda e: e.name, reverse=True))
 
         def __iter__(self):  # type: ignore[no-untyped-def]
-            return iter(self.entries)
+            return self
+
+        def __next__(self):  # type: ignore[no-untyped-def]  # an iterator, as scandir's is
+            return next(self.entries)
 
         def __enter__(self):  # type: ignore[no-untyped-def]
             return self

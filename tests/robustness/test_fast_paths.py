@@ -24,17 +24,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dindlint.compose.yamlnodes import (
+    YNode,
+    YScalar,
+    YSeq,
     _c_composer,
     _compose_all,
+    _compose_c,
+    _Converter,
     _event_depth,
     _nesting_bound,
     make_yaml,
 )
 from dindlint.dockerfile.shell import _tokenize_plain, _tokenize_shlex
+from dindlint.source import Problem
 
 pytestmark = pytest.mark.filterwarnings("ignore::ruamel.yaml.error.ReusedAnchorWarning")
 TESTS = Path(__file__).resolve().parents[1]
 CORPUS = TESTS.parents[1] / "shared" / "corpus"
+PATH = Path("compose.yaml")
 
 
 def _yaml_files() -> list[Path]:
@@ -68,6 +75,41 @@ def _shape(node: Any, path: frozenset[int] = frozenset()) -> object:
     )
 
 
+_YAML_PIECES_FOR_EVENTS = st.sampled_from(
+    [
+        "a",
+        "b",
+        ": ",
+        "- ",
+        "? ",
+        "\n",
+        "  ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        "&x ",
+        "*x",
+        "&y ",
+        "*y",
+        "<<: ",
+        "!!str ",
+        "!reset ",
+        "!override ",
+        "'q'",
+        '"d"',
+        "|\n  t\n",
+        "---\n",
+        "~",
+        "1",
+        "null",
+        "a: 1\n",
+        "a: 2\n",
+    ]
+)
+
+
 def _ruamel_documents(text: str) -> list[object] | None:
     try:
         return [_shape(doc) for doc in make_yaml(False).compose_all(text)]
@@ -96,6 +138,68 @@ def test_cached_composer_gives_ruamels_node_trees() -> None:
         assert got == expected, path
         compared += expected is not None
     assert compared > least
+
+
+def _ynode_shape(node: YNode) -> object:
+    """Everything a Y* node carries, as plain data."""
+    if isinstance(node, YScalar):
+        return (
+            "scalar",
+            node.value,
+            node.tag,
+            node.is_null,
+            node.quoted,
+            node.mark,
+            tuple(node.span),
+        )
+    if isinstance(node, YSeq):
+        return ("seq", node.mark, tuple(node.span), [_ynode_shape(i) for i in node.items])
+    return (
+        "map",
+        node.mark,
+        tuple(node.span),
+        [(k, tuple(s), _ynode_shape(v)) for k, (s, v) in node.entries.items()],
+    )
+
+
+def _converted(text: str) -> tuple[list[object], list[object]] | None:
+    """libyaml's node trees converted as the pure parser's are (``_Converter``), and the
+    problems found; None when libyaml's composer refuses the text."""
+    problems: list[Problem] = []
+    try:
+        converter = _Converter(PATH, problems)
+        documents = [converter.convert(doc) for doc in make_yaml(False).compose_all(text)]
+    except Exception:  # noqa: BLE001 - the event composer must then refuse too
+        return None
+    return [_ynode_shape(d) for d in documents], sorted(problems)
+
+
+def _composed_from_events(text: str) -> tuple[list[object], list[object]] | None:
+    try:
+        documents, problems = _compose_c(text, None, PATH)
+    except Exception:  # noqa: BLE001
+        return None
+    return [_ynode_shape(d) for d in documents], sorted(problems)
+
+
+@pytest.mark.skipif(
+    "CParser" not in make_yaml().Parser.__name__, reason="no libyaml (ruamel.yaml.clib) here"
+)
+def test_event_composer_gives_the_converted_node_trees() -> None:
+    """``_EventComposer`` (libyaml's events straight to Y* nodes) gives what libyaml's own
+    composer and ``_Converter`` give, problems included, on every YAML file at hand."""
+    compared = 0
+    for path in _yaml_files():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        expected = _converted(text)
+        assert _composed_from_events(text) == expected, path
+        compared += expected is not None
+    assert compared > (150 if CORPUS.is_dir() else 40)
+
+
+@given(st.lists(_YAML_PIECES_FOR_EVENTS, max_size=50).map("".join))
+def test_event_composer_on_generated_text(text: str) -> None:
+    assert _composed_from_events(text) == _converted(text)
 
 
 _shell_text = st.lists(
