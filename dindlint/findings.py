@@ -64,6 +64,9 @@ class ReplaceText(NamedTuple):
     safe: bool = True
     label: str | None = None  # the title, when "Replace `old` by `new`" would say it worse
     anchored: bool = False
+    # the key of the service whose value this is: when given, it is edited only where that
+    # service itself writes it (not in an ``extends``-ed service or an env file others share)
+    service: Span | None = None
 
     @property
     def title(self) -> str:
@@ -81,6 +84,7 @@ class RemoveEntry(NamedTuple):
     span: Span
     what: str
     safe: bool = True
+    service: Span | None = None  # as ``ReplaceText.service``
 
     @property
     def title(self) -> str:

@@ -641,19 +641,42 @@ def _service_path(service: Span, files: Files) -> tuple[object, ...] | None:
     return path if path is not None and len(path) == 2 and path[0] == "services" else None
 
 
-def _own(span: Span, service: Span, files: Files, field: str) -> bool:
-    """Whether the value at ``span`` is written in the service's own mapping (its ``field``),
-    in the file that defines it, outside any anchored node that an alias repeats."""
-    if os.path.realpath(span.path) != os.path.realpath(service.path):
+_OVERRIDE_FILE = re.compile(r"(docker-)?compose\.override\.ya?ml")
+
+
+def _overrides(path: Path, compose: Path) -> bool:
+    """Whether ``path`` is the override file compose merges into the compose file ``compose``
+    (the same service there is that service, not a base others may extend)."""
+    real, of = os.path.realpath(path), os.path.realpath(compose)
+    name = os.path.basename(real)
+    return os.path.dirname(real) == os.path.dirname(of) and bool(_OVERRIDE_FILE.fullmatch(name))
+
+
+def _own(span: Span, service: Span, files: Files, field: str | None) -> bool:
+    """Whether the value at ``span`` is written in the service's own mapping (its ``field``; any
+    with None), in the file that defines it (or its override file), outside any anchored node
+    that an alias repeats."""
+    if os.path.realpath(span.path) != os.path.realpath(service.path) and not _overrides(
+        span.path, service.path
+    ):
         return False  # an extended service's, or another file's
     text = files.text(span.path)
     outline = _yaml_outline(span.path, text) if text is not None else None
     owner = _service_path(service, files)
     if outline is None or owner is None:
         return False
-    path = outline.paths.get((span.line, span.col))
     at = (span.line, span.col)
-    return path is not None and path[:3] == (*owner, field) and not outline.is_shared(at)
+    path = outline.paths.get(at)
+    if path is None and field is None:
+        # a span within a scalar (`- KEY=value`: the value), or from the start of its line
+        on_line = sorted(p for p in outline.paths if p[0] == span.line)
+        before = [p for p in on_line if p <= at]
+        chosen = before[-1] if before else (on_line[0] if on_line else None)
+        if chosen is not None:
+            at, path = chosen, outline.paths[chosen]
+    if path is None or outline.is_shared(at):
+        return False
+    return path[: len(owner)] == owner if field is None else path[:3] == (*owner, field)
 
 
 def _local_group_add(repair: AddGroup, files: Files) -> Repair | None:
@@ -710,6 +733,9 @@ def resolved(repair: Repair, files: Files) -> Repair | None:
         if _own(repair.existing[-1], repair.service, files, "group_add"):
             return repair
         return _local_group_add(repair, files)
+    if isinstance(repair, ReplaceText | RemoveEntry) and repair.service is not None:
+        # (an entry of an extended service, or of an env file, may be others' too)
+        return repair if _own(repair.span, repair.service, files, None) else None
     return repair
 
 
@@ -819,7 +845,10 @@ def apply_fixes(
             fix = fix_of(diag, files)
             where = f"{diag.rule_id} at {diag.span.path}:{diag.span.line}"
             if fix is None:
-                log(f"fix of {where} dropped: the file is not written as the fix expects")
+                why = "the file is not written as the fix expects"
+                if resolved(diag.repair, files) is None:
+                    why = "it would edit a value other services may share"
+                log(f"fix of {where} dropped: {why}")
                 refused.add(_key(diag))
             elif not all(
                 real in analysed and writable(real)

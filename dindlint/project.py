@@ -247,7 +247,8 @@ def referenced_elsewhere(file_lists: list[tuple[Path, ...]]) -> list[bool]:
 
 def _attach_builds(compose: ComposeProject, loader: Loader) -> Project:
     builds: dict[str, Dockerfile] = {}
-    for name, service in sorted(compose.services.items()):
+    built = sorted((n, s) for n, s in compose.services.items() if s.build is not None)
+    for name, service in built:
         build = service.build
         if build is None or build.dockerfile is None or not _readable_file(build.dockerfile):
             continue  # (not found or not readable: DIND003 at the `build:` entry)

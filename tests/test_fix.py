@@ -1020,3 +1020,39 @@ volumes:
     assert after["app/Dockerfile"].decode() == APP_IN_DOCKER
     assert "(1 fixed, 0 remaining)" in output
     assert rules(tmp_path) == []
+
+
+def test_dind401_turns_privileged_false_into_true_in_the_override_file(tmp_path: Path) -> None:
+    # the override file's `dind` is the same service (compose merges it), not a shared base
+    compose = "services:\n  dind:\n    image: docker:27-dind\n"
+    override = "services:\n  dind:\n    privileged: false\n"
+    files: dict[str, str | bytes] = {"compose.yaml": compose, "compose.override.yaml": override}
+    after, output = fixed(tmp_path, files)
+    assert after["compose.yaml"].decode() == compose
+    assert after["compose.override.yaml"].decode() == override.replace("false", "true")
+    assert "(1 fixed, 0 remaining)" in output
+
+
+def test_an_unsafe_fix_never_edits_an_extended_service(tmp_path: Path) -> None:
+    # removing `:ro` in base.yaml would change every service that extends `cli`
+    base = """\
+services:
+  cli:
+    image: docker:27-cli
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock:ro
+"""
+    compose = """\
+services:
+  a:
+    extends: {file: base.yaml, service: cli}
+  b:
+    extends: {file: base.yaml, service: cli}
+"""
+    files: dict[str, str | bytes] = {"base.yaml": base, "compose.yaml": compose}
+    write(tmp_path, files)
+    plain = invoke("check", "--jobs", "1", str(tmp_path))
+    assert "DIND101" in plain.output and "fixable with" not in plain.output
+    after, output = fixed(tmp_path, files, "--unsafe-fixes", "--debug")
+    assert after == {name: text.encode() for name, text in files.items()}  # type: ignore[union-attr]
+    assert "dropped: it would edit a value other services may share" in output

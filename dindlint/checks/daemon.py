@@ -52,6 +52,12 @@ def dind_not_privileged(ctx: Context) -> Iterator[Found]:
         )
 
 
+def _own_value(ctx: Context, service: Service) -> Span | None:
+    """The service whose own value a fix may edit (``RemoveEntry.service``): a compose service's
+    key; None for a GitLab CI job (its variables are not a service's mapping)."""
+    return service.span if writes_compose_keys(ctx) else None
+
+
 def _is_ci(ctx: Context) -> bool:
     """The project is a GitLab CI job (``dindlint.gitlab``)."""
     return ctx.project.compose is not None and ctx.project.compose.ci is not None
@@ -415,7 +421,7 @@ def tls_verify_value_means_on(ctx: Context) -> Iterator[Found]:
             value.span,
             severity=severity,
             hint="remove `DOCKER_TLS_VERIFY` to turn verification off",
-            repair=RemoveEntry(value.span, "DOCKER_TLS_VERIFY", False),
+            repair=RemoveEntry(value.span, "DOCKER_TLS_VERIFY", False, _own_value(ctx, service)),
         )
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from dindlint.checks.base import Context
+from dindlint.checks.membership import writes_compose_keys
 from dindlint.findings import Found, RemoveEntry, Repair, ReplaceText
 from dindlint.model import Mount, Service
 from dindlint.source import Span
@@ -87,6 +88,7 @@ def readonly_socket_mount(ctx: Context) -> Iterator[Found]:
     hint = "for read-only API access, use a filtering socket proxy"
     if proxies:
         hint = f"for read-only API access, go through the project's socket proxy `{proxies[0]}`"
+    compose_keys = writes_compose_keys(ctx)  # (a GitLab CI job's mounts are the runner's)
     for name, client in ctx.topology.clients.items():
         if is_socket_proxy(client.service):
             continue  # the proxy is the mitigation: its `:ro` restricts nothing, and harms nothing
@@ -99,13 +101,14 @@ def readonly_socket_mount(ctx: Context) -> Iterator[Found]:
                     reach.read_only_span or reach.carrier,
                     _daemon_related(reach),
                     hint=hint,
-                    repair=_read_write(reach),
+                    repair=_read_write(reach, client.service.span if compose_keys else None),
                 )
 
 
-def _read_write(reach: Reach) -> Repair | None:
+def _read_write(reach: Reach, service: Span | None) -> Repair | None:
     """DIND101's fix (unsafe: the mount gives the API either way, but the author wrote `:ro`):
-    ``:ro`` off a short-syntax entry, the ``read_only: true`` line off a long one."""
+    ``:ro`` off a short-syntax entry, the ``read_only: true`` line off a long one; only where
+    the client ``service`` (its key) writes it itself."""
     mount = reach.mount
     if mount is None or mount.read_only_span is None or not mount.known:
         return None
@@ -113,8 +116,9 @@ def _read_write(reach: Reach) -> Repair | None:
         # the span is the `ro`; the text replaced starts at the target, earlier on its line
         line = mount.read_only_span._replace(col=1)
         old, new = f":{mount.target}:ro", f":{mount.target}"
-        return ReplaceText(line, old, new, False, "Remove `:ro` from the socket's mount")
-    return RemoveEntry(mount.read_only_span, "read_only: true", False)
+        label = "Remove `:ro` from the socket's mount"
+        return ReplaceText(line, old, new, False, label, service=service)
+    return RemoveEntry(mount.read_only_span, "read_only: true", False, service)
 
 
 def _what(reach: Reach) -> str:

@@ -476,10 +476,11 @@ class _ProjectLoader:
         for f in project.files:
             self.files[f] = None
         self.problems.extend(project.problems)
-        whole = True
-        for name, service in project.services.items():
-            whole = services.setdefault(name, service) is service and whole
-        if whole:
+        if services.keys() & project.services.keys():
+            for name, service in project.services.items():
+                services.setdefault(name, service)
+        else:  # (copied whole, at the dict's own speed: forty includers of 71,000 services)
+            services.update(project.services)
             self.included.append(project)
         for name, span in project.volumes.items():
             volumes.setdefault(name, span)
