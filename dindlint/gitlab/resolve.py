@@ -354,7 +354,7 @@ def jobs_of(resolved: Resolved, problems: list[Problem]) -> list[JobSource]:
     top = resolved.top
     if top is None:
         return []
-    cache: dict[str, tuple[YMap, bool] | None] = {}
+    cache: dict[str, _Extended | None] = {}
     jobs: list[JobSource] = []
     for name, (span, node) in top.entries.items():
         if name.startswith(".") or name in RESERVED or not isinstance(node, YMap):
@@ -362,8 +362,18 @@ def jobs_of(resolved: Resolved, problems: list[Problem]) -> list[JobSource]:
         extended = _extended(name, node, top, cache, (), problems, resolved.unresolved_includes)
         if extended is None:
             continue
-        jobs.append(JobSource(name, span, extended[0], node, extended[1]))
+        if "trigger" in extended.node.entries:
+            # a trigger (bridge) job starts another pipeline and runs no container: GitLab
+            # accepts no `image`, `services` or `script` in it (doc/ci/yaml/_index.md, `trigger`)
+            continue
+        jobs.append(JobSource(name, span, extended.node, node, extended.complete))
     return jobs
+
+
+class _Extended(NamedTuple):
+    node: YMap
+    complete: bool
+    depth: int  # the levels of ``extends`` below it (0: it extends nothing)
 
 
 _CYCLE = "cycle"
