@@ -134,3 +134,12 @@ def rule_ids() -> frozenset[str]:
 def names_a_rule(selector: str) -> bool:
     """A selector (id or prefix) that matches at least one rule: a typo selects nothing."""
     return any(rule.startswith(selector) for rule in rule_ids())
+
+
+def did_you_mean(selector: str) -> str:
+    """``; did you mean `DIND301`?`` for a mistyped rule id (a letter O for a zero, a lower-case
+    id), or nothing when no rule id is close."""
+    import difflib
+
+    close = difflib.get_close_matches(selector.upper(), sorted(rule_ids()), n=1, cutoff=0.7)
+    return f"; did you mean `{close[0]}`?" if close else ""

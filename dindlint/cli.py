@@ -279,11 +279,9 @@ def check(paths: tuple[Path, ...], debug: bool, **options: object) -> None:
     try:
         code = _check(given, CheckOptions(**options, debug=debug))  # type: ignore[arg-type]
     except (ConfigError, BaselineError) as error:
-        from dindlint.report.text import neutralise
         from dindlint.source import capped
 
-        # a configuration's keys and values are the repository's text: one line, capped
-        click.echo(f"dindlint: {neutralise(capped(str(error)))}", err=True)
+        _say_config_error(error)
         _sarif_of_failure(given, CheckOptions(**options), capped(str(error)))  # type: ignore[arg-type]
         code = 2
     except BrokenPipeError:
@@ -337,7 +335,7 @@ def _configuration(
     """The configuration in force, and the read boundary with the env files of a configuration
     the user named outside the repository admitted (one in the repository names only files
     inside it). Called within ``boundary``."""
-    from dindlint.catalogue import names_a_rule
+    from dindlint.catalogue import did_you_mean, names_a_rule
     from dindlint.config import ConfigError, names_outside, resolve, with_overrides
     from dindlint.source import is_input_file
 
@@ -359,7 +357,9 @@ def _configuration(
     )
     for selector in (*(config.select or ()), *config.ignore):
         if not names_a_rule(selector):
-            raise ConfigError(f"unknown rule id `{selector}` in --select/--ignore")
+            raise ConfigError(
+                f"unknown rule id `{selector}` in --select/--ignore{did_you_mean(selector)}"
+            )
     for env_file in config.env_files:
         if not is_input_file(env_file):
             raise ConfigError(f"{env_file}: no such env file")
@@ -454,7 +454,7 @@ def _check_within(
     analysed = {os.path.realpath(f) for f in analysis.files}
     inside = _writable(paths)
     diagnostics = with_fixes(diagnostics, writable=lambda real: real in analysed and inside(real))
-    if not _emit(diagnostics, options, len(analysis.files), fixed):
+    if not _emit(diagnostics, options, _files_checked(analysis.files), fixed):
         return 2
     threshold = SEVERITY_RANK[config.fail_on or "warning"]
     failed = any(
@@ -534,6 +534,16 @@ def _fix(
         if d.repair is None or os.path.realpath(target(d.repair)) not in unwritten
     ]
     return analyse(found, settings, jobs, keep_models=keep), len(fixed)
+
+
+def _files_checked(files: set[Path]) -> int:
+    """How many of the files a run read were checked: compose, CI and Dockerfiles, not the env
+    files read for their variables."""
+    from dindlint.files import is_dockerfile_name
+
+    return sum(
+        1 for f in files if f.suffix.lower() in (".yml", ".yaml") or is_dockerfile_name(f.name)
+    )
 
 
 def _writable(paths: list[Path]) -> Callable[[str], bool]:
@@ -773,16 +783,25 @@ def graph(
     try:
         code = _graph(list(paths) or [Path(".")], output_format, output, options, use_env)
     except ConfigError as error:
-        from dindlint.report.text import neutralise
-        from dindlint.source import capped
-
-        click.echo(f"dindlint: {neutralise(capped(str(error)))}", err=True)
+        _say_config_error(error)
         code = 2
     except BrokenPipeError:
         code = _reader_gone()
     except Exception as error:  # noqa: BLE001 - never a traceback for the user (unless --debug)
         code = _internal_error(error, debug)
     sys.exit(code)
+
+
+def _say_config_error(error: Exception) -> None:
+    """A configuration (or baseline) error, one problem a line (at most ten): a configuration's
+    keys and values are the repository's text, so each line is neutralised and capped."""
+    from dindlint.report.text import neutralise
+    from dindlint.source import capped
+
+    # one problem an argument (``config._validate``); a problem's text is never split, since
+    # it may quote a key holding a line break
+    for problem in [str(a) for a in error.args][:10] or [str(error)]:
+        click.echo(f"dindlint: {neutralise(capped(problem))}", err=True)
 
 
 def _graph(

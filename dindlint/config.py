@@ -39,7 +39,8 @@ def every_rule(selectors: Any) -> tuple[str, ...]:
 
 
 class ConfigError(Exception):
-    """A configuration problem, already phrased as ``file:line: key: what is wrong``."""
+    """Configuration problems, each phrased as ``file:line: key: what is wrong`` (one argument
+    a problem)."""
 
 
 class _ConfigFields(NamedTuple):
@@ -138,11 +139,11 @@ def load_config(path: Path) -> Config:
         text = read_input(path).decode("utf-8")
     except OSError as error:
         raise ConfigError(
-            f"{path}: cannot read the configuration: {error.strerror or error}"
+            f"{_where(path)}: cannot read the configuration: {error.strerror or error}"
         ) from None
     except UnicodeDecodeError as error:
         raise ConfigError(
-            f"{path}: cannot read the configuration: not UTF-8 (byte {error.start})"
+            f"{_where(path)}: cannot read the configuration: not UTF-8 (byte {error.start})"
         ) from None
     if path.name == "pyproject.toml":
         data, locate = _from_pyproject(path, text)
@@ -152,7 +153,7 @@ def load_config(path: Path) -> Config:
         _validate(path, data, locate)
         return _build(path, data, locate)
     except RecursionError:  # the schema validator recurses once per level (deep TOML arrays)
-        raise ConfigError(f"{path}: the configuration is nested too deeply") from None
+        raise ConfigError(f"{_where(path)}: the configuration is nested too deeply") from None
 
 
 # A configuration is a few levels deep (images → entry → groups → group → members: five). Deeper
@@ -173,14 +174,14 @@ def _refuse_aliases_and_depth(path: Path, yaml: Any, text: str) -> None:
         line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if kind == "AliasEvent":
             raise ConfigError(
-                f"{path}:{line}: YAML aliases (`*{event.anchor}`) are not allowed "
+                f"{_where(path)}:{line}: YAML aliases (`*{event.anchor}`) are not allowed "
                 "in the configuration; write the value out"
             )
         if kind in ("SequenceStartEvent", "MappingStartEvent"):
             depth += 1
             if depth > MAX_CONFIG_DEPTH:
                 raise ConfigError(
-                    f"{path}:{line}: the configuration is nested deeper than "
+                    f"{_where(path)}:{line}: the configuration is nested deeper than "
                     f"{MAX_CONFIG_DEPTH} levels"
                 )
         elif kind in ("SequenceEndEvent", "MappingEndEvent"):
@@ -200,11 +201,13 @@ def _from_yaml(path: Path, text: str) -> tuple[Any, Any]:
         from dindlint.compose.yamlnodes import describe_syntax_error
 
         line, _, message = describe_syntax_error(text, error)
-        raise ConfigError(f"{path}:{line}: invalid YAML: {message}") from None
+        raise ConfigError(f"{_where(path)}:{line}: invalid YAML: {message}") from None
     except YAMLError as error:
-        raise ConfigError(f"{path}:1: invalid YAML: {error}") from None
+        raise ConfigError(f"{_where(path)}:1: invalid YAML: {error}") from None
     except ValueError:  # int() refuses more than 4,300 digits
-        raise ConfigError(f"{path}: invalid YAML: a number of more than 4,300 digits") from None
+        raise ConfigError(
+            f"{_where(path)}: invalid YAML: a number of more than 4,300 digits"
+        ) from None
     if data is None:
         data = {}
 
@@ -237,19 +240,21 @@ def _from_pyproject(path: Path, text: str) -> tuple[Any, Any]:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        raise ConfigError(f"{_where(path)}: invalid TOML: {error}") from None
     except RecursionError:  # `a = [[[[…`: tomllib recurses once per level
-        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+        raise ConfigError(f"{_where(path)}: invalid TOML: nested too deeply") from None
     except ValueError:  # int() refuses more than 4,300 digits
-        raise ConfigError(f"{path}: invalid TOML: a number of more than 4,300 digits") from None
+        raise ConfigError(
+            f"{_where(path)}: invalid TOML: a number of more than 4,300 digits"
+        ) from None
     # `[tool.dindlint]` was found by its text (it may be inside a multi-line string); the
     # document decides: `tool` and `tool.dindlint` must be tables
     tool = document.get("tool", {})
     if not isinstance(tool, dict):
-        raise ConfigError(f"{path}: `tool` is not a table, so there is no [tool.dindlint]")
+        raise ConfigError(f"{_where(path)}: `tool` is not a table, so there is no [tool.dindlint]")
     data = tool.get("dindlint", {})
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: `tool.dindlint` is not a table")
+        raise ConfigError(f"{_where(path)}: `tool.dindlint` is not a table")
     lines = text.splitlines()
     section = next(
         (i for i, line in enumerate(lines) if re.match(r"\[tool\.dindlint(\.|\])", line.strip())), 0
@@ -273,10 +278,21 @@ def _validate(path: Path, data: Any, locate: Any) -> None:
 
     schema = json.loads((Path(__file__).parent / "data" / "config.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = errors[0]
-        keys = list(error.absolute_path)
+    problems = sorted(_schema_problem(path, e, locate) for e in validator.iter_errors(data))
+    if problems:
+        # every problem at once (up to ten), in line order: not one fix-and-rerun per error
+        raise ConfigError(*(text for _, text in problems[:10]))  # one argument a problem
+    _check_rule_ids(path, data, locate)
+
+
+def _schema_problem(path: Path, error: Any, locate: Any) -> tuple[int, str]:
+    """One schema violation: its line, and ``FILE:LINE: key: what is wrong``."""
+    keys = list(error.absolute_path)
+    if keys and keys[0] in _RULE_LISTS and error.validator == "pattern":
+        from dindlint.catalogue import did_you_mean
+
+        message = f"unknown rule id `{error.instance}`{did_you_mean(str(error.instance))}"
+    else:
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             keys = keys + extra[:1]
@@ -289,9 +305,23 @@ def _validate(path: Path, data: Any, locate: Any) -> None:
                 message += f"; did you mean `{close[0]}`?" if close else ""
         else:
             message = _without_the_value(error.message, error.instance)
-        key = ".".join(str(k) for k in keys) or "(top level)"
-        raise ConfigError(f"{path}:{locate(keys)}: {key}: {message}")
-    _check_rule_ids(path, data, locate)
+    key = ".".join(str(k) for k in keys) or "(top level)"
+    line = locate(keys)
+    return line, f"{_where(path)}:{line}: {key}: {message}"
+
+
+# the keys whose entries are rule ids (a mistyped one is named as such, not by the schema's
+# pattern)
+_RULE_LISTS = ("select", "ignore", "per-file-ignores", "severity")
+
+
+def _where(path: Path) -> Path:
+    """``path`` relative to the working folder when it is inside it (messages name no machine
+    paths that the user did not type)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _without_the_value(message: str, instance: Any) -> str:
@@ -302,7 +332,7 @@ def _without_the_value(message: str, instance: Any) -> str:
 
 def _check_rule_ids(path: Path, data: dict[str, Any], locate: Any) -> None:
     """A selector must name at least one rule: a typo must not silently select nothing."""
-    from dindlint.catalogue import names_a_rule
+    from dindlint.catalogue import did_you_mean, names_a_rule
 
     places: list[tuple[list[Any], str]] = []
     for key in ("select", "ignore"):
@@ -315,7 +345,10 @@ def _check_rule_ids(path: Path, data: dict[str, Any], locate: Any) -> None:
             continue
         if not names_a_rule(selector):
             key = ".".join(str(k) for k in keys)
-            raise ConfigError(f"{path}:{locate(keys)}: {key}: unknown rule id `{selector}`")
+            raise ConfigError(
+                f"{_where(path)}:{locate(keys)}: {key}: unknown rule id `{selector}`"
+                f"{did_you_mean(selector)}"
+            )
 
 
 def _build(path: Path, data: dict[str, Any], locate: Any) -> Config:
@@ -346,7 +379,9 @@ def _check_images(path: Path, images: tuple[dict[str, Any], ...], locate: Any) -
     for index, entry in enumerate(images):
         problem = validate_extra(entry, images)
         if problem is not None:
-            raise ConfigError(f"{path}:{locate(['images', index])}: images.{index}: {problem}")
+            raise ConfigError(
+                f"{_where(path)}:{locate(['images', index])}: images.{index}: {problem}"
+            )
 
 
 def resolve(explicit: Path | None, no_config: bool, start: Path) -> Config:
@@ -373,7 +408,7 @@ def names_outside(path: Path, config: Config) -> None:
     for env_file in config.env_files:
         if not inside_boundary(env_file):
             raise ConfigError(
-                f"{path}: env-file `{env_file.name}` points outside the "
+                f"{_where(path)}: env-file `{env_file.name}` points outside the "
                 "repository; a configuration in the repository may only name "
                 "files inside it"
             )

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dindlint.access import group_add_gids, user_gids, verdict
-from dindlint.checks import DENIAL_RULES, SWITCHED_DENIAL_RULES
+from dindlint.checks import CHECKS, DENIAL_RULES, SWITCHED_DENIAL_RULES
+from dindlint.checks.base import Context
+from dindlint.checks.gitlab import for_ci
 from dindlint.files import display_path
 from dindlint.gitlab.jobs import socket_fallback
 from dindlint.model import ImageIdentity, ResolvedUser, Service, parse_id
@@ -29,6 +31,7 @@ from dindlint.topology import (
     Reach,
     Socket,
     Topology,
+    answers_to,
     network_names,
     tcp_address,
 )
@@ -333,7 +336,7 @@ def _outside_title(topology: Topology, hostname: str) -> str:
     outside the project."""
     compose = topology.project.compose
     for name, service in sorted(compose.services.items() if compose else ()):
-        if hostname in network_names(service):
+        if answers_to(network_names(service), hostname):
             return f"{hostname} (service {name}, runs no dockerd)"
     return f"{hostname or '?'} (not a service of this project)"
 
@@ -360,7 +363,7 @@ def _docker_host_edges(
             matched = [
                 d
                 for d_name, d in sorted(topology.daemons.items())
-                if hostname in network_names(d.service)
+                if answers_to(network_names(d.service), hostname)
             ]
             for daemon in matched:
                 to_daemon.setdefault(daemon.service.name, []).append(
@@ -410,7 +413,7 @@ def build_scene(topology: Topology, base: Path) -> Scene:
     path = display_path(project.compose.files[0], base)
     if project.compose.ci is not None:  # a GitLab CI job (dindlint.gitlab)
         path = f"{path}: job {project.compose.ci.name}"
-        daemons, endpoints = _job_views(daemons, endpoints)
+        daemons, endpoints = _job_views(daemons, endpoints, _endpoint_rules(topology))
         if socket_fallback(project.compose.ci) is not None:  # DIND501
             edge = TcpView(project.compose.ci.client, DEFAULT_DOCKER_HOST, "✘ no `DOCKER_HOST`")
             title = f"{DEFAULT_DOCKER_HOST} (not in the job's container)"
@@ -418,17 +421,45 @@ def build_scene(topology: Topology, base: Path) -> Scene:
     return Scene(path, _host_sockets(topology), daemons, endpoints)
 
 
+# The rules that judge a client's endpoint (its port, name, TLS mode and certificate name): the
+# graph marks an endpoint ✘ when one of them reports it, as `dindlint check` does.
+_ENDPOINT_RULES = ("DIND403", "DIND406", "DIND407", "DIND408")
+
+
+def _endpoint_rules(topology: Topology) -> dict[str, tuple[str, ...]]:
+    """For each client, the endpoint rules that report its ``DOCKER_HOST``."""
+    ctx = Context(topology.project, topology)
+    spans = {
+        client.docker_host.span: name
+        for name, client in topology.clients.items()
+        if client.docker_host is not None
+    }
+    found: dict[str, list[str]] = {}
+    for rule_id in _ENDPOINT_RULES:
+        for finding in for_ci(rule_id, CHECKS[rule_id])(ctx):
+            client = spans.get(finding.span)
+            if client is not None and rule_id not in found.setdefault(client, []):
+                found[client].append(rule_id)
+    return {name: tuple(rules) for name, rules in found.items()}
+
+
 def _job_views(
-    daemons: tuple[DaemonView, ...], endpoints: tuple[EndpointView, ...]
+    daemons: tuple[DaemonView, ...],
+    endpoints: tuple[EndpointView, ...],
+    reported: dict[str, tuple[str, ...]],
 ) -> tuple[tuple[DaemonView, ...], tuple[EndpointView, ...]]:
     """A GitLab CI job's drawing: each service with every name the runner gives it, the job's
-    endpoint marked ✔ when a listener serves it, ✘ when none does or no service answers."""
+    endpoint marked ✔ when a listener serves it and no endpoint rule reports it (``reported``:
+    the rules that do, for each client), ✘ when none does or no service answers."""
 
     def marked(view: TcpView, served: bool) -> TcpView:
-        if not view.mode and served:
+        rules = reported.get(view.client, ())
+        if not view.mode and served and not rules:
             return view
         mode = view.mode or "no service answers to this name"
-        return view._replace(mode=f"{'✔' if served else '✘'} {mode}")
+        if rules:
+            mode += f", {', '.join(rules)}"
+        return view._replace(mode=f"{'✔' if served and not rules else '✘'} {mode}")
 
     named = tuple(
         d._replace(

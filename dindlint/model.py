@@ -172,6 +172,8 @@ class CiJob(NamedTuple):
     docker_host: bool = False  # a ``DOCKER_HOST`` reaches the job (variables or its scripts)
     endpoint_from_image: bool = False  # the DOCKER_HOST is the docker:* entrypoint's choice
     judged: bool = True  # False: an unresolved include may change what the job gets
+    # the variables the job's own ``variables:`` sets: nothing merged in can change them
+    own_variables: tuple[str, ...] = ()
     # variables the configuration says the runner injects (``gitlab-runner-env``)
     runner_env: tuple[str, ...] = ()
 

@@ -13,6 +13,7 @@ import posixpath
 import re
 from typing import NamedTuple
 
+from dindlint.gitlab.dockerd import dind_start
 from dindlint.images import (
     SocketChange,
     SocketExport,
@@ -58,8 +59,6 @@ ROOTLESS_SOCKET = re.compile(r"^(/var)?/run/user/\d+/(docker\.sock|podman/podman
 HOST_SOCKET_DIRS = frozenset({"/var/run", "/run"})
 # Wider folders that contain the host socket: exposure (DIND102), but their mount is for files.
 HOST_SOCKET_ANCESTORS = frozenset({"/var", "/"})
-
-_DOCKERD = re.compile(r"(^|[\s/])(dockerd|dockerd-entrypoint\.sh)(\s|$)")
 
 
 def is_dind_image(ref: str) -> bool:
@@ -111,18 +110,29 @@ def network_names(service: Service) -> set[str]:
     return names
 
 
+def answers_to(names: set[str] | tuple[str, ...], name: str) -> bool:
+    """Whether ``name`` is one of ``names``: host names compare without regard to letter case
+    (RFC 4343; Docker's embedded DNS and X.509 name matching both ignore it)."""
+    wanted = name.lower()
+    return any(n.lower() == wanted for n in names)
+
+
 def unserved_name(compose: ComposeProject, client: Service, name: str) -> tuple[str, ...] | None:
     """Whether no container of the project answers to ``name`` on a network ``client`` shares
     with it: None when one does, or when that cannot be told (``network_mode``,
     ``extra_hosts``, ``external_links``, a network of another project); else the services named
     ``name`` that share no network with ``client`` (empty when none is named so)."""
-    if client.network_mode is not None or client.external_links or name in client.extra_hosts:
+    if (
+        client.network_mode is not None
+        or client.external_links
+        or answers_to(tuple(client.extra_hosts), name)
+    ):
         return None
     joined = set(client.networks or ("default",))
     for network in joined:
         if compose.networks.get(network, network != "default"):
             return None  # external, or declared elsewhere (an included file): unknown
-    if client.hostname is not None and name == client.hostname.value:
+    if client.hostname is not None and answers_to((client.hostname.value,), name):
         return None  # the container's own /etc/hosts
     unshared: list[str] = []
     for other in compose.services.values():
@@ -133,7 +143,7 @@ def unserved_name(compose: ComposeProject, client: Service, name: str) -> tuple[
             # a legacy link may put the linked container's hostname into /etc/hosts: whether
             # it does on a compose network is not established, so the name counts as served
             names.add(other.hostname.value)
-        if name not in names:
+        if not answers_to(names, name):
             continue
         if other.network_mode is not None:
             return None  # not on the project's networks by name: dindlint cannot tell
@@ -347,32 +357,17 @@ def _words(value: Located[tuple[str, ...] | str] | None) -> tuple[str, ...] | No
     return value.value
 
 
-def _runs_dockerd(words: tuple[str, ...] | None) -> bool:
-    return words is not None and bool(_DOCKERD.search(" ".join(words)))
-
-
 def _as_daemon(service: Service, image: ImageIdentity | None) -> Daemon | None:
     """A daemon service runs dockerd: a ``docker:*dind*`` image with its entrypoint, or a
-    command or entrypoint that runs ``dockerd``."""
+    command or entrypoint that runs ``dockerd`` (or ``dockerd-entrypoint.sh``)."""
     entrypoint, command = _words(service.entrypoint), _words(service.command)
     dind = (image is not None and image.daemon is not None) or (
         service.image is not None and is_dind_image(service.image.value)
     )
-    entry_defaults = False
-    if dind and (entrypoint is None or _runs_dockerd(entrypoint)):
-        if entrypoint is not None and not _is_entrypoint_script(entrypoint):
-            args = _after_dockerd(entrypoint + (command or ()))  # dockerd itself: no defaults
-        elif command is None or not command or command[0].startswith("-"):
-            entry_defaults = True
-            args = command or ()
-        elif _runs_dockerd(command):
-            args = _after_dockerd(command)
-        else:
-            return None  # dockerd-entrypoint.sh hands other commands to docker-entrypoint.sh
-    elif _runs_dockerd(entrypoint) or _runs_dockerd(command):
-        args = _after_dockerd((entrypoint or ()) + (command or ()))
-    else:
+    start = dind_start(entrypoint, command, dind)
+    if start is None:
         return None
+    args, entry_defaults = start.args, start.defaults
     socket_path = _socket_path(service, image, args, entry_defaults)
     socket = _daemon_socket(service, image, args, socket_path)
     hosts = _flag_values(args, "-H", "--host")
@@ -387,7 +382,7 @@ def _as_daemon(service: Service, image: ImageIdentity | None) -> Daemon | None:
         and m.source
         and _relative(socket_path, m.target) is not None
     )
-    tcp = _tcp_listeners(service, image, args, entry_defaults)
+    tcp = _tcp_listeners(service, image, args, entry_defaults) if start.known else None
     return Daemon(service, image, socket, mounts, tcp, entry_defaults, serves_unix)
 
 
@@ -409,23 +404,6 @@ def socketless_landings(
                     path = normalise(mount.target.rstrip("/") + ("/" + rel if rel else ""))
                     found.append((path, daemon, mount))
     return found
-
-
-def _is_entrypoint_script(words: tuple[str, ...]) -> bool:
-    """The entrypoint is dind's ``dockerd-entrypoint.sh`` (which adds the defaults), not
-    ``dockerd`` itself."""
-    first = words[0].split()[0] if words and words[0].split() else ""
-    return first.rsplit("/", 1)[-1] == "dockerd-entrypoint.sh"
-
-
-def _after_dockerd(words: tuple[str, ...]) -> tuple[str, ...]:
-    flat: list[str] = []
-    for word in words:
-        flat.extend(word.split())
-    for index, word in enumerate(flat):
-        if word.rsplit("/", 1)[-1] in ("dockerd", "dockerd-entrypoint.sh"):
-            return tuple(flat[index + 1 :])
-    return tuple(flat)
 
 
 def _flag_values(args: tuple[str, ...], *names: str) -> list[str]:

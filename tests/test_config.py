@@ -271,3 +271,54 @@ def test_init_writes_a_valid_starter_config(repo: Path, monkeypatch: pytest.Monk
     assert CliRunner().invoke(main, ["init", "--force"]).exit_code == 0
     result = run(repo, monkeypatch)  # the starter file itself validates
     assert result.exit_code == 1 and "DIND102" in result.output
+
+
+# ---------------------------------------------------------------- errors a new user makes
+
+
+def test_every_configuration_error_is_reported_at_once_in_line_order(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / ".dindlint.yaml").write_text("select: [DIND3O1]\nignore: [FOO]\nfail-on: bad\n")
+    result = run(repo, monkeypatch)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines[0] == (
+        "dindlint: .dindlint.yaml:1: select.0: unknown rule id `DIND3O1`; did you mean `DIND301`?"
+    )
+    assert lines[1] == "dindlint: .dindlint.yaml:2: ignore.0: unknown rule id `FOO`"
+    assert lines[2].startswith("dindlint: .dindlint.yaml:3: fail-on: ")
+    assert str(repo) not in result.output  # the file as the user knows it, not the machine path
+
+
+def test_a_mistyped_rule_id_on_the_command_line_gets_a_suggestion(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(repo, monkeypatch, "--select", "DIND3O1")
+    assert result.exit_code == 2
+    assert "unknown rule id `DIND3O1` in --select/--ignore; did you mean `DIND301`?" in (
+        result.output
+    )
+
+
+def test_env_files_are_not_counted_as_checked(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / "compose.yaml").write_text("services:\n  a:\n    image: alpine:3.20\n")
+    (repo / ".env").write_text("X=1\n")
+    result = run(repo, monkeypatch, "--no-config")
+    assert result.exit_code == 0
+    assert "No problems found in 1 file." in result.output
+
+
+def test_a_literal_gid_that_differs_from_the_configured_host_gid_is_a_denial_only(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIND205 says a literal GID "works only where it happens to match"; with the host's GID
+    configured and different, DIND301 says it does not work here, and DIND205 keeps quiet."""
+    (repo / "compose.yaml").write_text(
+        "services:\n  agent:\n    image: alpine:3.20\n    user: '1000:1000'\n"
+        "    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n"
+    )
+    (repo / ".dindlint.yaml").write_text("host-docker-gid: 999\n")
+    assert rules_in(run(repo, monkeypatch).output) == {"DIND102", "DIND301"}
+    (repo / ".dindlint.yaml").write_text("host-docker-gid: 1000\n")
+    assert rules_in(run(repo, monkeypatch).output) == {"DIND102", "DIND205"}

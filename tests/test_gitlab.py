@@ -319,13 +319,16 @@ def test_graph_draws_each_job_with_its_endpoint(tmp_path: Path) -> None:
         "      alias: dind\n  variables:\n    DOCKER_HOST: tcp://dind:2376\n"
         "lint:\n  image: python:3.12\n  script: [ruff check]\n"
         "maven:\n  image: maven:3.9\n  services: [docker:27-dind]\n"
+        "tls:\n  image: docker:27\n  services: [docker:27-dind]\n"
     )
     result = CliRunner().invoke(main, ["graph", "--no-config", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert ": job job\n" in result.output and ": job alias\n" in result.output
-    assert "job job → tcp://docker:2375 (✘ no listener on 2375)" in result.output
+    assert "job job → tcp://docker:2375 (✘ no listener on 2375, DIND403)" in result.output
     assert "docker, dind (docker:27-dind)" in result.output
-    assert "job alias → tcp://dind:2376 (✔ TLS)" in result.output
+    # a TLS listener serves 2376, but the certificate does not name `dind`: as `check` says
+    assert "job alias → tcp://dind:2376 (✘ TLS, DIND406)" in result.output
+    assert "job tls → tcp://docker:2376 (✔ TLS)" in result.output
     assert "job lint" not in result.output  # no Docker in that job: not drawn
     assert "job maven → unix:///var/run/docker.sock (✘ no `DOCKER_HOST`)" in result.output
 
@@ -376,3 +379,76 @@ def test_the_runner_environment_key_is_validated(tmp_path: Path) -> None:
     path.write_text("gitlab-runner-env:\n  not a name: x\n")
     with pytest.raises(ConfigError):
         load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("command", "port", "expected"),
+    [
+        # dockerd-entrypoint.sh run by the command keeps its defaults: plain 2375 here
+        ('["dockerd-entrypoint.sh", "--mtu=1400"]', 2375, []),
+        ('["dockerd-entrypoint.sh", "--mtu=1400"]', 2376, [("DIND403", "compose.yaml", 11)]),
+        ('["sh", "-c", "update-ca-certificates && dockerd-entrypoint.sh"]', 2375, []),
+        # dockerd itself: only the `--host` flags given listen
+        ('["dockerd", "--host=tcp://0.0.0.0:2375"]', 2375, []),
+        ('["dockerd", "--mtu=1400"]', 2375, [("DIND403", "compose.yaml", 11)]),
+        # a shell line not followed: the listeners are unknown, no port judged
+        ('["sh", "-c", "dockerd-entrypoint.sh $$FLAGS"]', 2376, []),
+    ],
+)
+def test_compose_command_running_the_dind_entrypoint_keeps_its_defaults(
+    tmp_path: Path, command: str, port: int, expected: list[tuple[str, str, int]]
+) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  docker:\n"
+        "    image: docker:27-dind\n"
+        "    privileged: true\n"
+        f"    command: {command}\n"
+        "    environment:\n"
+        '      DOCKER_TLS_CERTDIR: ""\n'
+        "  client:\n"
+        "    image: docker:27-cli\n"
+        "    environment:\n"
+        f"      DOCKER_HOST: tcp://docker:{port}\n"
+    )
+    assert _lint(tmp_path) == expected
+
+
+def test_the_extends_limit_does_not_depend_on_job_order(tmp_path: Path) -> None:
+    chain = "".join(f".t{i}:\n  extends: .t{i + 1}\n" for i in range(13))
+    chain += ".t13:\n  image: maven:3.9\n  services: [docker:27-dind]\n"
+    short, long = "short:\n  extends: .t3\n", "long:\n  extends: .t0\n"
+    for jobs in (short + long, long + short):
+        (tmp_path / ".gitlab-ci.yml").write_text(jobs + chain)
+        found = _lint(tmp_path)
+        assert ("DIND002", ".gitlab-ci.yml", 8) in found  # .t1: 12 levels below it
+        assert [f[0] for f in found].count("DIND501") == 1  # `short`, 11 levels
+
+
+def test_a_prefixed_service_is_named_as_the_runner_names_it(tmp_path: Path) -> None:
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "prefixed:\n"
+        "  image: docker:27\n"
+        "  services: [registry.example.com/library/docker:27-dind]\n"
+        "  variables: {DOCKER_HOST: 'tcp://docker:2376'}\n"
+        "python:\n"
+        "  image: python:3.12\n"
+        "  services: [registry.example.com/library/docker:27-dind]\n"
+        # host names ignore letter case: `DOCKER` is the service `docker`
+        "upper:\n"
+        "  image: docker:27\n"
+        "  services: [docker:27-dind]\n"
+        "  variables: {DOCKER_HOST: 'tcp://DOCKER:2375'}\n"
+    )
+    projects = build_projects(discover([tmp_path]), Loader())
+    found = {d.rule_id: d for d in run_checks(projects, Config())}
+    assert sorted(found) == ["DIND403", "DIND407", "DIND501"]
+    dind407 = found["DIND407"]
+    assert "no service of the job answers to `docker`" in dind407.message
+    assert "`registry.example.com__library__docker`" in dind407.message
+    assert "container_name" not in dind407.message and "links" not in dind407.message
+    assert dind407.hint == "give the service `alias: docker`"
+    assert found["DIND501"].hint is not None
+    assert found["DIND501"].hint.startswith("give the service `alias: docker` and set")
+    assert "registry.example.com__library__docker:" not in found["DIND501"].hint
+    assert found["DIND403"].span.line == 11  # `DOCKER` is dialled on the wrong port

@@ -13,6 +13,7 @@ from dindlint.source import Located, Span
 from dindlint.topology import (
     Client,
     Daemon,
+    answers_to,
     is_dind_image,
     network_names,
     normalise,
@@ -99,8 +100,26 @@ def docker_host_port_mismatch(ctx: Context) -> Iterator[Found]:
                 f"{_runner_note(ctx)}",
                 host.span,
                 ((span, f"{daemon_name} is defined here"),),
+                hint=_port_hint(daemon, daemon_name),
                 repair=_served_port(ctx, client, daemon, port),
             )
+
+
+def _port_hint(daemon: Daemon, daemon_name: str) -> str:
+    """What DIND403 asks for: a port the daemon serves, in its mode."""
+    tls = sorted({t.port for t in daemon.tcp or () if t.tls})
+    plain = sorted({t.port for t in daemon.tcp or () if not t.tls})
+    if plain:
+        return f"dial port {plain[0]}, which {daemon_name} serves in plain TCP"
+    if tls:
+        hint = (
+            f"dial port {tls[0]} with `DOCKER_TLS_VERIFY=1` and `DOCKER_CERT_PATH` on the "
+            f"client certificates {daemon_name} makes"
+        )
+        if daemon.uses_entrypoint_defaults:
+            hint += f', or set `DOCKER_TLS_CERTDIR: ""` on {daemon_name} to serve plain 2375'
+        return hint
+    return f"dial {daemon_name}'s unix socket through a shared volume, or give it a TCP listener"
 
 
 def _served_port(
@@ -242,11 +261,12 @@ def _dialled(ctx: Context, client: Client) -> list[tuple[str, Daemon, int | None
         return []
     hostname, port = tcp_address(host.value or "")
     # a `links` entry of the client names the daemon under an alias of its own
-    aliases = {service for service, alias in client.service.links if alias == hostname}
+    aliases = {s for s, alias in client.service.links if answers_to((alias,), hostname)}
     return [
         (daemon_name, daemon, port)
         for daemon_name, daemon in ctx.topology.daemons.items()
-        if (hostname in _names(daemon) or daemon_name in aliases) and daemon.tcp is not None
+        if (answers_to(_names(daemon), hostname) or daemon_name in aliases)
+        and daemon.tcp is not None
     ]
 
 
@@ -405,6 +425,8 @@ def tls_verify_value_means_on(ctx: Context) -> Iterator[Found]:
         severity = None
         if (
             client is not None
+            # (a job an unresolved include may change: only its own value is judged)
+            and (compose.ci is None or compose.ci.judged)
             and (_is_docker_cli(service) or _built_from_python(ctx, service))
             and _serves_plain(ctx, client)
         ):
@@ -635,6 +657,20 @@ def _name_not_served(ctx: Context, client: Client) -> Found | None:
             else f"`{name}` names {unshared[0]}, which shares no network with {who}"
         )
         hint = f"put {who} and {unshared[0]} on a common network"
+    elif _is_ci(ctx):
+        # a GitLab CI job: the runner names each service after its image and its `alias:`
+        daemons = sorted(ctx.topology.daemons.values(), key=lambda d: d.service.name)
+        answers = [
+            f"`{'`, `'.join((d.service.name, *d.service.network_aliases))}`" for d in daemons
+        ]
+        which = "service answers" if len(answers) == 1 else "services answer"
+        cause = (
+            f"no service of the job answers to `{name}` (the Docker-in-Docker {which} "
+            f"only to {'; '.join(answers)}: the runner names a service after its image, "
+            "registry and namespace included, and after its `alias:`)"
+        )
+        hint = f"give the service `alias: {name}`"
+        related = tuple((d.service.span, f"{d.service.name} is defined here") for d in daemons)
     else:
         cause = (
             f"no container of the project answers to `{name}` (service names, "
@@ -756,7 +792,7 @@ def _name_cases(
             if not any(t.port == port and t.tls for t in daemon.tcp or ()):
                 continue  # a port not served with TLS is DIND403's
             names, unset = _certificate_names(daemon)
-            if hostname in names:
+            if answers_to(names, hostname):
                 continue
             if not _verifies(name, client, daemon_name, daemon, _is_ci(ctx)):
                 continue

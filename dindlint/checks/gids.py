@@ -136,6 +136,8 @@ def docker_gid_mismatch(ctx: Context) -> Iterator[Found]:
                 "connect() fails with `permission denied`",
                 span,
                 tuple(related),
+                hint="give the client the socket's GID: add it to `group_add`, or create the "
+                "image's group with that GID",
                 repair=add_socket_group(ctx, client, reach) if socket.kind != "host" else None,
             )
 
@@ -222,11 +224,17 @@ def group_add_by_name(ctx: Context) -> Iterator[Found]:
 def hardcoded_host_docker_gid(ctx: Context) -> Iterator[Found]:
     """DIND205: a client of the host socket relies on a literal docker GID."""
     for name, client in ctx.topology.clients.items():
-        if not any(r.socket.kind == "host" for r in client.reaches):
+        host = [r.socket for r in client.reaches if r.socket.kind == "host"]
+        if not host or not _known_non_root(client):
             continue
-        if not _known_non_root(client):
-            continue
+        if any(entry.interpolated for entry in client.identity.group_add):
+            continue  # the GID is given per machine already (`${DOCKER_GID}`)
+        # the host's GID configured (`host-docker-gid`): a literal that differs is a denial
+        # (DIND202, DIND301), not a GID that "works where it happens to match"
+        known = {s.gid for s in host if s.gid is not None}
         for span, what in _literal_gids(client):
+            if known and parse_id(what) not in known:
+                continue
             yield Found(
                 f"{name} reaches the host's socket through the literal GID {what}; the docker "
                 "GID differs between hosts, so this works only where it happens to match",
@@ -269,5 +277,15 @@ def _literal_gids(client: Client) -> Iterator[tuple[Span, str]]:
         and docker.span is not None
         and user
         and "docker" in {n for n, _ in user.supplementary}
+        and not _given_per_machine(client, str(docker.gid))
     ):
         yield docker.span, str(docker.gid)
+
+
+def _given_per_machine(client: Client, gid: str) -> bool:
+    """The GID is the value of a build argument compose interpolates (`DOCKER_GID:
+    ${DOCKER_GID:-999}`): each machine builds the image with its own."""
+    build = client.service.build
+    return build is not None and any(
+        arg.interpolated and arg.value == gid for arg in build.args.values()
+    )

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dindlint.checks.base import Check, Context
 from dindlint.findings import Found
 from dindlint.gitlab.jobs import socket_fallback
+from dindlint.topology import answers_to
 
 # The rules that judge a GitLab CI job: what the file shows of endpoints, ports, TLS and names.
 # The others read what a CI file cannot show (runner `privileged`, runner volumes, published
@@ -31,12 +32,16 @@ CI_RULES = frozenset(
 )
 # The rules a job is judged by even when an unresolved include may change what it gets.
 _ALWAYS = frozenset({"DIND001", "DIND002", "DIND003"})
+# The rules whose finding rests only on one variable of the job: judged whenever the job's own
+# `variables:` sets it (a job's value wins over any global or template one).
+_OWN_VALUE = {"DIND108": "DOCKER_HOST", "DIND405": "DOCKER_TLS_VERIFY"}
 
 
 def for_ci(rule_id: str, check: Check) -> Check:
     """``check`` as it runs on a project: unchanged for compose; on a GitLab CI job, only when
     ``rule_id`` judges jobs, and when an unresolved include cannot change the values it rests on
-    (``CiJob.judged``; the include's DIND003 covers the job otherwise)."""
+    (``CiJob.judged``, or the job's own value of the one variable the rule reads; the include's
+    DIND003 covers the job otherwise)."""
     if rule_id in _ALWAYS:
         return check
 
@@ -44,7 +49,9 @@ def for_ci(rule_id: str, check: Check) -> Check:
     def wrapped(ctx: Context) -> Iterator[Found]:
         compose = ctx.project.compose
         job = compose.ci if compose is not None else None
-        if job is not None and (rule_id not in CI_RULES or not job.judged):
+        if job is not None and rule_id not in CI_RULES:
+            return
+        if job is not None and not job.judged and _OWN_VALUE.get(rule_id) not in job.own_variables:
             return
         yield from check(ctx)
 
@@ -73,9 +80,12 @@ def dind_service_without_endpoint(ctx: Context) -> Iterator[Found]:
         f"which does not exist in the job container ({_DOCKER_SOCKET_ERROR})"
     )
     hint = (
-        f"set `DOCKER_HOST: tcp://{key}:2376` (TLS) or `tcp://{key}:2375` with "
+        "set `DOCKER_HOST: tcp://docker:2376` (TLS) or `tcp://docker:2375` with "
         '`DOCKER_TLS_CERTDIR: ""`'
     )
+    if not answers_to((key, *service.network_aliases), "docker"):
+        # the certificate the dind entrypoint generates names `docker`, not the image's name
+        hint = "give the service `alias: docker` and " + hint
     severity = None
     if all(from_default for _, _, from_default in job.daemon_services):
         severity = "warning"

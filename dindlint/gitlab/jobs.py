@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dindlint.compose.yamlnodes import YMap, YNode, YScalar, YSeq
+from dindlint.gitlab.dockerd import dind_start
 from dindlint.gitlab.resolve import (
     JobSource,
     Resolved,
@@ -236,7 +237,11 @@ def _entrypoint_for(
     value = entrypoint.value
     words = list(value) if isinstance(value, tuple) else _split(value)
     if len(words) >= 3 and words[0].rsplit("/", 1)[-1] in ("sh", "bash") and words[1] == "-c":
-        words = _split(words[2])
+        # the script as the shell gets it: the topology reads it command by command
+        script, unknown = expand(words[2], env)
+        if unknown:
+            return entrypoint, None, False
+        return Located((words[0], "-c", script), entrypoint.span), None, True
     text, unknown = expand(" ".join(shlex.quote(w) for w in words), env)
     words = _split(text)
     for index, word in enumerate(words):
@@ -272,14 +277,20 @@ def _generated_certs(service: Service) -> bool | None:
     with a certificate directory); None when that is not known here."""
     if service.image is None:
         return None
-    if service.entrypoint is not None and service.entrypoint.value != ("dockerd-entrypoint.sh",):
-        return False  # dockerd run directly: no certificates generated
-    command = service.command.value if service.command is not None else ()
-    words = command if isinstance(command, tuple) else tuple(_split(command))
-    if words and not words[0].startswith("-"):
-        return False  # another command: the defaults (and certificates) are not added
+    start = dind_start(_flat_words(service.entrypoint), _flat_words(service.command), True)
+    if start is not None and not start.known:
+        return None
+    if start is None or not start.defaults:
+        return False  # dockerd run directly, or another command: no certificates generated
     certdir = _certdir(service.environment, parse_ref(service.image.value))
     return None if certdir is None else bool(certdir)
+
+
+def _flat_words(value: Located[tuple[str, ...] | str] | None) -> tuple[str, ...] | None:
+    """A service's ``entrypoint`` or ``command`` as words, the way the topology reads them."""
+    if value is None:
+        return None
+    return tuple(value.value.split()) if isinstance(value.value, str) else value.value
 
 
 def _shell(node: YNode | None) -> bool:
@@ -459,7 +470,11 @@ def job_project(
             daemons.append((key, entry.span, from_defaults))
 
     client_env = {n: _located(v, variables) for n, v in variables.items()}
-    docker_host = "DOCKER_HOST" in variables or scripts_set_docker_host(node, top)
+    # the scripts the job runs: its own, else `default:`'s (or the deprecated top-level ones)
+    # when it inherits them
+    scripts = [_from_defaults(node, top, key)[0] for key in ("before_script", "after_script")]
+    scripts.append(node.get("script"))
+    docker_host = "DOCKER_HOST" in variables or scripts_set_docker_host(scripts)
     from_image = False
     if (
         "DOCKER_HOST" not in variables
@@ -520,6 +535,7 @@ def job_project(
         docker_host=docker_host,
         endpoint_from_image=from_image,
         judged=judged,
+        own_variables=_own_variables(resolved, job),
         runner_env=tuple(sorted(runner_env or {})),
     )
     return ComposeProject(
@@ -545,6 +561,13 @@ def _self_contained(job: JobSource) -> bool:
         return False
     variables = own.get("variables")
     return isinstance(variables, YMap) and all(k in variables.entries for k in _DECIDING)
+
+
+def _own_variables(resolved: Resolved, job: JobSource) -> tuple[str, ...]:
+    """The variables the job's own ``variables:`` sets in the pipeline's file: no include can
+    change them (the including file wins; among included files, a later one would)."""
+    own = variables_of(job.own.get("variables"), [])
+    return tuple(sorted(n for n, v in own.items() if v.span.path == resolved.path))
 
 
 def _flat(value: tuple[str, ...] | str) -> tuple[str, ...]:

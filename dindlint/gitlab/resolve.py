@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -376,25 +376,36 @@ class _Extended(NamedTuple):
     depth: int  # the levels of ``extends`` below it (0: it extends nothing)
 
 
-_CYCLE = "cycle"
+_CHAIN_BOUND = 200  # templates followed down one chain at most (beyond: certainly too deep)
+
+
+def _too_deep(span: Span) -> Problem:
+    return Problem(
+        "DIND002",
+        f"`extends` nests deeper than {MAX_EXTENDS_DEPTH} levels (GitLab refuses it)",
+        span,
+    )
 
 
 def _extended(
     name: str,
     node: YMap,
     top: YMap,
-    cache: dict[str, tuple[YMap, bool] | None],
+    cache: dict[str, _Extended | None],
     chain: tuple[str, ...],
     problems: list[Problem],
     tolerant: bool,
-) -> tuple[YMap, bool] | None:
-    """The job or template ``name`` with its ``extends`` merged in; None after a DIND002."""
+) -> _Extended | None:
+    """The job or template ``name`` with its ``extends`` merged in; None after a DIND002.
+
+    The result is cached with its depth (the levels of ``extends`` below it), so that the limit
+    is judged the same whichever job reaches a template first."""
     if name in cache:
         return cache[name]
     extends = node.get("extends")
     own = YMap({k: v for k, v in node.entries.items() if k != "extends"}, node.span, node.mark)
     if _is_null(extends):
-        cache[name] = (own, True)
+        cache[name] = _Extended(own, True, 0)
         return cache[name]
     assert extends is not None
     if isinstance(extends, YScalar):
@@ -407,18 +418,13 @@ def _extended(
         )
         cache[name] = None
         return None
-    if len(chain) >= MAX_EXTENDS_DEPTH:
-        problems.append(
-            Problem(
-                "DIND002",
-                f"`extends` nests deeper than {MAX_EXTENDS_DEPTH} levels (GitLab refuses it)",
-                extends.span,
-            )
-        )
+    if len(chain) >= _CHAIN_BOUND:
+        problems.append(_too_deep(extends.span))
         cache[name] = None
         return None
     result: YNode = _empty(node.span)
     complete = True
+    depth = 1
     for parent in parents:
         target = top.get(parent.value)
         if parent.value in chain or parent.value == name:
@@ -445,31 +451,26 @@ def _extended(
         if sub is None:
             cache[name] = None
             return None
-        result = merge_extends(result, sub[0])
-        complete = complete and sub[1]
+        result = merge_extends(result, sub.node)
+        complete = complete and sub.complete
+        depth = max(depth, sub.depth + 1)
+    if depth > MAX_EXTENDS_DEPTH:
+        problems.append(_too_deep(extends.span))
+        cache[name] = None
+        return None
     merged = merge_extends(result, own)
     assert isinstance(merged, YMap)
-    cache[name] = (merged, complete)
+    cache[name] = _Extended(merged, complete, depth)
     return cache[name]
 
 
 _SCRIPT_HOST = re.compile(r"\bDOCKER_HOST\s*=")
 
 
-def scripts_set_docker_host(job: YMap, top: YMap) -> bool:
-    """A ``before_script``, ``script`` or ``after_script`` line (the job's or ``default:``'s)
-    that assigns ``DOCKER_HOST``: the endpoint is then decided at run time."""
-    default = top.get("default")
-    sources = [job]
-    if isinstance(default, YMap):
-        sources.append(default)
-    sources.append(top)
-    for source in sources:
-        for key in ("before_script", "script", "after_script"):
-            for text in _strings(source.get(key)):
-                if _SCRIPT_HOST.search(text):
-                    return True
-    return False
+def scripts_set_docker_host(scripts: Iterable[YNode | None]) -> bool:
+    """Whether a line of ``scripts`` (the ``before_script``, ``script`` and ``after_script`` the
+    job runs) assigns ``DOCKER_HOST``: the endpoint is then decided at run time."""
+    return any(_SCRIPT_HOST.search(text) for script in scripts for text in _strings(script))
 
 
 def _strings(node: YNode | None, depth: int = 0) -> list[str]:
