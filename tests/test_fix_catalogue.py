@@ -16,12 +16,6 @@ from tests.catalogue_examples import sections, write_project
 
 FIXABLE = sorted(rule_id for rule_id, doc in catalogue().items() if doc.fix is not None)
 
-# Examples whose case is one the fix leaves alone, by its own rule
-NO_FIX_ON_EXAMPLE = {
-    # the Example's client dials 2375 of a TLS daemon and is not set up for TLS: no fix
-    "DIND403": "the client is not set up for the mode of the served port",
-}
-
 
 def test_the_rules_with_a_fix() -> None:
     assert FIXABLE == [
@@ -64,17 +58,13 @@ def test_fix_on_the_example_removes_the_rules_findings(rule_id: str, tmp_path: P
     write_project(sections(catalogue()[rule_id].body)["Example"], tmp_path)
     before = [f for f in _findings(tmp_path) if f["rule"] == rule_id]
     fixable = [f for f in before if f["fix"] is not None]
-    if rule_id in NO_FIX_ON_EXAMPLE:
-        assert before and not fixable
-        return
-    assert fixable
+    assert before and len(fixable) == len(before), "every finding of the Example has a fix"
     result = CliRunner().invoke(
         main, ["check", "--jobs", "1", "--fix", "--unsafe-fixes", "--debug", str(tmp_path)]
     )
     assert result.exit_code in (0, 1), result.output
     after = [f for f in _findings(tmp_path) if f["rule"] == rule_id]
-    assert len(after) == len(before) - len(fixable), result.output
-    assert all(f["fix"] is None for f in after)
+    assert after == [], result.output
     # and a second run has nothing left to do
     again = CliRunner().invoke(
         main, ["check", "--jobs", "1", "--diff", "--unsafe-fixes", str(tmp_path)]

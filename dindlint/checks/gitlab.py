@@ -80,8 +80,8 @@ def dind_service_without_endpoint(ctx: Context) -> Iterator[Found]:
         f"which does not exist in the job container ({_DOCKER_SOCKET_ERROR})"
     )
     hint = (
-        "set `DOCKER_HOST: tcp://docker:2376` (TLS) or `tcp://docker:2375` with "
-        '`DOCKER_TLS_CERTDIR: ""`'
+        "set `DOCKER_HOST: tcp://docker:2376` with `DOCKER_TLS_VERIFY: 1` and `DOCKER_CERT_PATH: "
+        '/certs/client` (TLS), or `tcp://docker:2375` with `DOCKER_TLS_CERTDIR: ""`'
     )
     if not answers_to((key, *service.network_aliases), "docker"):
         # the certificate the dind entrypoint generates names `docker`, not the image's name

@@ -24,9 +24,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dindlint.compose.yamlnodes import (
-    YNode,
-    YScalar,
-    YSeq,
     _c_composer,
     _compose_all,
     _compose_c,
@@ -37,6 +34,7 @@ from dindlint.compose.yamlnodes import (
 )
 from dindlint.dockerfile.shell import _tokenize_plain, _tokenize_shlex
 from dindlint.source import Problem
+from tests.compose.test_masked_colons import shape
 
 pytestmark = pytest.mark.filterwarnings("ignore::ruamel.yaml.error.ReusedAnchorWarning")
 TESTS = Path(__file__).resolve().parents[1]
@@ -140,28 +138,6 @@ def test_cached_composer_gives_ruamels_node_trees() -> None:
     assert compared > least
 
 
-def _ynode_shape(node: YNode) -> object:
-    """Everything a Y* node carries, as plain data."""
-    if isinstance(node, YScalar):
-        return (
-            "scalar",
-            node.value,
-            node.tag,
-            node.is_null,
-            node.quoted,
-            node.mark,
-            tuple(node.span),
-        )
-    if isinstance(node, YSeq):
-        return ("seq", node.mark, tuple(node.span), [_ynode_shape(i) for i in node.items])
-    return (
-        "map",
-        node.mark,
-        tuple(node.span),
-        [(k, tuple(s), _ynode_shape(v)) for k, (s, v) in node.entries.items()],
-    )
-
-
 def _converted(text: str) -> tuple[list[object], list[object]] | None:
     """libyaml's node trees converted as the pure parser's are (``_Converter``), and the
     problems found; None when libyaml's composer refuses the text."""
@@ -171,7 +147,7 @@ def _converted(text: str) -> tuple[list[object], list[object]] | None:
         documents = [converter.convert(doc) for doc in make_yaml(False).compose_all(text)]
     except Exception:  # noqa: BLE001 - the event composer must then refuse too
         return None
-    return [_ynode_shape(d) for d in documents], sorted(problems)
+    return [shape(d) for d in documents], sorted(problems)
 
 
 def _composed_from_events(text: str) -> tuple[list[object], list[object]] | None:
@@ -179,7 +155,7 @@ def _composed_from_events(text: str) -> tuple[list[object], list[object]] | None
         documents, problems = _compose_c(text, None, PATH)
     except Exception:  # noqa: BLE001
         return None
-    return [_ynode_shape(d) for d in documents], sorted(problems)
+    return [shape(d) for d in documents], sorted(problems)
 
 
 @pytest.mark.skipif(
