@@ -452,3 +452,18 @@ def test_a_prefixed_service_is_named_as_the_runner_names_it(tmp_path: Path) -> N
     assert found["DIND501"].hint.startswith("give the service `alias: docker` and set")
     assert "registry.example.com__library__docker:" not in found["DIND501"].hint
     assert found["DIND403"].span.line == 11  # `DOCKER` is dialled on the wrong port
+
+
+def test_an_unread_include_names_the_jobs_it_keeps_from_being_judged(tmp_path: Path) -> None:
+    """The classic 2375-vs-TLS job is held back by an include dindlint cannot read: the one
+    finding left says which jobs are not judged, a job without Docker is not named."""
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "include:\n  - template: Jobs/SAST.gitlab-ci.yml\n"
+        "build:\n  image: docker:27\n  services: [docker:27-dind]\n"
+        "  variables:\n    DOCKER_HOST: tcp://docker:2375\n  script: [docker info]\n"
+        "lint:\n  image: python:3.12\n  script: [ruff check]\n"
+    )
+    projects = build_projects(discover([tmp_path]), Loader())
+    (only,) = run_checks(projects, Config())
+    assert only.rule_id == "DIND003"
+    assert only.message.endswith("; not judged while it is unread: job `build`")

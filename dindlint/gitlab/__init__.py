@@ -65,12 +65,38 @@ def _projects(resolved: Resolved, runner_env: Mapping[str, str] | None) -> list[
     for job in jobs:
         found.append(job_project(resolved, job, list(problems), runner_env))
     if found:
-        return found
+        return _naming_the_jobs_not_judged(found)
     # no job to judge: only what stopped the loading is reported, and for a file that is not a
     # template library (hidden jobs only), the includes it could not read
     library = resolved.top is not None and any(k.startswith(".") for k in resolved.top.entries)
     kept = tuple(p for p in problems if p.rule_id in ("DIND001", "DIND002") or not library)
     return [_empty(resolved, kept)]
+
+
+def _naming_the_jobs_not_judged(projects: list[ComposeProject]) -> list[ComposeProject]:
+    """Each DIND003 of an include the pipeline could not read names the jobs that use Docker
+    and are not judged while it is unread (a user saw one info line and none of the findings it
+    held back)."""
+    names = [
+        p.ci.name
+        for p in projects
+        if p.ci is not None and not p.ci.judged and (p.ci.daemon_services or p.ci.docker_host)
+    ]
+    if not names:
+        return projects
+    shown = ", ".join(f"`{n}`" for n in names[:_JOBS_NAMED])
+    more = f" and {len(names) - _JOBS_NAMED} more" if len(names) > _JOBS_NAMED else ""
+    note = f"; not judged while it is unread: job{'s' if len(names) > 1 else ''} {shown}{more}"
+
+    def named(problem: Problem) -> Problem:
+        if problem.rule_id != "DIND003" or "include" not in problem.message:
+            return problem
+        return problem._replace(message=problem.message + note)
+
+    return [p._replace(problems=tuple(named(q) for q in p.problems)) for p in projects]
+
+
+_JOBS_NAMED = 5
 
 
 def _empty(resolved: Resolved, problems: tuple[Problem, ...]) -> ComposeProject:
