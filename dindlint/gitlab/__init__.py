@@ -39,11 +39,16 @@ def pipeline_projects(
     resolved = {path: resolve_file(path, root_of(path)) for path in paths}
     # child pipelines (`trigger: include: local`) are pipelines of their own, whatever their name
     queue = list(resolved.values())
+    forwarded: set[Path] = set()
     while queue and len(resolved) < MAX_PIPELINES:
-        for child in child_pipelines(queue.pop(), root_of):
+        for child, forwards in child_pipelines(queue.pop(), root_of):
+            if forwards:
+                forwarded.add(child)
             if child not in resolved:
                 resolved[child] = resolve_file(child, root_of(child))
                 queue.append(resolved[child])
+    for child in forwarded & resolved.keys():
+        resolved[child] = resolved[child]._replace(forwarded_variables=True)
     readers: dict[Path, set[Path]] = {}
     for path, result in resolved.items():
         for included in result.includes:

@@ -507,7 +507,10 @@ def job_project(
     all_services = {client_name: client, **services}
     judged = (
         job.complete
-        and (not resolved.unresolved_includes or _self_contained(job))
+        and (
+            not (resolved.unresolved_includes or resolved.forwarded_variables)
+            or _self_contained(job)
+        )
         and not any(has_unresolved(n) for n in (node, top.get("variables"), top.get("default")))
     )
     if judged and daemons and not docker_host and kind == "unknown" and client_image is not None:

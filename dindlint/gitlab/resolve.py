@@ -60,6 +60,9 @@ class Resolved(NamedTuple):
     problems: tuple[Problem, ...]
     unresolved_includes: bool  # an include that could not be read (DIND003)
     includes: tuple[Path, ...]  # the local files it includes
+    # a child pipeline whose parent forwards variables to it (`trigger: forward: yaml_variables`,
+    # on by default): they take precedence over its own, and the file cannot show them
+    forwarded_variables: bool = False
 
 
 def _empty(span: Span) -> YMap:
@@ -481,20 +484,29 @@ def _strings(node: YNode | None, depth: int = 0) -> list[str]:
     return []
 
 
-def child_pipelines(resolved: Resolved, root_of: Callable[[Path], Path]) -> list[Path]:
+def child_pipelines(resolved: Resolved, root_of: Callable[[Path], Path]) -> list[tuple[Path, bool]]:
     """The local files the jobs of ``resolved`` trigger as child pipelines (``trigger:
-    include:``, a path or ``local:``), that exist in the repository."""
+    include:``, a path or ``local:``), that exist in the repository, each with whether variables
+    of the parent reach it: the global ones or the trigger job's, unless the trigger says
+    ``forward: {yaml_variables: false}`` (GitLab forwards them by default:
+    https://docs.gitlab.com/ci/yaml/#triggerforward)."""
     top = resolved.top
     if top is None:
         return []
     root = root_of(resolved.path)
     real_root = os.path.realpath(root).rstrip(os.sep) + os.sep
-    found: list[Path] = []
+    found: list[tuple[Path, bool]] = []
+    global_variables = _non_empty(top.get("variables"))
     for _, node in top.entries.values():
         trigger = node.get("trigger") if isinstance(node, YMap) else None
         include = trigger.get("include") if isinstance(trigger, YMap) else None
         if include is None:
             continue
+        assert isinstance(node, YMap) and isinstance(trigger, YMap)
+        forward = trigger.get("forward")
+        yaml_variables = forward.get("yaml_variables") if isinstance(forward, YMap) else None
+        off = isinstance(yaml_variables, YScalar) and yaml_variables.value.lower() == "false"
+        forwards = not off and (global_variables or _non_empty(node.get("variables")))
         for entry in include.items if isinstance(include, YSeq) else [include]:
             local = entry.get("local") if isinstance(entry, YMap) else entry
             if not isinstance(local, YScalar) or local.is_null:
@@ -504,8 +516,12 @@ def child_pipelines(resolved: Resolved, root_of: Callable[[Path], Path]) -> list
                 continue
             path = root / text.lstrip("/")
             if os.path.realpath(path).startswith(real_root) and path.is_file():
-                found.append(path)
+                found.append((path, forwards))
     return found
+
+
+def _non_empty(node: YNode | None) -> bool:
+    return isinstance(node, YMap) and bool(node.entries)
 
 
 def has_unresolved(node: YNode | None) -> bool:
