@@ -513,6 +513,9 @@ def job_project(
         )
         and not any(has_unresolved(n) for n in (node, top.get("variables"), top.get("default")))
     )
+    conditional = _rules_variables(top, node)
+    if any(name.startswith("DOCKER_") for name in conditional):
+        judged = False  # `rules: variables:` may set them, whichever rule matches (not evaluated)
     if judged and daemons and not docker_host and kind == "unknown" and client_image is not None:
         # the image decides DIND501: say which variable leaves it unknown (GitLab always fills
         # its predefined `CI_*` ones, and a pipeline's `$[[ inputs ]]`)
@@ -538,7 +541,7 @@ def job_project(
         docker_host=docker_host,
         endpoint_from_image=from_image,
         judged=judged,
-        own_variables=_own_variables(resolved, job),
+        own_variables=tuple(n for n in _own_variables(resolved, job) if n not in conditional),
         runner_env=tuple(sorted(runner_env or {})),
     )
     return ComposeProject(
@@ -564,6 +567,22 @@ def _self_contained(job: JobSource) -> bool:
         return False
     variables = own.get("variables")
     return isinstance(variables, YMap) and all(k in variables.entries for k in _DECIDING)
+
+
+def _rules_variables(top: YMap, node: YMap) -> set[str]:
+    """The variables ``workflow: rules:`` and the job's ``rules:`` may set: which rule matches is
+    decided when the pipeline runs, and a matching rule's ``variables`` override the global and
+    the job's own (https://docs.gitlab.com/ee/ci/yaml/#rulesvariables and
+    https://docs.gitlab.com/ee/ci/yaml/#workflowrulesvariables; gitlab-org/gitlab#294232)."""
+    workflow = top.get("workflow")
+    lists = [node.get("rules"), workflow.get("rules") if isinstance(workflow, YMap) else None]
+    names: set[str] = set()
+    for rules in lists:
+        for rule in rules.items if isinstance(rules, YSeq) else ():
+            variables = rule.get("variables") if isinstance(rule, YMap) else None
+            if isinstance(variables, YMap):
+                names.update(variables.entries)
+    return names
 
 
 def _own_variables(resolved: Resolved, job: JobSource) -> tuple[str, ...]:

@@ -489,7 +489,7 @@ def child_pipelines(resolved: Resolved, root_of: Callable[[Path], Path]) -> list
     include:``, a path or ``local:``), that exist in the repository, each with whether variables
     of the parent reach it: the global ones or the trigger job's, unless the trigger says
     ``forward: {yaml_variables: false}`` (GitLab forwards them by default:
-    https://docs.gitlab.com/ci/yaml/#triggerforward)."""
+    https://docs.gitlab.com/ee/ci/yaml/#triggerforward, gitlab-org/gitlab!82676)."""
     top = resolved.top
     if top is None:
         return []
