@@ -531,10 +531,15 @@ def tls_off_flag_ignored(ctx: Context) -> Iterator[Found]:
         flag = _tls_off_flag(_flat(command.value))
         if flag is None:
             continue
+        certdir = daemon.service.environment.get("DOCKER_TLS_CERTDIR")
+        why = (
+            "`DOCKER_TLS_CERTDIR` is set"
+            if certdir is not None
+            else "`DOCKER_TLS_CERTDIR` defaults to `/certs`"
+        )
         yield Found(
-            f"{name} passes `{flag}`, but the dind entrypoint adds `--tlsverify` (its "
-            "`DOCKER_TLS_CERTDIR` is set), and `--tlsverify` turns TLS on whatever `--tls` says: "
-            "TLS stays on at 2376",
+            f"{name} passes `{flag}`, but the dind entrypoint adds `--tlsverify` ({why}), and "
+            "`--tlsverify` turns TLS on whatever `--tls` says: TLS stays on at 2376",
             command.span,
             hint='set `DOCKER_TLS_CERTDIR: ""` to serve plain TCP on 2375',
             repair=_certdir_off(ctx, daemon.service, flag),
