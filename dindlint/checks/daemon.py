@@ -768,8 +768,12 @@ def tls_name_not_in_certificate(ctx: Context) -> Iterator[Found]:
             f"certificate is valid for …, not {hostname}`",
             host.span,
             ((span, f"{daemon_name} is defined here"),),
-            hint=f"add `DOCKER_TLS_SAN: DNS:{hostname}` to {daemon_name}, or give it "
-            "`docker` as a network alias and dial that",
+            hint=f"add `DOCKER_TLS_SAN: DNS:{hostname}` to {daemon_name}, or "
+            + (
+                "dial it as `docker`"
+                if answers_to(tuple(network_names(daemon.service)), "docker")
+                else "give it `docker` as a network alias and dial that"
+            ),
         )
 
 
