@@ -20,6 +20,7 @@ from dindlint.access import group_add_gids, user_gids, verdict
 from dindlint.checks import CHECKS, DENIAL_RULES, SWITCHED_DENIAL_RULES
 from dindlint.checks.base import Context
 from dindlint.checks.gitlab import for_ci
+from dindlint.checks.membership import explaining_rule
 from dindlint.files import display_path
 from dindlint.gitlab.jobs import socket_fallback
 from dindlint.model import ImageIdentity, ResolvedUser, Service, parse_id
@@ -176,7 +177,10 @@ def access_text(client: Client, reach: Reach) -> str:
     if decided.cause is None:
         return "✘ cannot connect"
     rules = DENIAL_RULES if client.identity.switch is None else SWITCHED_DENIAL_RULES
-    return f"✘ cannot connect ({rules[decided.cause]})"
+    rule = rules[decided.cause]
+    if rule == "DIND301":  # as `check`: the Dockerfile's rule when it says why (one cause)
+        rule = explaining_rule(client, reach, None) or rule
+    return f"✘ cannot connect ({rule})"
 
 
 def via_text(reach: Reach) -> str:

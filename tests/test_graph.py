@@ -438,3 +438,25 @@ def test_auto_assigned_ids_are_named_not_questioned(tmp_path: Path) -> None:
     assert any(
         "cli runs as app with an unspecified uid and an unspecified gid" in m for m in messages
     ), messages
+
+
+def test_graph_names_the_rule_check_reports_for_a_missing_membership(tmp_path: Path) -> None:
+    """busybox `adduser -D user group` ignores the group: check reports DIND305 (not DIND301),
+    and the graph's ✘ names the same rule."""
+    (tmp_path / "runner").mkdir()
+    (tmp_path / "runner" / "Dockerfile").write_text(
+        "FROM alpine:3.20\nRUN addgroup -S docker && adduser -D -u 1000 runner docker\n"
+        "USER runner\n"
+    )
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  dind:\n    image: docker:27-dind\n    privileged: true\n"
+        "    volumes: [dind-sock:/var/run]\n"
+        "  runner:\n    build: ./runner\n"
+        "    environment: [DOCKER_HOST=unix:///var/run/docker.sock]\n"
+        "    volumes: [dind-sock:/var/run]\n"
+        "volumes:\n  dind-sock:\n"
+    )
+    check = CliRunner().invoke(main, ["check", "--no-config", str(tmp_path)])
+    assert " DIND305 " in check.output and " DIND301 " not in check.output
+    graph = CliRunner().invoke(main, ["graph", "--no-config", str(tmp_path)])
+    assert "✘ cannot connect (DIND305)" in graph.output

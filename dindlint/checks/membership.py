@@ -66,25 +66,31 @@ def _explained(client: Client, reach: Reach, reported: set[object]) -> bool:
     """One finding per cause: the user's missing membership in the socket's group is already
     reported on the Dockerfile that builds the client (DIND304, DIND305 or DIND306: one of the
     ``reported`` events)."""
+    return explaining_rule(client, reach, reported) is not None
+
+
+def explaining_rule(client: Client, reach: Reach, reported: set[object] | None) -> str | None:
+    """The rule that reports, on the client's Dockerfile, why its user misses the socket's
+    group (DIND304, DIND305 or DIND306), among the ``reported`` events (None: any of its image's
+    events); None when none does. ``dindlint graph`` names it as ``check`` does."""
     user = client.identity.resolved
     if client.image is None or user is None or not user.name:
-        return False
+        return None
     groups = _socket_group_names(client, reach)
     for event in client.image.events:
-        if event not in reported:
+        if reported is not None and event not in reported:
             continue
         if isinstance(event, AdduserIgnoresGroup):
-            explains = event.user == user.name and event.group in groups
+            if event.user == user.name and event.group in groups:
+                return "DIND305"
         elif isinstance(event, UsermodReplaces):
-            explains = event.user == user.name and bool(groups & set(event.removed))
-        elif isinstance(event, UnknownName):
-            # the socket's group missing when referenced: the command (and the build) fails
-            explains = event.what == "group" and event.name in groups
-        else:
-            explains = False
-        if explains:
-            return True
-    return False
+            if event.user == user.name and bool(groups & set(event.removed)):
+                return "DIND304"
+        elif (  # the socket's group missing when referenced: the command (and build) fails
+            isinstance(event, UnknownName) and event.what == "group" and event.name in groups
+        ):
+            return "DIND306"
+    return None
 
 
 def user_cannot_access_socket(ctx: Context) -> Iterator[Found]:
