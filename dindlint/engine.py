@@ -91,16 +91,24 @@ def _separable_include(project: Project) -> tuple[ComposeProject, Project] | Non
     if compose is None or compose.ci is not None:
         return None
     for part in compose.included:
-        if any(service.build is not None for service in part.services.values()):
+        if _builds(part):
             continue
         rest_names = compose.services.keys() - part.services.keys()
-        rest = {name: compose.services[name] for name in compose.services if name in rest_names}
+        rest = {name: compose.services[name] for name in sorted(rest_names)}
         if not all(_inert(service) for service in rest.values()):
             continue
         if _names_of(rest.values()) & _referenced_by(part):
             continue
         return part, project._replace(compose=compose._replace(services=rest, included=()))
     return None
+
+
+def _builds(part: ComposeProject) -> bool:
+    """Whether a service of the part builds an image (once per part per run)."""
+    return memoised(
+        ("part-builds", id(part)),
+        lambda: (part, any(s.build is not None for s in part.services.values())),
+    )[1]
 
 
 def _part_findings(part: ComposeProject, project: Project, config: Config) -> list[Finding]:

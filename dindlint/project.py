@@ -18,8 +18,15 @@ from dindlint.discover import Discovered, compose_files_upward
 from dindlint.dockerfile import load_dockerfile
 from dindlint.files import DEFAULT_BASE_NAMES, OVERRIDE_NAMES, find_git_root, is_override_name
 from dindlint.gitlab import is_ci_name, pipeline_projects
-from dindlint.model import ComposeProject, Dockerfile
-from dindlint.source import current_boundary, is_input_file, read_input, remembered, run_memo
+from dindlint.model import ComposeProject, Dockerfile, Service
+from dindlint.source import (
+    current_boundary,
+    is_input_file,
+    memoised,
+    read_input,
+    remembered,
+    run_memo,
+)
 
 
 class Project(NamedTuple):
@@ -247,8 +254,7 @@ def referenced_elsewhere(file_lists: list[tuple[Path, ...]]) -> list[bool]:
 
 def _attach_builds(compose: ComposeProject, loader: Loader) -> Project:
     builds: dict[str, Dockerfile] = {}
-    built = sorted((n, s) for n, s in compose.services.items() if s.build is not None)
-    for name, service in built:
+    for name, service in _built(compose):
         build = service.build
         if build is None or build.dockerfile is None or not _readable_file(build.dockerfile):
             continue  # (not found or not readable: DIND003 at the `build:` entry)
@@ -258,6 +264,24 @@ def _attach_builds(compose: ComposeProject, loader: Loader) -> Project:
     for dockerfile in builds.values():
         unique.setdefault(dockerfile.path, dockerfile)
     return Project(compose=compose, builds=builds, dockerfiles=tuple(unique.values()))
+
+
+def _built(compose: ComposeProject) -> list[tuple[str, Service]]:
+    """The services that build an image, by name. The services of an included part are looked
+    at once per run (forty includers of a 71,000-service file went through all of them each)."""
+    names: set[str] = set(compose.services)
+    for part in compose.included:
+        names -= part.services.keys()
+    built = [(n, compose.services[n]) for n in names if compose.services[n].build is not None]
+    for part in compose.included:
+        built += memoised(
+            ("part-built", id(part)),
+            lambda part=part: (  # type: ignore[misc]
+                part,
+                [(n, s) for n, s in part.services.items() if s.build is not None],
+            ),
+        )[1]
+    return sorted(built)
 
 
 def _readable_file(path: Path) -> bool:

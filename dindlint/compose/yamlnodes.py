@@ -699,7 +699,16 @@ class _EventComposer(_Builder):
                     tag = _implicit_tag(event.value) if event.implicit[0] else _STR_TAG
                 elif placeholder is not None:
                     tag = tag.replace(placeholder, ":")
-                span = span_from_marks(path, event.start_mark, event.end_mark, False)
+                # (span_from_marks, inlined: a scalar is no block collection, and its end mark
+                # never precedes its start, so Span's own rule has nothing to raise)
+                start, end = event.start_mark, event.end_mark
+                line = start.line + 1
+                span = new_tuple(
+                    Span,
+                    (path, line, start.column + 1, end.line, 0)
+                    if end.line > start.line and end.column == 0
+                    else (path, line, start.column + 1, end.line + 1, end.column),
+                )
                 node: YNode = self.scalar(event.value, event.style, tag, span)
                 # what a mapping reads of a key: made for keys (and anchors, which may be one)
                 key = None
@@ -825,5 +834,6 @@ def _short_tag(tag: str) -> str:
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
+new_tuple = tuple.__new__
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
