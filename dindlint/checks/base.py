@@ -4,11 +4,11 @@ stops."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple, TypeVar
 
 from dindlint.findings import Found
-from dindlint.model import Dockerfile, IdentityEvent, IdInUse, UnknownName
+from dindlint.model import CiJob, Dockerfile, IdentityEvent, IdInUse, Service, UnknownName
 from dindlint.project import Project
 from dindlint.topology import Topology
 
@@ -21,6 +21,23 @@ class Context(NamedTuple):
 
 
 Check = Callable[[Context], Iterable[Found]]
+
+
+def ci_job(ctx: Context) -> CiJob | None:
+    """The GitLab CI job the project models (``dindlint.gitlab``), or None for compose."""
+    return ctx.project.compose.ci if ctx.project.compose is not None else None
+
+
+def environment_owners(ctx: Context) -> Iterator[tuple[str, Service]]:
+    """The services whose ``environment`` a rule judges, by name: every service of a compose
+    project; of a GitLab CI job, only the job's container (its services get the job's
+    variables, so the job is the one judged)."""
+    compose = ctx.project.compose
+    if compose is None:
+        return
+    for name, service in sorted(compose.services.items()):
+        if compose.ci is None or name == compose.ci.client:
+            yield name, service
 
 
 def dockerfile_events(ctx: Context, kind: type[EventT]) -> Iterable[tuple[EventT, Dockerfile]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dindlint.checks.base import Context
+from dindlint.checks.base import Context, ci_job, environment_owners
 from dindlint.checks.membership import writes_compose_keys
 from dindlint.findings import AddKey, Found, RemoveEntry, ReplaceText, Several
 from dindlint.model import Mount, Service, Stage
@@ -61,7 +61,7 @@ def _own_value(ctx: Context, service: Service) -> Span | None:
 
 def _is_ci(ctx: Context) -> bool:
     """The project is a GitLab CI job (``dindlint.gitlab``)."""
-    return ctx.project.compose is not None and ctx.project.compose.ci is not None
+    return ci_job(ctx) is not None
 
 
 def _names(daemon: Daemon) -> set[str]:
@@ -139,7 +139,7 @@ def _served_port(
 
 def _chosen(ctx: Context) -> str:
     """For a GitLab CI job whose endpoint the docker image's entrypoint picks, say so."""
-    job = ctx.project.compose.ci if ctx.project.compose is not None else None
+    job = ci_job(ctx)
     if job is None or not job.endpoint_from_image:
         return ""
     return " (what the `docker` image's entrypoint picks without `DOCKER_HOST`)"
@@ -147,7 +147,7 @@ def _chosen(ctx: Context) -> str:
 
 def _runner_note(ctx: Context) -> str:
     """For a GitLab CI job: the runner may inject variables the file cannot show."""
-    job = ctx.project.compose.ci if ctx.project.compose is not None else None
+    job = ci_job(ctx)
     if job is None:
         return ""
     if job.runner_env:
@@ -410,12 +410,8 @@ def _serves_plain(ctx: Context, client: Client) -> bool:
 
 def tls_verify_value_means_on(ctx: Context) -> Iterator[Found]:
     """DIND405: ``DOCKER_TLS_VERIFY=0`` (``false``, ``no``, ``off``) turns verification on."""
-    compose = ctx.project.compose
-    if compose is None:
-        return
-    for name, service in sorted(compose.services.items()):
-        if compose.ci is not None and name != compose.ci.client:
-            continue  # a job's services get its variables: the job is the one judged
+    job = ci_job(ctx)
+    for name, service in environment_owners(ctx):
         value = service.environment.get("DOCKER_TLS_VERIFY")
         if value is None or not value.known or value.value is None:
             continue
@@ -426,7 +422,7 @@ def tls_verify_value_means_on(ctx: Context) -> Iterator[Found]:
         if (
             client is not None
             # (a job an unresolved include may change: only its own value is judged)
-            and (compose.ci is None or compose.ci.judged)
+            and (job is None or job.judged)
             and (_is_docker_cli(service) or _built_from_python(ctx, service))
             and _serves_plain(ctx, client)
         ):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
-from dindlint.checks.base import Check, Context
+from dindlint.checks.base import Check, Context, ci_job
 from dindlint.findings import Found
 from dindlint.gitlab.jobs import socket_fallback
 from dindlint.topology import answers_to
@@ -47,8 +47,7 @@ def for_ci(rule_id: str, check: Check) -> Check:
 
     @functools.wraps(check)
     def wrapped(ctx: Context) -> Iterator[Found]:
-        compose = ctx.project.compose
-        job = compose.ci if compose is not None else None
+        job = ci_job(ctx)
         if job is not None and rule_id not in CI_RULES:
             return
         if job is not None and not job.judged and _OWN_VALUE.get(rule_id) not in job.own_variables:
@@ -63,8 +62,7 @@ _DOCKER_SOCKET_ERROR = "`Cannot connect to the Docker daemon at unix:///var/run/
 
 def dind_service_without_endpoint(ctx: Context) -> Iterator[Found]:
     """DIND501: a job with a Docker-in-Docker service whose client has no ``DOCKER_HOST``."""
-    compose = ctx.project.compose
-    job = compose.ci if compose is not None else None
+    compose, job = ctx.project.compose, ci_job(ctx)
     if compose is None or job is None:
         return
     why = socket_fallback(job)

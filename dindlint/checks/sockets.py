@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dindlint.checks.base import Context
+from dindlint.checks.base import Context, environment_owners
 from dindlint.checks.membership import writes_compose_keys
 from dindlint.findings import Found, RemoveEntry, Repair, ReplaceText
 from dindlint.model import Mount, Service
@@ -347,12 +347,7 @@ def _docker_host_problem(value: str) -> tuple[str, str | None] | None:
 
 def invalid_docker_host(ctx: Context) -> Iterator[Found]:
     """DIND108: a ``DOCKER_HOST`` that no Docker client can parse."""
-    compose = ctx.project.compose
-    if compose is None:
-        return
-    for name, service in sorted(compose.services.items()):
-        if compose.ci is not None and name != compose.ci.client:
-            continue  # a job's services get its variables: the job is the one judged
+    for name, service in environment_owners(ctx):
         host = service.environment.get("DOCKER_HOST")
         if host is None or not host.value or not host.known:
             continue
