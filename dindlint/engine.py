@@ -13,9 +13,9 @@ from dindlint.config import Config
 from dindlint.findings import Diagnostic, Finding
 from dindlint.images.knowledge import compile_extra
 from dindlint.model import ComposeProject, Service
-from dindlint.project import Loader, Project
+from dindlint.project import Loader, Project, built_in_part
 from dindlint.session import Session, Settings, current
-from dindlint.source import Span, capped, memoised
+from dindlint.source import Span, capped, memoised_for
 from dindlint.suppress import FileSuppressions, SuppressionIndex
 from dindlint.topology import Topology, build_topology, is_dind_image
 
@@ -91,7 +91,7 @@ def _separable_include(project: Project) -> tuple[ComposeProject, Project] | Non
     if compose is None or compose.ci is not None:
         return None
     for part in compose.included:
-        if _builds(part):
+        if built_in_part(part):
             continue
         rest_names = compose.services.keys() - part.services.keys()
         rest = {name: compose.services[name] for name in sorted(rest_names)}
@@ -103,27 +103,15 @@ def _separable_include(project: Project) -> tuple[ComposeProject, Project] | Non
     return None
 
 
-def _builds(part: ComposeProject) -> bool:
-    """Whether a service of the part builds an image (once per part per run)."""
-    return memoised(
-        ("part-builds", id(part)),
-        lambda: (part, any(s.build is not None for s in part.services.values())),
-    )[1]
-
-
 def _part_findings(part: ComposeProject, project: Project, config: Config) -> list[Finding]:
     compose = project.compose
     assert compose is not None  # _separable_include found the part in it
     volumes = tuple(sorted(compose.volumes.items()))
     networks = tuple(sorted(compose.networks.items()))
     alone = Project(part._replace(volumes=compose.volumes, networks=compose.networks, problems=()))
-    # the part and the configuration are kept with the answer: their id() cannot be another
-    # object's meanwhile
-    _, _, findings = memoised(
-        ("part-findings", (id(part), volumes, networks, id(config))),
-        lambda: (part, config, project_findings(alone, config)),
+    return memoised_for(
+        "part-findings", (part, config), lambda: project_findings(alone, config), volumes, networks
     )
-    return findings
 
 
 def _inert(service: Service) -> bool:
@@ -168,7 +156,7 @@ def _referenced_by(part: ComposeProject) -> frozenset[str]:
     ``links``, ``network_mode`` and every word of every environment value (a DOCKER_HOST's host
     among them); worked out once per part per run."""
 
-    def words() -> tuple[ComposeProject, frozenset[str]]:
+    def words() -> frozenset[str]:
         found: set[str] = set()
         for service in part.services.values():
             found.update(entry.service or "" for entry in service.volumes_from)
@@ -178,9 +166,9 @@ def _referenced_by(part: ComposeProject) -> frozenset[str]:
             for value in service.environment.values():
                 if value.value:
                     found.update(_WORD.findall(value.value))
-        return part, frozenset(found)  # (the part kept with the answer, as above)
+        return frozenset(found)
 
-    return memoised(("part-references", id(part)), words)[1]
+    return memoised_for("part-references", (part,), words)
 
 
 def _selected_checks(config: Config) -> list[tuple[str, Check]]:

@@ -22,7 +22,7 @@ from dindlint.model import ComposeProject, Dockerfile, Service
 from dindlint.source import (
     current_boundary,
     is_input_file,
-    memoised,
+    memoised_for,
     read_input,
     remembered,
     run_memo,
@@ -274,14 +274,17 @@ def _built(compose: ComposeProject) -> list[tuple[str, Service]]:
         names -= part.services.keys()
     built = [(n, compose.services[n]) for n in names if compose.services[n].build is not None]
     for part in compose.included:
-        built += memoised(
-            ("part-built", id(part)),
-            lambda part=part: (  # type: ignore[misc]
-                part,
-                [(n, s) for n, s in part.services.items() if s.build is not None],
-            ),
-        )[1]
+        built += built_in_part(part)
     return sorted(built)
+
+
+def built_in_part(part: ComposeProject) -> list[tuple[str, Service]]:
+    """The services of an included part that build an image (looked at once per run)."""
+
+    def built() -> list[tuple[str, Service]]:
+        return [(n, s) for n, s in part.services.items() if s.build is not None]
+
+    return memoised_for("part-built", (part,), built)
 
 
 def _readable_file(path: Path) -> bool:

@@ -79,6 +79,15 @@ def memoised(key: tuple[str, object], compute: Callable[[], R]) -> R:
     return memo[key]  # type: ignore[return-value]
 
 
+def memoised_for(
+    kind: str, objects: tuple[object, ...], compute: Callable[[], R], *key: object
+) -> R:
+    """``memoised`` for an answer about ``objects`` (and ``key``): keyed by their ``id()``,
+    which stays theirs because the memo keeps them alive with the answer."""
+    kept = memoised((kind, (tuple(id(o) for o in objects), key)), lambda: (objects, compute()))
+    return kept[1]
+
+
 @contextmanager
 def reading_once() -> Iterator[None]:
     """Within this block ``read_input`` reads each file once (the first read is remembered in
