@@ -220,7 +220,7 @@ def _compose_with_libyaml(path: Path, text: str) -> tuple[list[YNode], list[Prob
     Nor does libyaml get a text holding U+0085, U+2028 or U+2029: YAML 1.1 counts them as line
     breaks (a plain scalar ends there, and every line below is counted one too far), YAML 1.2
     and compose count them as content, as dindlint's positions do (``source.split_lines``)."""
-    if _YAML11_BREAKS.search(text):
+    if _YAML11_BREAKS.search(text) or _c_parser() is None:
         return None
     masked = _mask_plain_colons(text)
     if masked is not None:
@@ -265,56 +265,16 @@ def _mask_plain_colons(text: str) -> tuple[str, str] | None:
 
 
 def _compose_all(text: str, pure: bool) -> list[Any]:
-    """The node trees of every document of ``text``, as ``make_yaml(pure).compose_all`` gives.
-
-    On libyaml through ``_c_composer``, made once: ``YAML().compose_all`` makes a new loader
-    class and looks for ruamel plug-ins on disk at every call, and its resolver asks for the YAML
-    version again for every scalar; for a typical compose file that was over half the parse."""
-    composer = None if pure else _c_composer()
-    if composer is None:
-        return list(make_yaml(pure).compose_all(text))
-    return _documents(composer(text))
-
-
-def _documents(loader: Any) -> list[Any]:
-    try:
-        documents = []
-        while loader.check_node():
-            documents.append(loader.get_node())
-        return documents
-    finally:
-        loader.dispose()
+    """The node trees of every document of ``text``, as ``make_yaml(pure).compose_all`` gives."""
+    return list(make_yaml(pure).compose_all(text))
 
 
 @functools.cache
-def _c_composer() -> type | None:
-    """libyaml's parser and composer with ruamel's resolver, as ``YAML(typ="safe")`` combines
-    them for ``compose_all``; None without the C parser."""
+def _c_parser() -> type | None:
+    """libyaml's event parser (``ruamel.yaml.clib``), or None without it: then every text is
+    read by the pure parser."""
     parser = make_yaml().Parser
-    if "CParser" not in getattr(parser, "__name__", ""):
-        return None
-
-    # libyaml's `%YAML` directives never reach ruamel's resolver: the version is always the
-    # default one, so its table of implicit types (only ever read) is made once
-    table = VersionedResolver().versioned_resolver
-
-    class CComposer(parser, VersionedResolver):  # type: ignore[misc, valid-type]
-        def __init__(self, stream: str) -> None:
-            parser.__init__(self, stream)
-            VersionedResolver.__init__(self, version=None, loadumper=self)
-
-        @property
-        def versioned_resolver(self) -> Any:
-            return table
-
-    # built from ruamel's internals: if a ruamel release changed them, use the standard path
-    try:
-        (node,) = _documents(CComposer("a: [1, x]\n"))
-        if [str(k.tag) for k, _ in node.value] != ["tag:yaml.org,2002:str"]:
-            return None
-    except Exception:  # noqa: BLE001 - whatever broke, the standard path still works
-        return None
-    return CComposer
+    return parser if "CParser" in getattr(parser, "__name__", "") else None
 
 
 _BEGINS_AT_CONTEXT = frozenset(
@@ -492,7 +452,8 @@ def _implicit_tag(plain: str) -> str:
 
 @functools.cache
 def _resolver() -> VersionedResolver:
-    """ruamel's resolver with its table of implicit types made once, as in ``_c_composer``: its
+    """ruamel's resolver with its table of implicit types made once (libyaml's `%YAML`
+    directives never reach it: the version is always the default one): its
     own ``versioned_resolver`` looks for the version being parsed (through two caught
     AttributeErrors) at every call, most of the cost of a flow file of masked colons."""
     table = VersionedResolver().versioned_resolver
@@ -676,7 +637,7 @@ class _EventComposer(_Builder):
     higher.)"""
 
     def compose(self, text: str) -> list[YNode]:
-        parser = _c_composer()(text)  # type: ignore[misc]
+        parser = _c_parser()(text)  # type: ignore[misc]  # (None: _compose_with_libyaml)
         try:
             return self._documents(parser)
         finally:

@@ -1,9 +1,10 @@
 """The fast paths of issue 6 give exactly what the general paths they short-cut give.
 
-- compose/yamlnodes: documents composed by the cached libyaml composer (``_compose_all``) are
-  the node trees ruamel's own ``YAML(typ="safe").compose_all`` makes — same kinds, tags, values,
-  styles and marks — for every fixture and corpus YAML file (guards against a ruamel release
-  that changes what the cached composer relies on).
+- compose/yamlnodes: the documents the event composer makes from libyaml's events
+  (``_compose_c``) are those of ruamel's own ``YAML(typ="safe").compose_all`` converted by
+  ``_Converter`` — same kinds, tags, values, styles, spans and problems — for every fixture and
+  corpus YAML file and on generated text (guards against a ruamel release that changes the events
+  it relies on).
 - compose/yamlnodes: the depth bound that lets a text skip the event pass before the C composer
   (``_nesting_bound``) is never below the depth libyaml's own events reach, on generated text
   (brackets in and out of quotes, comments, tags and block scalars, any line breaks) and on
@@ -15,7 +16,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,8 +24,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dindlint.compose.yamlnodes import (
-    _c_composer,
-    _compose_all,
     _compose_c,
     _Converter,
     _event_depth,
@@ -50,26 +48,6 @@ def _yaml_files() -> list[Path]:
         if root.is_dir()
         for p in root.rglob("*")
         if p.suffix in (".yml", ".yaml") and p.is_file()
-    )
-
-
-def _shape(node: Any, path: frozenset[int] = frozenset()) -> object:
-    """What a loader reads of a node, as plain data (a recursive alias as a marker)."""
-    if id(node) in path:
-        return "recursive alias"
-    path = path | {id(node)}
-    marks = (node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
-    head = (type(node).__name__, str(node.tag), getattr(node, "style", None), marks)
-    if not isinstance(node.value, list):
-        return (*head, node.value)
-    return (
-        *head,
-        [
-            tuple(_shape(part, path) for part in item)
-            if isinstance(item, tuple)
-            else _shape(item, path)
-            for item in node.value
-        ],
     )
 
 
@@ -106,36 +84,6 @@ _YAML_PIECES_FOR_EVENTS = st.sampled_from(
         "a: 2\n",
     ]
 )
-
-
-def _ruamel_documents(text: str) -> list[object] | None:
-    try:
-        return [_shape(doc) for doc in make_yaml(False).compose_all(text)]
-    except Exception:  # noqa: BLE001 - the fast path must then fail too
-        return None
-
-
-@pytest.mark.skipif(
-    "CParser" not in make_yaml().Parser.__name__, reason="no libyaml (ruamel.yaml.clib) here"
-)
-def test_cached_composer_gives_ruamels_node_trees() -> None:
-    # None would mean it refused itself (its probe failed): correct but slow, so a test fails
-    assert _c_composer() is not None, "this ruamel.yaml release breaks the cached composer"
-    files = _yaml_files()
-    # the repository's own fixtures and examples (over 40), and the corpus where it is present
-    least = 150 if CORPUS.is_dir() else 40
-    assert len(files) > least
-    compared = 0
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        expected = _ruamel_documents(text)
-        try:
-            got = [_shape(doc) for doc in _compose_all(text, pure=False)]
-        except Exception:  # noqa: BLE001
-            got = None
-        assert got == expected, path
-        compared += expected is not None
-    assert compared > least
 
 
 def _converted(text: str) -> tuple[list[object], list[object]] | None:
@@ -304,3 +252,19 @@ def test_nesting_bound_on_real_files(path: Path) -> None:
     text = path.read_text(encoding="utf-8", errors="replace")
     deepest, _ = _event_depth(text, pure=False)
     assert _nesting_bound(text) >= deepest
+
+
+def test_without_libyaml_every_text_is_read_by_the_pure_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without ruamel.yaml.clib there is no event parser: the text goes to the pure parser (it
+    used to reach the event composer and fail on the missing class)."""
+    from dindlint.compose import yamlnodes
+
+    text = "services:\n  a:\n    image: alpine:3.20\n    volumes: [/x:/y]\n"
+    with_libyaml = yamlnodes.parse_text(PATH, text, [])
+    monkeypatch.setattr(yamlnodes, "_c_parser", lambda: None)
+    without = yamlnodes.parse_text(PATH, text, [])
+    assert without.ok and [shape(d) for d in without.documents] == [
+        shape(d) for d in with_libyaml.documents
+    ]
