@@ -5,7 +5,7 @@ A pre-commit hook starts dindlint once per commit, so its fixed costs matter (is
 - Imports create many objects that live until the end of the process; at Python's default
   threshold (700 allocations) the garbage collector scans them over and over while the modules
   load. The collector is off before ``cli`` is imported, as it is within a run
-  (``dindlint.parallel.fewer_collections``: a run makes next to no cyclic garbage).
+  (``dindlint.parallel.collector_off``: a run makes next to no cyclic garbage).
 - After the output is flushed, the process ends with ``os._exit``: tearing down the interpreter
   (freeing every module and object one by one) took about 10 ms of a 100 ms run and does nothing
   a finished run needs — files are written and closed, worker pools joined (mypy ends the same
@@ -21,7 +21,7 @@ import sys
 
 
 def run() -> None:
-    gc.disable()  # as a run does (dindlint.parallel.fewer_collections), for the imports too
+    gc.disable()  # as a run does (dindlint.parallel.collector_off), for the imports too
     from dindlint.cli import main
 
     try:

@@ -63,17 +63,12 @@ START_METHOD: str | None = None
 # objects of its imports. What a run allocates is freed by reference counting.
 
 
-def _collect_less_often() -> None:
-    """Stop automatic collections for the run (``gc.enable`` restores them)."""
-    gc.disable()
-
-
 @contextmanager
-def fewer_collections() -> Iterator[None]:
+def collector_off() -> Iterator[None]:
     """Within this block the cyclic garbage collector does not run (a block inside another
     leaves it as the outer one set it)."""
     was_enabled = gc.isenabled()
-    _collect_less_often()
+    gc.disable()
     try:
         yield
     finally:
@@ -161,7 +156,7 @@ def _start_worker(settings: Settings) -> None:
     session = new_session(settings)
     session.memo = {}
     activate_for_life(session)
-    _collect_less_often()  # (a forked worker has it off already)
+    gc.disable()  # as in the main process (a forked worker has it off already)
 
 
 def _check_groups(groups: list[tuple[Path, ...]]) -> list[_GroupResult]:

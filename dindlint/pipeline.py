@@ -53,7 +53,7 @@ def analyse(
     (default: the CPU count; a run that keeps its models runs in this process). Each file is
     read and parsed once per process."""
     jobs = default_jobs() if jobs is None else jobs
-    with active(new_session(settings)), parallel.fewer_collections(), reading_once():
+    with active(new_session(settings)), parallel.collector_off(), reading_once():
         if jobs > 1 and not keep_models:  # (with --jobs 1, only build_projects groups the files)
             groups = group_compose_files(found.compose_only())
             if len(groups) >= parallel.MIN_PARALLEL:
