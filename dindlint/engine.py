@@ -17,7 +17,7 @@ from dindlint.project import Loader, Project, built_in_part
 from dindlint.session import Session, Settings, current
 from dindlint.source import Span, capped, memoised_for
 from dindlint.suppress import FileSuppressions, SuppressionIndex
-from dindlint.topology import Topology, build_topology, is_dind_image
+from dindlint.topology import Topology, build_topology, is_dind_image, network_names
 
 # Rules the engine itself reports, beside the checks of ``dindlint.checks.CHECKS``.
 UNUSED_SUPPRESSION = "DIND004"
@@ -136,16 +136,16 @@ def _inert(service: Service) -> bool:
 
 
 def _names_of(services: Iterable[Service]) -> set[str]:
-    """Every name a service answers to on its networks."""
+    """Every name a service may be reached or known by (``network_names``, and conservatively
+    its ``links`` aliases and ``hostname:``), in lower case: host names compare without regard
+    to it (``topology.answers_to``)."""
     names: set[str] = set()
     for service in services:
-        names.add(service.name)
-        names.update(service.network_aliases)
+        names.update(network_names(service))
         names.update(alias for _, alias in service.links)
-        for located in (service.container_name, service.hostname):
-            if located is not None:
-                names.add(located.value)
-    return names
+        if service.hostname is not None:
+            names.add(service.hostname.value)
+    return {name.lower() for name in names}
 
 
 _WORD = re.compile(r"[A-Za-z0-9_.-]+")
@@ -154,7 +154,7 @@ _WORD = re.compile(r"[A-Za-z0-9_.-]+")
 def _referenced_by(part: ComposeProject) -> frozenset[str]:
     """Every name the part's services could refer to another service by: ``volumes_from``,
     ``links``, ``network_mode`` and every word of every environment value (a DOCKER_HOST's host
-    among them); worked out once per part per run."""
+    among them), in lower case as ``_names_of``; worked out once per part per run."""
 
     def words() -> frozenset[str]:
         found: set[str] = set()
@@ -166,7 +166,7 @@ def _referenced_by(part: ComposeProject) -> frozenset[str]:
             for value in service.environment.values():
                 if value.value:
                     found.update(_WORD.findall(value.value))
-        return frozenset(found)
+        return frozenset(word.lower() for word in found)
 
     return memoised_for("part-references", (part,), words)
 
