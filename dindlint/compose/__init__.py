@@ -184,7 +184,8 @@ class _ProjectLoader:
         layers: list[YMap] = []
         for doc in parsed.documents:
             errors: list[tuple[YScalar, str]] = []
-            doc = interpolate_tree(doc, self.env, errors)
+            if parsed.holds_dollar:
+                doc = interpolate_tree(doc, self.env, errors)
             for scalar, message in errors:
                 self.problems.append(Problem("DIND002", message, scalar.span))
             if not isinstance(doc, YMap):

@@ -106,6 +106,9 @@ class ParsedFile:
     path: Path
     documents: list[YNode] = field(default_factory=list)
     ok: bool = True
+    # False when no scalar can hold a `$` (the text has none, nor an escape of one): then
+    # interpolation has nothing to do
+    holds_dollar: bool = True
 
 
 def make_yaml(pure: bool = False) -> YAML:
@@ -198,7 +201,12 @@ def parse_text(path: Path, text: str, problems: list[Problem], *, pure: bool = F
         return result
     # an empty document (e.g. a trailing `---`) is skipped, as compose-go does
     result.documents = [d for d in documents if not (isinstance(d, YScalar) and d.is_null)]
+    result.holds_dollar = "$" in text or _DOLLAR_ESCAPE.search(text) is not None
     return result
+
+
+# A double-quoted scalar's escapes of `$` (YAML 1.2.2, 5.7: `\x`, `\u`, `\U` and hex digits)
+_DOLLAR_ESCAPE = re.compile(r"\\(?:x24|u0024|U00000024)")
 
 
 def _compose_pure(path: Path, text: str, problems: list[Problem]) -> list[YNode]:
@@ -450,6 +458,13 @@ def _implicit_tag(plain: str) -> str:
     return str(_resolver().resolve(ScalarNode, plain, (True, False)))
 
 
+@functools.lru_cache(maxsize=4096)
+def _plain_scalar(plain: str) -> tuple[str, str, bool]:
+    """An untagged plain scalar's tag, its short form (``_short_tag``) and whether it is null."""
+    tag = _implicit_tag(plain)
+    return tag, _short_tag(tag), tag == NULL_TAG
+
+
 @functools.cache
 def _resolver() -> VersionedResolver:
     """ruamel's resolver with its table of implicit types made once (libyaml's `%YAML`
@@ -654,12 +669,7 @@ class _EventComposer(_Builder):
             event = get_event()
             kind = event.__class__
             if kind is ScalarEvent:
-                tag = event.tag
-                if tag is None or tag == "!":
-                    # as the resolver: a plain scalar by its text, any other a string
-                    tag = _implicit_tag(event.value) if event.implicit[0] else _STR_TAG
-                elif placeholder is not None:
-                    tag = tag.replace(placeholder, ":")
+                value, tag, style, anchor = event.value, event.tag, event.style, event.anchor
                 # (span_from_marks, inlined: a scalar is no block collection, and its end mark
                 # never precedes its start, so Span's own rule has nothing to raise)
                 start, end = event.start_mark, event.end_mark
@@ -670,15 +680,36 @@ class _EventComposer(_Builder):
                     if end.line > start.line and end.column == 0
                     else (path, line, start.column + 1, end.line + 1, end.column),
                 )
-                node: YNode = self.scalar(event.value, event.style, tag, span)
+                node: YNode
+                if tag is None and (placeholder is None or placeholder not in value):
+                    # (``scalar``, inlined for the untagged scalars of most files: no mark, no
+                    # masked colon; a plain one typed by its text, any other a string)
+                    if style:
+                        tag = _STR_TAG
+                        quoted = style == "'" or style == '"'
+                        node = YScalar(value, span, False, quoted, value)
+                    else:
+                        tag, short, is_null = _plain_scalar(value)
+                        node = YScalar(value, span, is_null, False, value, (), None, None, short)
+                else:
+                    if tag is None or tag == "!":
+                        # as the resolver: a plain scalar by its text, any other a string
+                        tag = _implicit_tag(value) if event.implicit[0] else _STR_TAG
+                    elif placeholder is not None:
+                        tag = tag.replace(placeholder, ":")
+                    node = self.scalar(value, style, tag, span)
                 # what a mapping reads of a key: made for keys (and anchors, which may be one)
                 key = None
-                if event.anchor is not None or (
-                    stack and stack[-1].mapping and not len(stack[-1].items) % 2
-                ):
-                    key = _Key(True, tag, event.value, event.style, span)
-                item = (node, key)
-                self._anchor(anchors, event, item)
+                if anchor is not None:
+                    key = new_tuple(_Key, (True, tag, value, style, span))
+                    item = (node, key)
+                    self._anchor(anchors, event, item)
+                else:
+                    if stack:
+                        top = stack[-1]
+                        if top.mapping and not len(top.items) % 2:
+                            key = new_tuple(_Key, (True, tag, value, style, span))
+                    item = (node, key)
             elif kind is AliasEvent:
                 target = anchors.get(event.anchor)
                 if target is None:
@@ -735,18 +766,41 @@ class _EventComposer(_Builder):
         tag = self.tag(tag)
         span = span_from_marks(self.path, start.start_mark, end.end_mark, start.flow_style is False)
         mark = CUSTOM_MARKS.get(tag)
-        node: YNode
+        node: YNode | None
         if opened.mapping:
-            keys = [_key_of(node, key) for node, key in opened.items[0::2]]
-            values = [value for value, _ in opened.items[1::2]]
-            self._forget_unread(opened, keys)
-            node = self.mapping(zip(keys, values, strict=True), _itself, span, mark)
+            node = self._plain_mapping(opened.items, span, mark)
+            if node is None:
+                keys = [_key_of(item, key) for item, key in opened.items[0::2]]
+                values = [value for value, _ in opened.items[1::2]]
+                self._forget_unread(opened, keys)
+                node = self.mapping(zip(keys, values, strict=True), _itself, span, mark)
         else:
             node = YSeq([item for item, _ in opened.items], span, mark)
         for placeholder in opened.recursive:
             placeholder.span = span
             self.problems.append(Problem("DIND002", "Recursive alias", span))
         return node, (_Key(False, tag, "", None, span) if opened.anchor is not None else None)
+
+    def _plain_mapping(
+        self, items: list[tuple[YNode, _Key | None]], span: Span, mark: str | None
+    ) -> YMap | None:
+        """The mapping of ``items`` when each key is a distinct scalar, neither a merge key nor
+        holding a masked colon (most mappings: ``mapping`` would find nothing to say of them);
+        None for any other, which ``mapping`` makes."""
+        entries: dict[str, tuple[Span, YNode]] = {}
+        placeholder = self.placeholder
+        for (_, key), (value, _) in zip(items[0::2], items[1::2], strict=True):
+            if (
+                key is None
+                or not key.scalar
+                or key.tag == MERGE_TAG
+                or (key.value == "<<" and not key.style)
+                or key.value in entries
+                or (placeholder is not None and placeholder in key.value)
+            ):
+                return None
+            entries[key.value] = (key.span, value)
+        return YMap(entries, span, mark)
 
     def _forget_unread(self, opened: _Open, keys: list[_Key]) -> None:
         """Drop the problems found inside what a mapping never reads: a key that is not a

@@ -167,6 +167,16 @@ def test_socket_bind_with_unset_variable(interp):
     assert unknown.type == "bind"
 
 
+@pytest.mark.parametrize("escape", ["\\x24", "\\u0024", "\\U00000024"])
+def test_escaped_dollar_is_interpolated(tmp_path, escape):
+    # a file without a literal `$` may still hold one, escaped in a double-quoted scalar:
+    # interpolation (skipped for a file that cannot hold a `$`) reads the value, as compose
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(f'services:\n  s:\n    image: "{escape}{{IMAGE}}"\n', encoding="utf-8")
+    project = load_project([compose], environ={"IMAGE": "docker:27-dind"})
+    assert project.services["s"].image.value == "docker:27-dind"
+
+
 def test_environ_overrides_env_file(load):
     project = load("interp/compose.yml", environ={"TAG": "cli", "MISSING": "m"})
     s = project.services["s"]
