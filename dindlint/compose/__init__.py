@@ -25,10 +25,9 @@ from dindlint.compose.yamlnodes import (
     YNode,
     YScalar,
     YSeq,
-    is_too_deep,
-    make_yaml,
     parse_file,
     read_text,
+    top_level_mapping,
 )
 from dindlint.files import DEFAULT_BASE_NAMES, OVERRIDE_NAMES
 from dindlint.model import ComposeProject, Service
@@ -78,17 +77,9 @@ def is_compose_document(path: Path) -> bool:
         text = read_text(Path(path), [])
         if text is None:
             return False
-        if is_too_deep(text):
-            return False
-        node = make_yaml().compose(text)
+        return top_level_mapping(text, "services")
     except Exception:  # noqa: BLE001 - any parser failure just means "not a compose document"
         return False
-    if node is None or type(node).__name__ != "MappingNode":
-        return False
-    for key, value in node.value:
-        if getattr(key, "value", None) == "services":
-            return type(value).__name__ == "MappingNode"
-    return False
 
 
 # The run memo's entry for an ``include``: each load of it, with the include targets that load

@@ -431,6 +431,61 @@ def is_too_deep(text: str) -> bool:
     return deepest > MAX_DEPTH
 
 
+def top_level_mapping(text: str, key: str) -> bool:
+    """Whether ``text`` is YAML, nested no deeper than ``MAX_DEPTH``, with a document whose top
+    level is a mapping where (the first) ``key`` holds a mapping.
+
+    From the parser's events, without composing the documents (a file passed by name was
+    composed twice: once to learn that it is a compose file). libyaml reads the text as
+    ``_compose_with_libyaml`` gives it; the pure parser reads what libyaml does not. Raises what
+    the parser raises on a syntax error."""
+    if _c_parser() is not None and not _YAML11_BREAKS.search(text):
+        masked = _mask_plain_colons(text)
+        with contextlib.suppress(MarkedYAMLError):
+            return _holds_mapping(make_yaml().parse(masked[0] if masked else text), key)
+    return _holds_mapping(make_yaml(pure=True).parse(text), key)
+
+
+def _holds_mapping(events: Iterable[Any], key: str) -> bool:
+    """``top_level_mapping`` on a stream's events."""
+    anchored: dict[str, bool] = {}  # each anchor of the document, and whether it names a mapping
+    found = False
+    depth = 0
+    entries = 0  # the keys and values read so far in the document's top-level mapping
+    read = False  # whether the document's top-level mapping had the key
+    wanted = False  # the next event is the key's value
+    for event in events:
+        kind = event.__class__
+        anchor = getattr(event, "anchor", None)
+        if wanted:
+            wanted = False
+            if kind is AliasEvent:
+                found = found or anchored.get(anchor, False)  # type: ignore[arg-type]
+            else:
+                found = found or kind is MappingStartEvent
+        if kind is MappingStartEvent or kind is SequenceStartEvent:
+            if depth == 0:
+                read = kind is SequenceStartEvent  # a sequence has no key to read
+            if anchor is not None:
+                anchored[anchor] = kind is MappingStartEvent
+            depth += 1
+            if depth > MAX_DEPTH:
+                return False
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            depth -= 1
+            entries += depth == 1
+        elif kind is ScalarEvent or kind is AliasEvent:
+            if kind is ScalarEvent and anchor is not None:
+                anchored[anchor] = False
+            if depth == 1:
+                if not read and not entries % 2 and kind is ScalarEvent and event.value == key:
+                    read = wanted = True
+                entries += 1
+        elif kind is DocumentStartEvent:
+            anchored, entries, read = {}, 0, False
+    return found
+
+
 def parse_file(path: Path, problems: list[Problem]) -> ParsedFile:
     """Read and compose ``path``; never raises. Within ``reading_once()`` a file that several
     projects read is parsed at most twice per run (``remembered``; the trees are never modified

@@ -283,6 +283,31 @@ def test_is_compose_document(fixtures):
     assert not is_compose_document(fixtures / "interp/.env")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("services:\n  a:\n    image: x\n", True),
+        ("services: {a: [/x:/y]}\n", True),  # a colon libyaml refuses in a flow scalar
+        ("x: &m {a: 1}\nservices: *m\n", True),
+        ("x: &m [a]\nservices: *m\n", False),
+        ("a: &a b\n*a : {c: 1}\nservices: {d: 1}\n", True),
+        ("? [services]\n: {a: 1}\nservices: {b: 1}\n", True),
+        ("services: 1\nservices: {a: 1}\n", False),  # the first entry of a key is read
+        ("services: [a]\n", False),
+        ("- services\n- {a: 1}\n", False),
+        ("x: {services: {a: 1}}\n", False),
+        ("x: 1\n---\nservices: {b: 1}\n", True),  # compose loads each document
+        ("services: 1\n---\n- services\n- {b: 1}\n", False),
+        ("services:\n", False),
+        ("", False),
+    ],
+)
+def test_is_compose_document_reads_the_top_level(tmp_path, text, expected):
+    path = tmp_path / "file.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert is_compose_document(path) is expected
+
+
 def _flatten(node, out):
     from dindlint.compose.yamlnodes import YMap, YSeq
 
