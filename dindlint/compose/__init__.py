@@ -471,8 +471,14 @@ class _ProjectLoader:
         if services.keys() & project.services.keys():
             for name, service in project.services.items():
                 services.setdefault(name, service)
-        else:  # (copied whole, at the dict's own speed: forty includers of 71,000 services)
+        else:
+            # copied whole into an empty dict, at the speed of a dict's copy (forty includers of
+            # 71,000 services; a dict that holds entries takes them one by one), then the
+            # services of the including file after them
+            own = dict(services)
+            services.clear()
             services.update(project.services)
+            services.update(own)
             self.included.append(project)
         for name, span in project.volumes.items():
             volumes.setdefault(name, span)

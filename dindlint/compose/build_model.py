@@ -81,7 +81,8 @@ class ModelBuilder:
         if not isinstance(node, YMap):
             self._bad(node.span, f"Service `{name}` must be a mapping")
             return None
-        get = node.get
+        # (a plain dict's lookup: each service asks for twenty-odd fields it mostly lacks)
+        get = {key: value for key, (_, value) in node.entries.items()}.get
         from_files, missing = self.env_files(get("env_file"))
         return Service(
             name=name,

@@ -95,8 +95,15 @@ class Merger:
         if isinstance(node, YMap):
             entries: dict = {}
             changed = False
+            # a scalar below a field that normalises none (``_normalize``) is kept as it is,
+            # without a call per scalar of a large file
+            fields = len(path) == 2 and path[0] == "services"
+            cleaned: YNode | None
             for k, (ks, v) in node.entries.items():
-                cleaned = self.clean(v, path + (k,))
+                if v.__class__ is YScalar and v.mark is None and not (fields and k in _SHAPED):
+                    cleaned = v
+                else:
+                    cleaned = self.clean(v, path + (k,))
                 changed = changed or cleaned is not v
                 if cleaned is not None:
                     entries[k] = (ks, cleaned)
@@ -124,6 +131,10 @@ def _service_field(path: Path_) -> str | None:
     if len(path) == 3 and path[0] == "services":
         return path[2]
     return None
+
+
+# the service fields whose scalar ``_normalize`` turns into a mapping
+_SHAPED = frozenset({"build", "extends"})
 
 
 def _normalize(node: YNode, path: Path_) -> YNode:
