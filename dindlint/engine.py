@@ -93,13 +93,16 @@ def _separable_include(project: Project) -> tuple[ComposeProject, Project] | Non
     for part in compose.included:
         if built_in_part(part):
             continue
-        rest_names = compose.services.keys() - part.services.keys()
+        rest_names = set(compose.own_service_names()).union(
+            *(other.services for other in compose.included if other is not part)
+        )
         rest = {name: compose.services[name] for name in sorted(rest_names)}
         if not all(_inert(service) for service in rest.values()):
             continue
         if _names_of(rest.values()) & _referenced_by(part):
             continue
-        return part, project._replace(compose=compose._replace(services=rest, included=()))
+        rest_compose = compose._replace(services=rest, included=(), own_services=None)
+        return part, project._replace(compose=rest_compose)
     return None
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -270,9 +269,7 @@ def _attach_builds(compose: ComposeProject, loader: Loader) -> Project:
 def _built(compose: ComposeProject) -> list[tuple[str, Service]]:
     """The services that build an image, by name. The services of an included part are looked
     at once per run (forty includers of a 71,000-service file went through all of them each)."""
-    names: AbstractSet[str] = compose.services.keys()
-    for part in compose.included:
-        names = names - part.services.keys()  # (a set of the keys once: three times cheaper)
+    names = compose.own_service_names()
     built = [(n, compose.services[n]) for n in names if compose.services[n].build is not None]
     for part in compose.included:
         built += built_in_part(part)

@@ -41,7 +41,13 @@ def _cuts(compose: ComposeProject) -> list[ComposeProject]:
     span = Span(compose.files[0], 1)
     own = Service("own-service", span, image=Located("alpine:3.20", span))
     whole_part = compose._replace(included=(), problems=())
-    cuts = [compose._replace(services={**compose.services, own.name: own}, included=(whole_part,))]
+    cuts = [
+        compose._replace(
+            services={**compose.services, own.name: own},
+            included=(whole_part,),
+            own_services=frozenset({own.name}),
+        )
+    ]
     for name in compose.services:
         one: dict[str, Service] = {name: compose.services[name]}
         others = {n: s for n, s in compose.services.items() if n != name}
@@ -49,7 +55,8 @@ def _cuts(compose: ComposeProject) -> list[ComposeProject]:
             if not part_services:
                 continue
             part = compose._replace(services=part_services, included=(), problems=())
-            cuts.append(compose._replace(included=(part,)))
+            own_services = frozenset(compose.services.keys() - part_services.keys())
+            cuts.append(compose._replace(included=(part,), own_services=own_services))
     return cuts
 
 

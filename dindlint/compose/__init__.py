@@ -104,6 +104,8 @@ class _ProjectLoader:
         self.cycle_checked: set[Path] = set()
         # the included projects whose services all entered this one (``ComposeProject.included``)
         self.included: list[ComposeProject] = []
+        # the names of the services that did not come from one of them (``own_services``)
+        self.own_services: set[str] = set()
 
     # ---------------------------------------------------------------- entry
 
@@ -135,6 +137,7 @@ class _ProjectLoader:
         top = merged if isinstance(merged, YMap) else YMap({}, Span(directory, 1))
         services = self._services(top)
         volumes = self._volumes(top)
+        self.own_services.update(services)
         for include, path in includes:
             self._include(include, path, services, volumes)
         return ComposeProject(
@@ -146,6 +149,7 @@ class _ProjectLoader:
             problems=tuple(self.problems),
             networks=self._networks(top),
             included=tuple(self.included),
+            own_services=frozenset(self.own_services) if self.included else None,
         )
 
     def _load_env(self, directory: Path, env_files: Sequence[Path] | None) -> None:
@@ -470,7 +474,9 @@ class _ProjectLoader:
         self.problems.extend(project.problems)
         if services.keys() & project.services.keys():
             for name, service in project.services.items():
-                services.setdefault(name, service)
+                if name not in services:
+                    services[name] = service
+                    self.own_services.add(name)
         else:
             # copied whole into an empty dict, at the speed of a dict's copy (forty includers of
             # 71,000 services; a dict that holds entries takes them one by one), then the

@@ -249,6 +249,27 @@ def test_include(load, fixtures):
     assert len(missing) == 1 and "missing.yml" in missing[0].message
 
 
+def test_own_services_are_those_no_whole_part_brought(tmp_path):
+    # `whole.yaml` enters whole (an included part); `clash.yaml` names a service the project
+    # defines, so its other service enters one by one and counts as the project's own
+    (tmp_path / "whole.yaml").write_text("services:\n  a: {image: x}\n", encoding="utf-8")
+    (tmp_path / "clash.yaml").write_text(
+        "services:\n  own: {image: y}\n  b: {image: y}\n", encoding="utf-8"
+    )
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(
+        "include: [whole.yaml, clash.yaml]\nservices:\n  own: {image: z}\n", encoding="utf-8"
+    )
+    project = load_project([compose])
+    assert sorted(project.services) == ["a", "b", "own"]
+    assert [sorted(part.services) for part in project.included] == [["a"]]
+    assert sorted(project.own_service_names()) == ["b", "own"]
+    alone = tmp_path / "alone" / "compose.yaml"
+    alone.parent.mkdir()
+    alone.write_text("services:\n  s: {image: z}\n", encoding="utf-8")
+    assert load_project([alone]).own_services is None  # nothing included: all its own
+
+
 def test_include_cycle(tmp_path):
     (tmp_path / "a.yml").write_text("include: [b.yml]\nservices:\n  a:\n    image: a\n")
     (tmp_path / "b.yml").write_text("include: [a.yml]\nservices:\n  b:\n    image: b\n")
