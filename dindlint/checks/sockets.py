@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -53,6 +54,7 @@ def _repository(image: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1024)  # (an image is usually named by many services)
 def _is_socket_proxy(image: str | None) -> bool:
     if not image:
         return False
@@ -81,19 +83,14 @@ def is_socket_proxy(service: Service) -> bool:
 
 def readonly_socket_mount(ctx: Context) -> Iterator[Found]:
     """DIND101: `:ro` on a socket or the folder that holds it is no protection."""
-    compose = ctx.project.compose
-    proxies = sorted(
-        n for n, s in (compose.services.items() if compose else ()) if is_socket_proxy(s)
-    )
-    hint = "for read-only API access, use a filtering socket proxy"
-    if proxies:
-        hint = f"for read-only API access, go through the project's socket proxy `{proxies[0]}`"
     compose_keys = writes_compose_keys(ctx)  # (a GitLab CI job's mounts are the runner's)
+    hint = ""
     for name, client in ctx.topology.clients.items():
         if is_socket_proxy(client.service):
             continue  # the proxy is the mitigation: its `:ro` restricts nothing, and harms nothing
         for reach in client.reaches:
             if reach.read_only and reach.holds_socket:
+                hint = hint or _proxy_hint(ctx)
                 yield Found(
                     f"{name} mounts {_what(reach)} read-only, but `:ro` does not restrict the "
                     "Docker API (connect() needs only write permission on the socket inode): it "
@@ -103,6 +100,18 @@ def readonly_socket_mount(ctx: Context) -> Iterator[Found]:
                     hint=hint,
                     repair=_read_write(reach, client.service.span if compose_keys else None),
                 )
+
+
+def _proxy_hint(ctx: Context) -> str:
+    """DIND101's hint: the project's socket proxy, if it has one (looked for only once a
+    finding needs it: every service of a large project was looked at for none)."""
+    compose = ctx.project.compose
+    proxies = sorted(
+        n for n, s in (compose.services.items() if compose else ()) if is_socket_proxy(s)
+    )
+    if proxies:
+        return f"for read-only API access, go through the project's socket proxy `{proxies[0]}`"
+    return "for read-only API access, use a filtering socket proxy"
 
 
 def _read_write(reach: Reach, service: Span | None) -> Repair | None:
