@@ -472,7 +472,7 @@ class _ProjectLoader:
         for f in project.files:
             self.files[f] = None
         self.problems.extend(project.problems)
-        if services.keys() & project.services.keys():
+        if not services.keys().isdisjoint(project.services.keys()):  # (the smaller one is read)
             for name, service in project.services.items():
                 if name not in services:
                     services[name] = service
