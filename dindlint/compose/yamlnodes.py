@@ -45,10 +45,6 @@ NULL_WORDS = {"", "~", "null", "Null", "NULL"}
 # Deepest nesting analysed: real compose files nest under 10 levels; deeper input is refused
 # (DIND001) before the recursive stages (interpolate, merge, model) could exhaust the stack.
 MAX_DEPTH = 200
-# Above this bound on the nesting, the pure-Python composer is used: ruamel's C composer recurses
-# on the C stack and crashes the interpreter (SIGSEGV) near 100 000 levels; the pure one raises
-# RecursionError, which becomes DIND001.
-_C_COMPOSER_MAX_NESTING = 1000
 _TOO_DEEP = f"YAML nested deeper than {MAX_DEPTH} levels: not analysed"
 
 
@@ -342,93 +338,6 @@ def describe_syntax_error(text: str, exc: MarkedYAMLError) -> tuple[int, int, st
             f"{exc.context_mark.column + 1})"
         )
     return line, col, f"{what}{context}"
-
-
-def _nesting_bound(text: str) -> int:
-    """A cheap upper bound on the nesting depth of ``text``: block collections nest no deeper
-    than one more than the longest run of indentation and ``- ``/``? ``/``: `` indicators that
-    opens a line (the outermost needs none), flow collections no deeper than
-    ``_flow_nesting_bound``; a flow collection may sit inside block ones, so the bound is their
-    sum."""
-    lines = _LINE_BREAK.split(text)
-    block = max(_opening_run(line) for line in lines) + 1
-    return block + _flow_nesting_bound(lines)
-
-
-def _opening_run(line: str) -> int:
-    opening = _LINE_OPENING.match(line)
-    return opening.end() if opening else 0
-
-
-def _flow_nesting_bound(lines: list[str]) -> int:
-    """An upper bound on the flow nesting depth of the text made of ``lines``.
-
-    A ``[`` may open two levels (an entry ``[a: b]`` or ``[? a]`` is a mapping of its own), a
-    ``{`` one. A bracket is a real one in a flow collection, or text: inside a quoted scalar, a
-    comment, a tag, or a block or plain scalar outside any flow collection (depth 0). A line
-    without a quote, ``#`` or ``!`` lies wholly inside a quoted scalar or wholly outside every
-    one; its brackets are then all real, or it changes nothing: counted exactly within the line,
-    it leaves the depth raised by its surplus of openers, never lowered (a closer may end a
-    collection of an earlier line, or be text). Any other line may open a collection with each
-    opener it holds. tests/robustness/test_fast_paths.py tests this bound against the parser's
-    own events. (Every bracket counted: a 4.7 MB file of one-line lists was parsed twice, once
-    only for its depth.)"""
-    depth = deepest = 0
-    for line in lines:
-        if "[" not in line and "{" not in line:
-            continue  # closers at most: they raise nothing
-        if _NOT_PLAIN_TEXT.search(line):
-            depth += 2 * line.count("[") + line.count("{")
-            deepest = max(deepest, depth)
-            continue
-        within = peak = 0
-        for bracket in _FLOW_BRACKET.findall(line):
-            within += _LEVELS[bracket]
-            peak = max(peak, within)
-        deepest = max(deepest, depth + peak)
-        depth += max(within, 0)
-    return deepest
-
-
-# libyaml's line breaks (U+0085, U+2028 and U+2029 never reach it: ``_YAML11_BREAKS``)
-_LINE_BREAK = re.compile(r"\r\n?|\n")
-_LINE_OPENING = re.compile(r"[ \t?:-]*")
-_FLOW_BRACKET = re.compile(r"[\[\]{}]")
-_LEVELS = {"[": 2, "{": 1, "]": -2, "}": -1}
-_NOT_PLAIN_TEXT = re.compile(r"[\"'#!]")
-
-
-def _event_depth(text: str, pure: bool) -> tuple[int, bool]:
-    """The deepest collection nesting of ``text`` (stopping past ``MAX_DEPTH``), from the
-    parser's events (both parsers are iterative, unlike the composers), and whether the parser
-    stopped on a syntax error (then the depth is that of the text before the error)."""
-    depth = deepest = 0
-    try:
-        for event in make_yaml(pure).parse(text):
-            kind = type(event).__name__
-            if kind in ("SequenceStartEvent", "MappingStartEvent"):
-                depth += 1
-                deepest = max(deepest, depth)
-                if deepest > MAX_DEPTH:
-                    break
-            elif kind in ("SequenceEndEvent", "MappingEndEvent"):
-                depth -= 1
-    except (YAMLError, ValueError, RecursionError):
-        return deepest, True
-    return deepest, False
-
-
-def is_too_deep(text: str) -> bool:
-    """True when ``text`` nests deeper than ``MAX_DEPTH``: then it must not reach a composer.
-
-    Checked cheaply first; then with libyaml's events; when libyaml stops on a construct it
-    rejects but the YAML 1.2 parser accepts (``[a:/b]``), with the pure parser's events."""
-    if _nesting_bound(text) <= _C_COMPOSER_MAX_NESTING:
-        return False
-    deepest, errored = _event_depth(text, pure=False)
-    if deepest <= MAX_DEPTH and errored:
-        deepest, _ = _event_depth(text, pure=True)
-    return deepest > MAX_DEPTH
 
 
 def top_level_mapping(text: str, key: str) -> bool:

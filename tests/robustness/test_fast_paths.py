@@ -5,10 +5,6 @@
   ``_Converter`` — same kinds, tags, values, styles, spans and problems — for every fixture and
   corpus YAML file and on generated text (guards against a ruamel release that changes the events
   it relies on).
-- compose/yamlnodes: the depth bound that lets a text skip the event pass before the C composer
-  (``_nesting_bound``) is never below the depth libyaml's own events reach, on generated text
-  (brackets in and out of quotes, comments, tags and block scalars, any line breaks) and on
-  every fixture and corpus YAML file.
 - dockerfile/shell: the regular-expression tokenizer for text without quotes or escapes
   (``_tokenize_plain``) splits as shlex does (``_tokenize_shlex``), on generated shell text.
 """
@@ -26,8 +22,6 @@ from hypothesis import strategies as st
 from dindlint.compose.yamlnodes import (
     _compose_c,
     _Converter,
-    _event_depth,
-    _nesting_bound,
     make_yaml,
 )
 from dindlint.dockerfile.shell import _tokenize_plain, _tokenize_shlex
@@ -176,82 +170,6 @@ def test_plain_tokenizer_splits_as_shlex(text: str) -> None:
     assert [(t.value, t.start, t.op, t.raw_first) for t in _tokenize_plain(text)] == [
         (t.value, t.start, t.op, t.raw_first) for t in tokens
     ]
-
-
-# ---------------------------------------------------------------- the nesting bound
-
-_YAML_PIECES = st.sampled_from(
-    [
-        "[",
-        "]",
-        "{",
-        "}",
-        "'",
-        '"',
-        "#",
-        "!",
-        "!<",
-        "|",
-        ">",
-        "- ",
-        "? ",
-        ": ",
-        ":",
-        ",",
-        " ",
-        "  ",
-        "\t",
-        "\n",
-        "\r",
-        "\r\n",
-        "\\",
-        "''",
-        "a",
-        "b1",
-        "&x ",
-        "*x",
-        "%TAG ! x\n",
-        "---\n",
-    ]
-)
-
-
-def _flow_nest(depth: int, inner: str) -> str:
-    return "[" * depth + inner + "]" * depth
-
-
-@given(st.lists(_YAML_PIECES, max_size=60).map("".join))
-def test_nesting_bound_is_never_below_the_parsers_depth(text: str) -> None:
-    deepest, _ = _event_depth(text, pure=False)
-    assert _nesting_bound(text) >= deepest
-
-
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 6),
-            st.sampled_from(["x", "'a]]]'", '"a]]]"', '"a\n]]]\nb"', "'a\n}}\nb'", "# ]]\n"]),
-            st.sampled_from(["", "- ", "k: ", "  k: ", "- - "]),
-        ),
-        min_size=1,
-        max_size=8,
-    )
-)
-def test_nesting_bound_covers_brackets_hidden_in_quotes(parts: list) -> None:
-    """Closers inside quoted scalars (on one line or across lines) and comments, between real
-    flow collections: the bound must not count them as closing anything."""
-    text = "".join(f"{lead}{_flow_nest(depth, inner)}\n" for depth, inner, lead in parts)
-    nested = "[" + ", ".join(_flow_nest(d, i) for d, i, _ in parts) + "]\n"
-    for candidate in (text, nested, "k:\n  " + nested):
-        deepest, _ = _event_depth(candidate, pure=False)
-        assert _nesting_bound(candidate) >= deepest, candidate
-
-
-@pytest.mark.parametrize("path", _yaml_files(), ids=lambda p: p.name)
-def test_nesting_bound_on_real_files(path: Path) -> None:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    deepest, _ = _event_depth(text, pure=False)
-    assert _nesting_bound(text) >= deepest
 
 
 def test_without_libyaml_every_text_is_read_by_the_pure_parser(
