@@ -34,7 +34,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
-from dindlint.source import Problem, Span, read_input, remembered, unreadable
+from dindlint.source import Problem, Span, read_input, remembered, split_lines, unreadable
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -46,6 +46,11 @@ NULL_WORDS = {"", "~", "null", "Null", "NULL"}
 # (DIND001) before the recursive stages (interpolate, merge, model) could exhaust the stack.
 MAX_DEPTH = 200
 _TOO_DEEP = f"YAML nested deeper than {MAX_DEPTH} levels: not analysed"
+# The longest text given to ruamel's pure-Python parser, which reads what libyaml does not (about
+# 100,000 characters a second on the reference machine, ten times slower than libyaml): a
+# 4.5 MB compose file with one U+2028 in a comment took 41 s and 517 MB. The largest compose or
+# GitLab CI file of a corpus of 34,000 real ones is 55 KB.
+PURE_PARSER_MAX_CHARS = 256 * 1024
 
 
 class _TooDeep(Exception):
@@ -172,9 +177,13 @@ def parse_text(path: Path, text: str, problems: list[Problem], *, pure: bool = F
             documents = _compose_pure(path, text, problems)
         else:
             composed = _compose_with_libyaml(path, text)
-            if composed is None:
+            if isinstance(composed, _NotRead):
                 # libyaml refused the text: the pure parser reads it as written, and its error,
                 # if any, is the one compose (a YAML 1.2 parser) agrees with
+                if len(text) > PURE_PARSER_MAX_CHARS:
+                    problems.append(_too_long_for_pure_parser(path, text, composed))
+                    result.ok = False
+                    return result
                 return parse_text(path, text, problems, pure=True)
             documents, found = composed
             problems.extend(found)
@@ -211,9 +220,26 @@ def _compose_pure(path: Path, text: str, problems: list[Problem]) -> list[YNode]
     return [converter.convert(document) for document in _compose_all(text, pure=True)]
 
 
-def _compose_with_libyaml(path: Path, text: str) -> tuple[list[YNode], list[Problem]] | None:
+class _NotRead(NamedTuple):
+    """Why libyaml did not read a text, and the line that made it refuse (0: none)."""
+
+    why: str
+    line: int = 0
+
+
+def _too_long_for_pure_parser(path: Path, text: str, not_read: _NotRead) -> Problem:
+    return Problem(
+        "DIND001",
+        f"File not analysed: libyaml cannot read it ({not_read.why}), and at {len(text):,} "
+        f"characters it is over the {PURE_PARSER_MAX_CHARS:,} the pure-Python YAML parser is "
+        "given (it reads about 100,000 a second)",
+        Span(path, not_read.line or 1),
+    )
+
+
+def _compose_with_libyaml(path: Path, text: str) -> tuple[list[YNode], list[Problem]] | _NotRead:
     """The documents of ``text`` read by libyaml (``_EventComposer``) and the problems found in
-    them, or None when libyaml refuses the text.
+    them, or why libyaml does not read the text.
 
     libyaml follows YAML 1.1 and refuses a `:` inside a plain scalar of a flow collection
     (`[/a:/b]`), which YAML 1.2 (compose's parser, and the pure parser) accepts; the pure parser
@@ -224,16 +250,22 @@ def _compose_with_libyaml(path: Path, text: str) -> tuple[list[YNode], list[Prob
     Nor does libyaml get a text holding U+0085, U+2028 or U+2029: YAML 1.1 counts them as line
     breaks (a plain scalar ends there, and every line below is counted one too far), YAML 1.2
     and compose count them as content, as dindlint's positions do (``source.split_lines``)."""
-    if _YAML11_BREAKS.search(text) or _c_parser() is None:
-        return None
+    if _c_parser() is None:
+        return _NotRead("ruamel.yaml.clib is not installed")
+    line_break = _YAML11_BREAKS.search(text)
+    if line_break is not None:
+        line = len(split_lines(text[: line_break.start() + 1]))
+        what = f"U+{ord(line_break.group()):04X} at line {line}"
+        return _NotRead(f"{what} is a line break to libyaml, text to compose", line)
     masked = _mask_plain_colons(text)
     if masked is not None:
         with contextlib.suppress(MarkedYAMLError):
             return _compose_c(masked[0], masked[1], path)
     try:
         return _compose_c(text, None, path)
-    except MarkedYAMLError:
-        return None
+    except MarkedYAMLError as exc:
+        line, _, message = describe_syntax_error(text, exc)
+        return _NotRead(f"line {line}: {message}", line)
 
 
 def _compose_c(
@@ -352,6 +384,8 @@ def top_level_mapping(text: str, key: str) -> bool:
         masked = _mask_plain_colons(text)
         with contextlib.suppress(MarkedYAMLError):
             return _holds_mapping(make_yaml().parse(masked[0] if masked else text), key)
+    if len(text) > PURE_PARSER_MAX_CHARS:
+        return False  # (not read: ``parse_text`` says why)
     return _holds_mapping(make_yaml(pure=True).parse(text), key)
 
 

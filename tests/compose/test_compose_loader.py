@@ -177,6 +177,31 @@ def test_escaped_dollar_is_interpolated(tmp_path, escape):
     assert project.services["s"].image.value == "docker:27-dind"
 
 
+def test_pure_parser_reads_what_libyaml_refuses_up_to_its_limit(tmp_path):
+    from dindlint.compose.yamlnodes import PURE_PARSER_MAX_CHARS
+
+    # a tab anywhere keeps the flow colons unmasked, and libyaml refuses `[b:c]` (YAML 1.1);
+    # the pure-Python parser reads it as compose does, but only up to its limit
+    tail = "  x:\n    image: alpine\n    command: [b:c]\n# a\ttab\n"
+    padding = "".join(f"  s{i}:\n    image: alpine\n" for i in range(PURE_PARSER_MAX_CHARS // 20))
+    for name, text in (("small", "services:\n" + tail), ("large", "services:\n" + padding + tail)):
+        compose = tmp_path / name / "compose.yaml"
+        compose.parent.mkdir()
+        compose.write_text(text, encoding="utf-8")
+        project = load_project([compose])
+        if name == "small":
+            assert project.services["x"].command.value == ("b:c",)
+            assert not project.problems
+            continue
+        assert len(text) > PURE_PARSER_MAX_CHARS
+        assert not project.services
+        [problem] = project.problems
+        assert problem.rule_id == "DIND001"
+        assert problem.span.line == text.count("\n") - 1  # the line of `[b:c]`
+        assert "libyaml cannot read it (line " in problem.message
+        assert "pure-Python YAML parser" in problem.message
+
+
 def test_environ_overrides_env_file(load):
     project = load("interp/compose.yml", environ={"TAG": "cli", "MISSING": "m"})
     s = project.services["s"]
