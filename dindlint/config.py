@@ -159,6 +159,9 @@ def load_config(path: Path) -> Config:
 # A configuration is a few levels deep (images → entry → groups → group → members: five). Deeper
 # is refused before the composer (which recurses once per level) and the schema validator see it.
 MAX_CONFIG_DEPTH = 32
+# A configuration is a few KB. It is read three times by ruamel's pure-Python parser (about
+# 100,000 characters a second): a 5 MiB one, the most a file may hold, took minutes.
+MAX_CONFIG_CHARS = 64 * 1024
 
 
 def _refuse_aliases_and_depth(path: Path, yaml: Any, text: str) -> None:
@@ -192,6 +195,11 @@ def _from_yaml(path: Path, text: str) -> tuple[Any, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    if len(text) > MAX_CONFIG_CHARS:
+        raise ConfigError(
+            f"{_where(path)}: the configuration holds {len(text):,} characters, over the "
+            f"{MAX_CONFIG_CHARS:,} one may hold"
+        )
     yaml = YAML(typ="safe", pure=True)
     try:
         _refuse_aliases_and_depth(path, yaml, text)

@@ -101,8 +101,7 @@ def _separable_include(project: Project) -> tuple[ComposeProject, Project] | Non
             continue
         if _names_of(rest.values()) & _referenced_by(part):
             continue
-        rest_compose = compose._replace(services=rest, included=(), own_services=None)
-        return part, project._replace(compose=rest_compose)
+        return part, project._replace(compose=compose._replace(services=rest, included=()))
     return None
 
 

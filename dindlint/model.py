@@ -193,15 +193,18 @@ class ComposeProject(NamedTuple):
     ci: CiJob | None = None  # the GitLab CI job this project models
     # the projects ``include`` brought in whole (none of their services overridden), in order
     included: tuple[ComposeProject, ...] = ()
-    # the names of the services none of ``included`` brought in (None when ``included`` is
-    # empty: every service is then the project's own); see ``own_service_names``
+    # the names of the services none of ``included`` brought in, as the loader records them
+    # (None: every service is the project's own); read through ``own_service_names``
     own_services: frozenset[str] | None = None
 
     def own_service_names(self) -> AbstractSet[str]:
         """The names of the services that no project of ``included`` brought in: known from
         loading, not from a pass over ``services`` (forty includers of a file of 71,000
-        services each went through all of them)."""
-        return self.services.keys() if self.own_services is None else self.own_services
+        services each went through all of them). A copy made with other ``services`` or
+        without ``included`` gets the right answer too."""
+        if self.own_services is None or not self.included:
+            return self.services.keys()
+        return {name for name in self.own_services if name in self.services}
 
 
 # --------------------------------------------------------------------------------------------

@@ -49,7 +49,8 @@ _TOO_DEEP = f"YAML nested deeper than {MAX_DEPTH} levels: not analysed"
 # The longest text given to ruamel's pure-Python parser, which reads what libyaml does not (about
 # 100,000 characters a second on the reference machine, ten times slower than libyaml): a
 # 4.5 MB compose file with one U+2028 in a comment took 41 s and 517 MB. The largest compose or
-# GitLab CI file of a corpus of 34,000 real ones is 55 KB.
+# GitLab CI file of a corpus of 34,000 real ones is 55 KB. (Without libyaml, on PyPy, the pure
+# parser reads every text: there is no faster one to leave the rest to.)
 PURE_PARSER_MAX_CHARS = 256 * 1024
 
 
@@ -177,13 +178,14 @@ def parse_text(path: Path, text: str, problems: list[Problem], *, pure: bool = F
             documents = _compose_pure(path, text, problems)
         else:
             composed = _compose_with_libyaml(path, text)
-            if isinstance(composed, _NotRead):
-                # libyaml refused the text: the pure parser reads it as written, and its error,
-                # if any, is the one compose (a YAML 1.2 parser) agrees with
-                if len(text) > PURE_PARSER_MAX_CHARS:
-                    problems.append(_too_long_for_pure_parser(path, text, composed))
-                    result.ok = False
-                    return result
+            if isinstance(composed, _NotRead) and len(text) > PURE_PARSER_MAX_CHARS:
+                problems.append(_too_long_for_pure_parser(path, text, composed))
+                result.ok = False
+                return result
+            if composed is None or isinstance(composed, _NotRead):
+                # libyaml refused the text (or is not installed): the pure parser reads it as
+                # written, and its error, if any, is the one compose (a YAML 1.2 parser) agrees
+                # with
                 return parse_text(path, text, problems, pure=True)
             documents, found = composed
             problems.extend(found)
@@ -237,9 +239,12 @@ def _too_long_for_pure_parser(path: Path, text: str, not_read: _NotRead) -> Prob
     )
 
 
-def _compose_with_libyaml(path: Path, text: str) -> tuple[list[YNode], list[Problem]] | _NotRead:
+def _compose_with_libyaml(
+    path: Path, text: str
+) -> tuple[list[YNode], list[Problem]] | _NotRead | None:
     """The documents of ``text`` read by libyaml (``_EventComposer``) and the problems found in
-    them, or why libyaml does not read the text.
+    them; why libyaml does not read the text; or None without libyaml (``ruamel.yaml.clib``, a
+    dependency on CPython only): then the pure parser reads every text.
 
     libyaml follows YAML 1.1 and refuses a `:` inside a plain scalar of a flow collection
     (`[/a:/b]`), which YAML 1.2 (compose's parser, and the pure parser) accepts; the pure parser
@@ -251,7 +256,7 @@ def _compose_with_libyaml(path: Path, text: str) -> tuple[list[YNode], list[Prob
     breaks (a plain scalar ends there, and every line below is counted one too far), YAML 1.2
     and compose count them as content, as dindlint's positions do (``source.split_lines``)."""
     if _c_parser() is None:
-        return _NotRead("ruamel.yaml.clib is not installed")
+        return None
     line_break = _YAML11_BREAKS.search(text)
     if line_break is not None:
         line = len(split_lines(text[: line_break.start() + 1]))
@@ -373,25 +378,29 @@ def describe_syntax_error(text: str, exc: MarkedYAMLError) -> tuple[int, int, st
 
 
 def top_level_mapping(text: str, key: str) -> bool:
-    """Whether ``text`` is YAML, nested no deeper than ``MAX_DEPTH``, with a document whose top
-    level is a mapping where (the first) ``key`` holds a mapping.
+    """Whether ``text`` is YAML with a document whose top level is a mapping where (the first)
+    ``key`` holds a mapping.
 
     From the parser's events, without composing the documents (a file passed by name was
     composed twice: once to learn that it is a compose file). libyaml reads the text as
-    ``_compose_with_libyaml`` gives it; the pure parser reads what libyaml does not. Raises what
-    the parser raises on a syntax error."""
-    if _c_parser() is not None and not _YAML11_BREAKS.search(text):
-        masked = _mask_plain_colons(text)
-        with contextlib.suppress(MarkedYAMLError):
-            return _holds_mapping(make_yaml().parse(masked[0] if masked else text), key)
-    if len(text) > PURE_PARSER_MAX_CHARS:
-        return False  # (not read: ``parse_text`` says why)
+    ``_compose_with_libyaml`` gives it, and the pure parser what libyaml does not, up to
+    ``PURE_PARSER_MAX_CHARS`` (longer, the answer is False: ``parse_text`` says why it is not
+    read). Raises what the parser raises on a syntax error."""
+    if _c_parser() is not None:
+        if not _YAML11_BREAKS.search(text):
+            masked = _mask_plain_colons(text)
+            for candidate in (masked[0], text) if masked is not None else (text,):
+                with contextlib.suppress(MarkedYAMLError):
+                    return _holds_mapping(make_yaml().parse(candidate), key)
+        if len(text) > PURE_PARSER_MAX_CHARS:
+            return False
     return _holds_mapping(make_yaml(pure=True).parse(text), key)
 
 
 def _holds_mapping(events: Iterable[Any], key: str) -> bool:
     """``top_level_mapping`` on a stream's events."""
-    anchored: dict[str, bool] = {}  # each anchor of the document, and whether it names a mapping
+    # each anchor of the document: whether it names a mapping, and the text of a scalar
+    anchored: dict[str, tuple[bool, str | None]] = {}
     found = False
     depth = 0
     entries = 0  # the keys and values read so far in the document's top-level mapping
@@ -400,28 +409,25 @@ def _holds_mapping(events: Iterable[Any], key: str) -> bool:
     for event in events:
         kind = event.__class__
         anchor = getattr(event, "anchor", None)
+        named = anchored.get(event.anchor, (False, None)) if kind is AliasEvent else None
         if wanted:
             wanted = False
-            if kind is AliasEvent:
-                found = found or anchored.get(anchor, False)  # type: ignore[arg-type]
-            else:
-                found = found or kind is MappingStartEvent
+            found = found or (named[0] if named is not None else kind is MappingStartEvent)
         if kind is MappingStartEvent or kind is SequenceStartEvent:
             if depth == 0:
                 read = kind is SequenceStartEvent  # a sequence has no key to read
             if anchor is not None:
-                anchored[anchor] = kind is MappingStartEvent
+                anchored[anchor] = (kind is MappingStartEvent, None)
             depth += 1
-            if depth > MAX_DEPTH:
-                return False
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             depth -= 1
             entries += depth == 1
         elif kind is ScalarEvent or kind is AliasEvent:
-            if kind is ScalarEvent and anchor is not None:
-                anchored[anchor] = False
+            text = event.value if named is None else named[1]
+            if anchor is not None and named is None:
+                anchored[anchor] = (False, text)
             if depth == 1:
-                if not read and not entries % 2 and kind is ScalarEvent and event.value == key:
+                if not read and not entries % 2 and text == key:
                     read = wanted = True
                 entries += 1
         elif kind is DocumentStartEvent:

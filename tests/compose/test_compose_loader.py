@@ -286,9 +286,13 @@ def test_own_services_are_those_no_whole_part_brought(tmp_path):
         "include: [whole.yaml, clash.yaml]\nservices:\n  own: {image: z}\n", encoding="utf-8"
     )
     project = load_project([compose])
-    assert sorted(project.services) == ["a", "b", "own"]
+    assert list(project.services) == ["own", "a", "b"]  # the file's own, then in include order
     assert [sorted(part.services) for part in project.included] == [["a"]]
     assert sorted(project.own_service_names()) == ["b", "own"]
+    # a copy without the parts, or with fewer services, does not keep a stale answer
+    assert sorted(project._replace(included=()).own_service_names()) == ["a", "b", "own"]
+    fewer = project._replace(services={"a": project.services["a"], "b": project.services["b"]})
+    assert sorted(fewer.own_service_names()) == ["b"]
     alone = tmp_path / "alone" / "compose.yaml"
     alone.parent.mkdir()
     alone.write_text("services:\n  s: {image: z}\n", encoding="utf-8")
@@ -338,6 +342,9 @@ def test_is_compose_document(fixtures):
         ("x: &m [a]\nservices: *m\n", False),
         ("a: &a b\n*a : {c: 1}\nservices: {d: 1}\n", True),
         ("? [services]\n: {a: 1}\nservices: {b: 1}\n", True),
+        ("x: &a services\n*a : {b: 1}\n", True),  # a key written as an alias
+        ("x: &a services\n*a : [b]\n", False),
+        ("services: {}\nx: " + "[" * 300 + "]" * 300 + "\n", True),  # DIND001 says why
         ("services: 1\nservices: {a: 1}\n", False),  # the first entry of a key is read
         ("services: [a]\n", False),
         ("- services\n- {a: 1}\n", False),

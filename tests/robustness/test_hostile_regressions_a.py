@@ -344,6 +344,12 @@ def refused(*args: str | Path) -> str:
             "select: &s [DIND1]\nignore: [DIND101]\n<<: {fail-on: error}\nx: *s\n",
             ".dindlint.yaml:4: YAML aliases (`*s`)",
         ),
+        # before: read three times by the pure-Python parser, up to 5 MiB: minutes
+        (
+            ".dindlint.yaml",
+            "# " + "x" * 70_000 + "\nselect: [DIND1]\n",
+            ".dindlint.yaml: the configuration holds 70,019 characters, over the 65,536",
+        ),
         # before: RecursionError, an internal error
         (
             ".dindlint.yaml",
