@@ -8,6 +8,7 @@ wins) and unknown options are ignored (compose-go: ``// ignore unknown options``
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ class VolumeSpecError(ValueError):
     pass
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, frozen=True)
 class ShortVolume:
     source: str | None  # None: anonymous volume
     target: str
@@ -29,6 +30,7 @@ class ShortVolume:
     options: tuple[str, ...] = ()
 
 
+@functools.lru_cache(maxsize=4096)  # (many services mount the same spec, the socket's first)
 def parse_short(spec: str) -> ShortVolume:
     """Split a short-syntax spec; raises ``VolumeSpecError`` like compose-go would."""
     fields: list[tuple[str, int]] = []  # (text, offset of its first character)

@@ -685,9 +685,11 @@ class _EventComposer(_Builder):
                     else (path, line, start.column + 1, end.line + 1, end.column),
                 )
                 node: YNode
-                if tag is None and (placeholder is None or placeholder not in value):
-                    # (``scalar``, inlined for the untagged scalars of most files: no mark, no
-                    # masked colon; a plain one typed by its text, any other a string)
+                if tag is None:
+                    # (``scalar``, inlined for the untagged scalars of most files: no mark; a
+                    # plain one typed by its text, its colons unmasked, any other a string)
+                    if placeholder is not None and placeholder in value:
+                        value = value.replace(placeholder, ":")
                     if style:
                         tag = _STR_TAG
                         quoted = style == "'" or style == '"'
@@ -696,7 +698,7 @@ class _EventComposer(_Builder):
                         tag, short, is_null = _plain_scalar(value)
                         node = YScalar(value, span, is_null, False, value, (), None, None, short)
                 else:
-                    if tag is None or tag == "!":
+                    if tag == "!":
                         # as the resolver: a plain scalar by its text, any other a string
                         tag = _implicit_tag(value) if event.implicit[0] else _STR_TAG
                     elif placeholder is not None:
