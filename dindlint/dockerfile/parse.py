@@ -16,13 +16,19 @@ import json
 import os
 import re
 import shlex
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, islice, repeat
+from itertools import islice
 from pathlib import Path
 
 from dindlint.dockerfile.heredoc import Heredoc, find_markers, read_bodies, strip_markers
-from dindlint.dockerfile.shell import Source, commands_from_argv, split_source
+from dindlint.dockerfile.shell import (
+    Source,
+    commands_from_argv,
+    packed_lines,
+    split_source,
+)
 from dindlint.dockerfile.substitute import expand_value, substitute
 from dindlint.model import (
     Dockerfile,
@@ -260,16 +266,14 @@ def _instruction_source(
     text = "".join(parts)
     match = _KEYWORD.search(text)
     if match is None:
-        return "", Source("", [])
+        return "", Source("", array("q"))
     value_start = match.end()
     while value_start < len(text) and text[value_start] in " \t":
         value_start += 1
     value_end = max(value_start, len(text.rstrip()))
-    # (line, column) of each character of the value, both 1-based
-    lengths = [len(part) for part in parts]
-    rows = chain.from_iterable(map(repeat, [i + 1 for i in kept], lengths))
-    columns = chain.from_iterable(map(range, repeat(1), [n + 1 for n in lengths]))
-    pos = list(islice(zip(rows, columns, strict=True), value_start, value_end))
+    # the position of each character of the value (line and column, both 1-based)
+    runs = [(i + 1, 1, len(part)) for i, part in zip(kept, parts, strict=True)]
+    pos = array("q", islice(packed_lines(runs), value_start, value_end))
     return match.group().upper(), Source(text[value_start:value_end], pos)
 
 
@@ -566,13 +570,10 @@ def _is_shell_launcher(command: str) -> bool:
 
 
 def _body_source(lines: Sequence[str], heredoc: Heredoc) -> Source:
-    chars: list[str] = []
-    pos: list[tuple[int, int]] = []
+    """The heredoc's body, each line ended by a newline at its end."""
+    runs = []
     for index, text in heredoc.body:
         first_col = len(lines[index]) - len(text) + 1  # ``<<-`` removed leading tabs
-        for offset, ch in enumerate(text):
-            chars.append(ch)
-            pos.append((index + 1, first_col + offset))
-        chars.append("\n")
-        pos.append((index + 1, first_col + len(text)))
-    return Source("".join(chars), pos)
+        runs.append((index + 1, first_col, len(text) + 1))
+    text = "".join(f"{body}\n" for _, body in heredoc.body)
+    return Source(text, array("q", packed_lines(runs)))

@@ -181,3 +181,39 @@ def test_unbalanced_quote_falls_back_per_line() -> None:
     assert commands[0].argv == ("addgroup", "docker")
     assert ("adduser", "app") in [c.argv for c in commands]
     assert commands[-1].span.line == 11
+
+
+@pytest.mark.parametrize("text", ["", "a", "ab\ncd", "\n\n", "x\n", "é€\n\tz\n"])
+def test_source_positions_count_lines_and_columns(text: str) -> None:
+    # positions are packed into one integer each (a tuple per character of a 3 MB RUN held
+    # 200 MB); they read back as the (line, column) the naive count gives
+    from dindlint.dockerfile.shell import Source
+
+    expected, line, col = [], 7, 3
+    for ch in text:
+        expected.append((line, col))
+        line, col = (line + 1, 1) if ch == "\n" else (line, col + 1)
+    source = Source.from_text(text, 7, 3)
+    assert [source.at(i) for i in range(len(text))] == expected
+    assert source.slice(1, 3).text == text[1:3]
+    assert [source.slice(1, 3).at(i) for i in range(len(text[1:3]))] == expected[1:3]
+    assert source.at(len(text) + 5) == (expected[-1] if expected else (1, 1))
+
+
+def test_positions_in_a_continued_run_and_a_heredoc(tmp_path: Path) -> None:
+    from dindlint.dockerfile import load_dockerfile
+
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "FROM alpine\nRUN apk add x \\\n    # a comment\n  && adduser -D u \\\n"
+        "  && addgroup g\nRUN <<EOF\n  echo 1\n    addgroup -g 5 h\nEOF\n",
+        encoding="utf-8",
+    )
+    stage = load_dockerfile(dockerfile).stages[0]
+    spans = [
+        (c.argv[0], c.span.line, c.span.col)
+        for instruction in stage.instructions
+        for c in instruction.commands
+    ]
+    assert spans == [("apk", 2, 5), ("adduser", 4, 6), ("addgroup", 5, 6), ("echo", 7, 3),
+                     ("addgroup", 8, 5)]  # fmt: skip
