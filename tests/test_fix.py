@@ -428,10 +428,9 @@ services:
 # Verification
 # --------------------------------------------------------------------------------------------
 
-
-def test_a_fix_that_brings_a_new_finding_is_dropped_and_debug_says_why(tmp_path: Path) -> None:
-    # the TLS port this client would move to serves a certificate without the name `dind`
-    before = f"""\
+# a TLS-ready client dialling dind's plain port: the fix to 2376 would meet a certificate
+# without the name `dind` (DIND406)
+TLS_CLIENT = f"""\
 services:
 {DIND}      - certs:/certs/client
     environment:
@@ -448,6 +447,10 @@ volumes:
   dind-run:
   certs:
 """
+
+
+def test_a_fix_that_brings_a_new_finding_is_dropped_and_debug_says_why(tmp_path: Path) -> None:
+    before = TLS_CLIENT
     write(tmp_path, {"compose.yaml": before})
     result = invoke("check", "--jobs", "1", "--fix", "--debug", str(tmp_path))
     assert (tmp_path / "compose.yaml").read_text() == before
@@ -458,28 +461,11 @@ volumes:
 
 
 def test_a_dropped_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
-    tls = f"""\
-services:
-{DIND}      - certs:/certs/client
-    environment:
-      DOCKER_TLS_CERTDIR: /certs
-  builder:
-    image: docker:27-cli
-    environment:
-      DOCKER_HOST: tcp://dind:2375
-      DOCKER_TLS_VERIFY: "1"
-      DOCKER_CERT_PATH: /certs/client
-    volumes:
-      - certs:/certs/client:ro
-volumes:
-  dind-run:
-  certs:
-"""
-    files: dict[str, str | bytes] = {"a/compose.yaml": tls, "b/compose.yaml": BLOCK_CLIENT}
+    files: dict[str, str | bytes] = {"a/compose.yaml": TLS_CLIENT, "b/compose.yaml": BLOCK_CLIENT}
     for name in ("c", "d", "e"):
         files[f"{name}/compose.yaml"] = BLOCK_CLIENT
     after, output = fixed(tmp_path, files, "--debug")
-    assert after["a/compose.yaml"].decode() == tls
+    assert after["a/compose.yaml"].decode() == TLS_CLIENT
     for name in "bcde":
         assert b"group_add" in after[f"{name}/compose.yaml"]
     assert "(4 fixed, 1 remaining)" in output
@@ -887,25 +873,6 @@ services:
     result = invoke("check", "--jobs", "1", "--diff", "--unsafe-fixes", str(tmp_path))
     assert result.stdout == ""
     assert (tmp_path / "compose.yaml").read_text() == before
-
-
-TLS_CLIENT = f"""\
-services:
-{DIND}      - certs:/certs/client
-    environment:
-      DOCKER_TLS_CERTDIR: /certs
-  builder:
-    image: docker:27-cli
-    environment:
-      DOCKER_HOST: tcp://dind:2375
-      DOCKER_TLS_VERIFY: "1"
-      DOCKER_CERT_PATH: /certs/client
-    volumes:
-      - certs:/certs/client:ro
-volumes:
-  dind-run:
-  certs:
-"""
 
 
 @pytest.mark.parametrize(
